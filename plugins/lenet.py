@@ -1,0 +1,42 @@
+"""LeNet-5 (LeCun et al. 1998): the reference for how a keras-zoo plugin reads.
+
+A plugin module registers data only: the variants table, and the hooks that
+hand the core each architecture. The network itself is in
+:mod:`zoo_plugins.nets.lenet`, imported when a model is built.
+"""
+
+import zoo
+
+PAPER = "LeCun et al. 1998, Gradient-based learning applied to document recognition"
+
+# The architecture's own arguments and their defaults (paper: tanh, average subsampling).
+DEFAULTS = {
+    "activation": "tanh",  # "tanh" as in the paper, or "relu"
+    "subsampling": "avg",  # "avg" as in the paper, or "max"
+    "filters": (6, 16),  # C1 and C3 feature maps
+    "units": (120, 84),  # F5 and F6 widths
+    "dropout": 0.0,  # before the classifier
+    "classifier_activation": "softmax",
+}
+
+VARIANTS = {
+    "lenet5": {},
+}
+
+
+@zoo.hookimpl
+def zoo_register_architectures(registry):
+    for name, arguments in VARIANTS.items():
+        registry.add(
+            zoo.Architecture(
+                name=name,
+                family="lenet",
+                build="zoo_plugins.nets.lenet:build_lenet",
+                defaults={**DEFAULTS, **arguments},
+                input_shape=(32, 32, 1),
+                min_input_size=28,
+                num_classes=10,
+                paper=PAPER,
+                description="LeNet-5: two 5x5 convolutions with subsampling, then 120-84-classes dense layers.",
+            )
+        )

@@ -1,0 +1,37 @@
+"""LeNet-5 as a Keras functional model."""
+
+import keras
+from keras import layers
+
+from zoo.validation import check_choice, classifier
+
+
+def build_lenet(*, num_classes, input_shape, include_top, pooling, activation, subsampling, filters, units,
+                dropout, classifier_activation):
+    """LeNet-5: conv 5x5 x6, subsample, conv 5x5 x16, subsample, dense 120, 84, classes.
+
+    Inputs smaller than 32x32 (28x28 MNIST) are zero-padded to 32x32, as is usual for MNIST.
+    """
+    check_choice("activation", activation, ("tanh", "relu"))
+    check_choice("subsampling", subsampling, ("avg", "max"))
+    pool = layers.AveragePooling2D if subsampling == "avg" else layers.MaxPooling2D
+
+    # === Functional Model ===
+    inputs = keras.Input(shape=input_shape, name="image")
+    x = inputs
+    height, width = input_shape[0], input_shape[1]
+    if height < 32 or width < 32:
+        pad_h, pad_w = max(0, 32 - height), max(0, 32 - width)
+        x = layers.ZeroPadding2D(((pad_h // 2, pad_h - pad_h // 2), (pad_w // 2, pad_w - pad_w // 2)), name="pad")(x)
+    x = layers.Conv2D(filters[0], 5, activation=activation, name="conv1")(x)
+    x = pool(2, name="pool1")(x)
+    x = layers.Conv2D(filters[1], 5, activation=activation, name="conv2")(x)
+    x = pool(2, name="pool2")(x)
+    if include_top:
+        x = layers.Flatten(name="flatten")(x)
+        x = layers.Dense(units[0], activation=activation, name="fc1")(x)
+        x = layers.Dense(units[1], activation=activation, name="fc2")(x)
+        x = classifier(x, num_classes, dropout, classifier_activation)
+    elif pooling:
+        x = (layers.GlobalAveragePooling2D if pooling == "avg" else layers.GlobalMaxPooling2D)(name="pool")(x)
+    return keras.Model(inputs, x, name="lenet5")

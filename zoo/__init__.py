@@ -1,0 +1,35 @@
+"""keras-zoo: a Keras 3 model zoo built around plugins.
+
+Importing ``zoo`` is cheap: TensorFlow and Keras are imported only by the
+functions that build, load or train models.
+
+Example::
+
+    >>> import zoo
+    >>> zoo.list("resnet*")
+    >>> model = zoo.get("resnet50", num_classes=10, input_shape=(64, 64, 3))
+"""
+
+from zoo.architecture import Architecture
+from zoo.cards import ModelCard, info
+from zoo.cards import list_models as list
+from zoo.errors import CatalogError, DuplicateArchitectureError, PluginError, UnknownModelError
+from zoo.hookspecs import hookimpl
+from zoo.models import get
+from zoo.tags import WeightTag
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "Architecture",
+    "CatalogError",
+    "DuplicateArchitectureError",
+    "ModelCard",
+    "PluginError",
+    "UnknownModelError",
+    "WeightTag",
+    "get",
+    "hookimpl",
+    "info",
+    "list",
+]

@@ -1,0 +1,47 @@
+"""The ``zoo`` command line.
+
+Each subcommand lives in its own module of this package with a
+``register(subparsers)`` function that adds its parser and sets ``run``.
+User errors (unknown names, bad arguments, bad catalog files) end with a
+one-line message and exit status 2, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+
+from zoo.errors import CatalogError, PluginError, UnknownModelError
+
+COMMANDS = ("listing", "plugins")  # modules of zoo.cli, in the order `zoo --help` shows them
+USER_ERRORS = (UnknownModelError, ValueError, CatalogError, PluginError, FileNotFoundError)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The ``zoo`` argument parser with every subcommand."""
+    from zoo import __version__
+
+    parser = argparse.ArgumentParser(prog="zoo", description="keras-zoo: list, inspect, build, train and tune models.")
+    parser.add_argument("--version", action="version", version=f"keras-zoo {__version__}")
+    subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for module in COMMANDS:
+        importlib.import_module(f"zoo.cli.{module}").register(subparsers)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the ``zoo`` command; returns the exit status."""
+    args = build_parser().parse_args(argv)
+    try:
+        return args.run(args) or 0
+    except USER_ERRORS as error:
+        print(f"zoo {args.command}: error: {error}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print(f"zoo {args.command}: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

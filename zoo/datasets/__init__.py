@@ -1,0 +1,60 @@
+"""Built-in datasets: ``zoo.datasets.list()`` and ``zoo.datasets.load(name)``.
+
+Every loader works offline from data a package ships or a local mirror.
+Each built-in dataset is one module of this package with a ``load()``
+function, named in :data:`LOADERS`.
+"""
+
+from __future__ import annotations
+
+import builtins
+import importlib
+from dataclasses import dataclass, field
+from typing import Any
+
+from zoo.errors import UnknownModelError
+
+LOADERS: dict[str, str] = {}  # name -> "module:function" returning a Dataset
+
+
+@dataclass
+class Dataset:
+    """A dataset split into train, validation and test, with what a model needs to know about it.
+
+    ``train``, ``validation`` and ``test`` are ``(x, y)`` pairs of NumPy arrays
+    (``validation`` or ``test`` may be None). ``split`` records how the split
+    was made (seed, sizes, source) so a model card can cite it.
+    """
+
+    name: str
+    task: str
+    class_names: builtins.list[str]
+    input_shape: tuple
+    train: tuple
+    validation: tuple | None = None
+    test: tuple | None = None
+    split: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def num_classes(self) -> int:
+        """How many classes the labels range over."""
+        return len(self.class_names)
+
+
+def list() -> builtins.list[str]:
+    """Names of the built-in datasets."""
+    return sorted(LOADERS)
+
+
+def load(name: str, **kwargs) -> Dataset:
+    """Load a built-in dataset by name.
+
+    Example::
+
+        >>> data = zoo.datasets.load("mnist5k")
+        >>> data.train[0].shape, data.class_names[:3]
+    """
+    if name not in LOADERS:
+        raise UnknownModelError(name, sorted(LOADERS), "dataset")
+    module, _, function = LOADERS[name].partition(":")
+    return getattr(importlib.import_module(f"zoo.datasets.{module}"), function)(**kwargs)

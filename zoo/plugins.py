@@ -1,0 +1,108 @@
+"""Plugin discovery: entry points in the ``keras_zoo`` group, loaded once, failures contained.
+
+Environment variables:
+
+- ``ZOO_DISABLE_PLUGINS=name1,name2``: skip these entry points.
+- ``ZOO_LOAD_PLUGINS=name1,name2``: load only these (an empty value loads none).
+- ``ZOO_STRICT_PLUGINS=1``: a plugin that fails to import or register is an error,
+  not a warning.
+
+The built-in plugins (distribution ``keras-zoo``) load first, then third-party
+plugins ordered by distribution and entry-point name, so a third-party plugin
+that reuses a built-in name is the one refused.
+"""
+
+from __future__ import annotations
+
+import os
+import warnings
+from importlib.metadata import entry_points
+
+import pluggy
+
+from zoo import catalog, hookspecs
+from zoo.errors import PluginError
+from zoo.registry import PluginInfo, Registrar, Registry
+
+GROUP = "keras_zoo"
+BUILTIN_DISTRIBUTION = "keras-zoo"
+
+
+class PluginWarning(UserWarning):
+    """A plugin failed to import or register and was skipped."""
+
+
+def plugin_manager() -> pluggy.PluginManager:
+    """A plugin manager with keras-zoo's hook specifications."""
+    manager = pluggy.PluginManager(GROUP)
+    manager.add_hookspecs(hookspecs)
+    return manager
+
+
+def _env_names(variable: str) -> set[str] | None:
+    value = os.environ.get(variable)
+    if value is None:
+        return None
+    return {name.strip() for name in value.split(",") if name.strip()}
+
+
+def _selected_entry_points():
+    only = _env_names("ZOO_LOAD_PLUGINS")
+    disabled = _env_names("ZOO_DISABLE_PLUGINS") or set()
+    found = []
+    for ep in entry_points(group=GROUP):
+        if ep.name in disabled or (only is not None and ep.name not in only):
+            continue
+        dist = ep.dist.metadata["Name"] if ep.dist else ""
+        found.append((dist != BUILTIN_DISTRIBUTION, dist, ep.name, ep))
+    found.sort(key=lambda item: item[:3])
+    unique = {}
+    for *_, ep in found:  # an editable install can list the same entry point twice
+        unique.setdefault((ep.name, ep.value), ep)
+    return list(unique.values())
+
+
+def _fail(manager: pluggy.PluginManager, info: PluginInfo, stage: str, error: BaseException) -> None:
+    if manager.get_plugin(info.name) is not None:
+        manager.unregister(name=info.name)
+    info.error = f"{stage} failed: {type(error).__name__}: {error}"
+    message = f"keras-zoo plugin {info.name!r} ({info.distribution or 'unknown distribution'}) {info.error}"
+    if os.environ.get("ZOO_STRICT_PLUGINS", "") not in ("", "0"):
+        raise PluginError(message) from error
+    warnings.warn(message + "; skipped (set ZOO_STRICT_PLUGINS=1 to make this an error)", PluginWarning, stacklevel=4)
+
+
+def load_registry() -> Registry:
+    """Import the selected plugins and run their registration hooks into a new :class:`Registry`."""
+    registry = Registry()
+    manager = plugin_manager()
+    manager.register(catalog, name="zoo.catalog")
+    for ep in _selected_entry_points():
+        info = PluginInfo(
+            name=ep.name,
+            value=ep.value,
+            distribution=ep.dist.metadata["Name"] if ep.dist else "",
+            version=ep.dist.version if ep.dist else "",
+        )
+        registry.plugins.append(info)
+        try:
+            manager.register(ep.load(), name=ep.name)
+        except Exception as error:  # a broken plugin must not take the others down
+            _fail(manager, info, "import", error)
+    infos = {info.name: info for info in registry.plugins}
+    infos["zoo.catalog"] = PluginInfo(name="zoo.catalog", value="zoo.catalog", distribution=BUILTIN_DISTRIBUTION)
+    for hook in (manager.hook.zoo_register_architectures, manager.hook.zoo_register_weights):
+        for impl in hook.get_hookimpls():  # registration order
+            info = infos[impl.plugin_name]
+            if info.error:
+                continue
+            registrar = Registrar(registry, info)
+            try:
+                impl.function(registry=registrar)
+                registrar.commit()
+            except Exception as error:
+                if info.name == "zoo.catalog":  # the user's own catalog files: their errors are theirs to see
+                    raise
+                _fail(manager, info, hook.name, error)
+    registry.manager = manager
+    return registry
