@@ -16,6 +16,7 @@ from zoo.cards import list_models as list
 from zoo.errors import CatalogError, DuplicateArchitectureError, PluginError, UnknownModelError
 from zoo.hookspecs import hookimpl
 from zoo.models import get
+from zoo.recipes import TrainingRecipe
 from zoo.tags import WeightTag
 
 __version__ = "0.1.0"
@@ -26,6 +27,7 @@ __all__ = [
     "DuplicateArchitectureError",
     "ModelCard",
     "PluginError",
+    "TrainingRecipe",
     "UnknownModelError",
     "WeightTag",
     "get",
@@ -33,3 +35,13 @@ __all__ = [
     "info",
     "list",
 ]
+
+_SUBMODULES = ("datasets", "testing", "text")  # imported on first attribute access
+
+
+def __getattr__(name):
+    if name in _SUBMODULES:
+        import importlib
+
+        return importlib.import_module(f"zoo.{name}")
+    raise AttributeError(f"module 'zoo' has no attribute {name!r}")
