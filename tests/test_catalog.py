@@ -1,0 +1,56 @@
+"""The catalog files: schema errors name file, entry and field; user files add aliases and cards."""
+
+import pytest
+
+from conftest import run_python
+from zoo.catalog import read_catalog
+from zoo.errors import CatalogError
+
+
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ("bogus: {}\n", "unknown section 'bogus'"),
+        ("weights:\n  lenet5: {file_name: a.h5}\n", "must be named 'architecture.tag'"),
+        ("weights:\n  lenet5.x: {urls: [a]}\n", "weights['lenet5.x']: field 'file_name' is required"),
+        ("weights:\n  lenet5.x: {file_name: a.h5, urls: 3}\n", "weights['lenet5.x']: field 'urls' must be a list"),
+        ("weights:\n  lenet5.x: {file_name: a.h5, colour: red}\n", "weights['lenet5.x']: unknown field 'colour'"),
+        ("weights:\n  lenet5.x: {file_name: a.h5, format: onnx}\n", "format='onnx' must be one of"),
+        ("models:\n  lenet5: {pages: 3}\n", "models['lenet5']: unknown field 'pages'"),
+        ("aliases:\n  le: [1]\n", "aliases['le'] must name an architecture"),
+    ],
+)
+def test_schema_errors_name_file_entry_and_field(tmp_path, text, message):
+    path = tmp_path / "bad.yaml"
+    path.write_text(text)
+    with pytest.raises(CatalogError) as error:
+        read_catalog(path)
+    assert str(path) in str(error.value) and message in str(error.value)
+
+
+def test_shipped_catalog_is_valid_and_complete():
+    import zoo
+    from zoo.catalog import SHIPPED
+    from zoo.registry import get_registry
+
+    data = read_catalog(SHIPPED)
+    registry = get_registry()
+    for tag in data["weights"]:
+        assert tag.architecture in zoo.list(), f"{tag.name}: no such architecture"
+    for alias, target in (data.get("aliases") or {}).items():
+        assert registry.aliases[alias] == target
+
+
+def test_user_catalog_adds_alias_and_card(tmp_path):
+    path = tmp_path / "mine.yaml"
+    path.write_text("aliases:\n  lecun: lenet5\nmodels:\n  lenet5: {paper: 'Our notes'}\n")
+    result = run_python("import zoo; c = zoo.info('lecun'); print(c.name, c.aliases, c.paper)",
+                        env={"ZOO_REGISTRY": str(path)})
+    assert result.stdout.strip() == "lenet5 ['lecun'] Our notes", result.stderr
+
+
+def test_user_catalog_errors_surface(tmp_path):
+    path = tmp_path / "mine.yaml"
+    path.write_text("aliases:\n  x: nosuchnet\n")
+    result = run_python("import zoo; zoo.list()", env={"ZOO_REGISTRY": str(path)})
+    assert result.returncode != 0 and "architecture 'nosuchnet' is not registered" in result.stderr
