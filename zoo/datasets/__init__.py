@@ -14,7 +14,12 @@ from typing import Any
 
 from zoo.errors import UnknownModelError
 
-LOADERS: dict[str, str] = {}  # name -> "module:function" returning a Dataset
+LOADERS: dict[str, str] = {  # name -> "module:function" returning a Dataset
+    "digits": "digits:load",
+    "fashion_mnist": "fashion_mnist:load",
+    "mnist": "mnist:load",
+    "mnist5k": "mnist5k:load",
+}
 
 
 @dataclass

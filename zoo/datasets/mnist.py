@@ -1,0 +1,40 @@
+"""``mnist``: the 70,000 28x28 MNIST digits (LeCun et al. 1998), Keras' ``mnist.npz``.
+
+Read from ``ZOO_DATA_PATH`` or Keras' cache, downloaded from Keras' published
+location only when neither has it. Validation is a seeded stratified 10% of
+the official training set; test is the official test set.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from zoo.datasets import Dataset
+from zoo.datasets.files import find
+from zoo.datasets.splits import stratified_split
+
+SEED = 0
+VALIDATION_FRACTION = 0.1
+
+
+def load(seed: int = SEED) -> Dataset:
+    """MNIST as uint8 images ``(N, 28, 28, 1)``: 54,000 train, 6,000 validation, 10,000 test.
+
+    Example::
+
+        >>> data = zoo.datasets.load("mnist")
+        >>> data.test[0].shape
+        (10000, 28, 28, 1)
+    """
+    path = find("mnist.npz")
+    with np.load(path) as f:
+        x_train, y_train, x_test, y_test = (f[k] for k in ("x_train", "y_train", "x_test", "y_test"))
+    train, validation = stratified_split(x_train[..., None], y_train.astype("int64"), VALIDATION_FRACTION, seed=seed)
+    test = (x_test[..., None], y_test.astype("int64"))
+    return Dataset(
+        name="mnist", task="image-classification", class_names=[str(i) for i in range(10)], input_shape=(28, 28, 1),
+        train=train, validation=validation, test=test,
+        split={"source": str(path), "method": "official test set; stratified validation from train", "seed": seed,
+               "validation_fraction": VALIDATION_FRACTION,
+               "sizes": {"train": len(train[1]), "validation": len(validation[1]), "test": len(test[1])}},
+    )
