@@ -40,3 +40,18 @@ def zoo_register_architectures(registry):
                 description="LeNet-5: two 5x5 convolutions with subsampling, then 120-84-classes dense layers.",
             )
         )
+
+
+@zoo.hookimpl
+def zoo_hyperparameters(architecture, hp):
+    """LeNet's search space: activation, subsampling, widths, dropout (defaults: the paper's)."""
+    if architecture.family != "lenet":
+        return None
+    (c1, c3), (f5, f6) = DEFAULTS["filters"], DEFAULTS["units"]
+    return {
+        "activation": hp.Choice("activation", ["tanh", "relu"], default=DEFAULTS["activation"]),
+        "subsampling": hp.Choice("subsampling", ["avg", "max"], default=DEFAULTS["subsampling"]),
+        "filters": (hp.Int("filters_c1", 4, 16, step=2, default=c1), hp.Int("filters_c3", 8, 32, step=8, default=c3)),
+        "units": (hp.Int("units_f5", 60, 240, step=60, default=f5), hp.Int("units_f6", 42, 168, step=42, default=f6)),
+        "dropout": hp.Float("dropout", 0.0, 0.5, step=0.1, default=DEFAULTS["dropout"]),
+    }

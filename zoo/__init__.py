@@ -18,6 +18,7 @@ from zoo.hookspecs import hookimpl
 from zoo.models import get
 from zoo.recipes import TrainingRecipe
 from zoo.tags import WeightTag
+from zoo.tuning import hypermodel, tune
 
 __version__ = "0.1.0"
 
@@ -32,8 +33,10 @@ __all__ = [
     "WeightTag",
     "get",
     "hookimpl",
+    "hypermodel",
     "info",
     "list",
+    "tune",
 ]
 
 _SUBMODULES = ("datasets", "testing", "text")  # imported on first attribute access

@@ -1,0 +1,319 @@
+"""The zoo's KerasTuner hypermodel: search spaces from the plugins, training from the recipes.
+
+:func:`zoo.hypermodel` returns a :class:`ZooHyperModel`, a
+``keras_tuner.HyperModel`` that any KerasTuner tuner accepts. Its space is
+
+- ``architecture``: a Choice among the matched architectures (one value when one matched);
+- ``<architecture>/<argument>``: the architecture's build arguments, from the plugin's
+  ``zoo_hyperparameters`` hook, under ``hp.conditional_scope("architecture", [name])``;
+- ``<architecture>/train/<field>``: the recipe's lr, weight decay, label smoothing, batch size
+  and optimizer, around the values of the family's ``zoo_training_recipe`` (``tune_training=True``);
+- ``<architecture>/finetune/<field>``: with ``pretrained``, the epochs and learning rate of the
+  frozen-backbone phase (``head_epochs``, ``head_lr``) and of the unfrozen phase (``epochs``, ``lr``).
+
+This module imports KerasTuner and Keras; ``import zoo`` does not import it.
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass
+from typing import Any
+
+import keras
+import keras_tuner
+
+from zoo.architecture import Architecture
+from zoo.models import build_arguments
+from zoo.recipes import TrainingRecipe
+from zoo.registry import get_registry
+
+ARCHITECTURE = "architecture"  # the name of the first hyperparameter
+HEAD_LAYERS = ("predictions", "head_dropout")  # trained in the frozen-backbone phase (zoo.validation.classifier)
+
+
+class ArchitectureSkippedWarning(UserWarning):
+    """A matched architecture cannot take the requested num_classes or input_shape and is left out."""
+
+
+# --- the search spaces, as data -------------------------------------------------------------------
+
+
+def training_space(hp, recipe: TrainingRecipe, *, tune_lr: bool = True) -> TrainingRecipe:
+    """Declare the recipe's tunable fields on ``hp`` (already scoped) and return the recipe they give.
+
+    The defaults are the recipe's own values, so an empty ``hp`` trains with the recipe.
+    ``tune_lr=False`` leaves the learning rate out (fine-tuning tunes one per phase instead).
+    """
+    values = {
+        "lr": hp.Float("lr", recipe.lr / 10, recipe.lr * 10, sampling="log", default=recipe.lr) if tune_lr else None,
+        "weight_decay": hp.Choice("weight_decay", sorted({0.0, 1e-5, 1e-4, 1e-3, float(recipe.weight_decay)}),
+                                  default=float(recipe.weight_decay)),
+        "label_smoothing": hp.Choice("label_smoothing", sorted({0.0, 0.1, float(recipe.label_smoothing)}),
+                                     default=float(recipe.label_smoothing)),
+        "batch_size": hp.Choice("batch_size", sorted({max(recipe.batch_size // 2, 1), recipe.batch_size,
+                                                      recipe.batch_size * 2}), default=recipe.batch_size),
+        "optimizer": hp.Choice("optimizer", list(dict.fromkeys([recipe.optimizer, "adam", "sgd"])),
+                               default=recipe.optimizer),
+    }
+    if values["optimizer"] == "sgd" and recipe.optimizer != "sgd" and not recipe.momentum:
+        values["momentum"] = 0.9  # plain SGD without momentum is rarely what a search should try
+    return recipe.override(**{k: v for k, v in values.items() if v is not None})
+
+
+def finetune_space(hp, recipe: TrainingRecipe) -> dict[str, Any]:
+    """Declare the two fine-tuning phases on ``hp`` (already scoped): epochs and lr of each."""
+    return {
+        "head_epochs": hp.Int("head_epochs", 1, 5, default=2),
+        "head_lr": hp.Float("head_lr", 1e-4, 1e-2, sampling="log", default=min(max(recipe.lr, 1e-4), 1e-2)),
+        "epochs": hp.Int("epochs", 1, 10, default=3),
+        "lr": hp.Float("lr", 1e-6, 1e-3, sampling="log", default=1e-4),
+    }
+
+
+# --- compiling from a recipe ----------------------------------------------------------------------
+
+
+@keras.saving.register_keras_serializable(package="zoo")
+class SparseCategoricalCrossentropyWithSmoothing(keras.losses.Loss):
+    """Sparse categorical cross-entropy with label smoothing (Keras' sparse loss has none)."""
+
+    def __init__(self, label_smoothing=0.0, name="sparse_categorical_crossentropy", **kwargs):
+        super().__init__(name=name, **kwargs)
+        self.label_smoothing = label_smoothing
+
+    def call(self, y_true, y_pred):
+        ops = keras.ops
+        classes = ops.shape(y_pred)[-1]
+        y_true = ops.reshape(ops.cast(y_true, "int32"), ops.shape(y_pred)[:-1])
+        return keras.losses.categorical_crossentropy(ops.one_hot(y_true, classes), y_pred,
+                                                     label_smoothing=self.label_smoothing)
+
+    def get_config(self):
+        return {**super().get_config(), "label_smoothing": self.label_smoothing}
+
+
+OPTIMIZERS = {
+    "sgd": ("SGD", True),  # keras.optimizers class, takes momentum
+    "adam": ("Adam", False),
+    "adamw": ("AdamW", False),
+    "rmsprop": ("RMSprop", True),
+    "adadelta": ("Adadelta", False),
+}
+
+
+def compile_model(model, recipe: TrainingRecipe, *, steps_per_epoch: int | None = None):
+    """Compile ``model`` with the recipe's optimizer, schedule, loss (with label smoothing) and metrics.
+
+    The schedule needs ``steps_per_epoch``; without it the learning rate is constant.
+
+    Example::
+
+        >>> compile_model(zoo.get("lenet5"), zoo.TrainingRecipe(optimizer="sgd", lr=0.01, momentum=0.9))
+    """
+    lr = recipe.lr
+    if steps_per_epoch and recipe.schedule != "constant":
+        total = max(steps_per_epoch * recipe.epochs, 1)
+        if recipe.schedule == "cosine":
+            lr = keras.optimizers.schedules.CosineDecay(recipe.lr, decay_steps=total)
+        else:
+            boundaries = [int(b * total) for b in recipe.step_boundaries]
+            values = [recipe.lr * recipe.step_factor ** i for i in range(len(boundaries) + 1)]
+            lr = keras.optimizers.schedules.PiecewiseConstantDecay(boundaries, values)
+    class_name, takes_momentum = OPTIMIZERS[recipe.optimizer]
+    options = {"learning_rate": lr, "weight_decay": recipe.weight_decay or None, "clipnorm": recipe.clipnorm}
+    if takes_momentum:
+        options["momentum"] = recipe.momentum
+    loss: Any = recipe.loss
+    if recipe.label_smoothing and loss == "sparse_categorical_crossentropy":
+        loss = SparseCategoricalCrossentropyWithSmoothing(recipe.label_smoothing)
+    elif recipe.label_smoothing and loss == "categorical_crossentropy":
+        loss = keras.losses.CategoricalCrossentropy(label_smoothing=recipe.label_smoothing)
+    model.compile(optimizer=getattr(keras.optimizers, class_name)(**options), loss=loss, metrics=list(recipe.metrics))
+    return model
+
+
+def set_backbone_trainable(model, trainable: bool) -> None:
+    """Freeze (or unfreeze) every layer but the classifier head (:data:`HEAD_LAYERS`, else the last layer)."""
+    names = {layer.name for layer in model.layers}
+    head = set(HEAD_LAYERS) & names or {model.layers[-1].name}
+    for layer in model.layers:
+        layer.trainable = trainable or layer.name in head
+
+
+# --- the hypermodel -------------------------------------------------------------------------------
+
+
+def training_recipe(arch: Architecture) -> TrainingRecipe:
+    """The architecture's recipe from its plugin's ``zoo_training_recipe`` hook (the defaults if none)."""
+    recipe = get_registry().manager.hook.zoo_training_recipe(architecture=arch)
+    return recipe if recipe is not None else TrainingRecipe()
+
+
+def match_architectures(name_or_pattern, *, num_classes, input_shape) -> list[Architecture]:
+    """The architectures a name, pattern or list of them names, less those that cannot take the shapes.
+
+    Left-out architectures are named in an :class:`ArchitectureSkippedWarning`; none left is a ValueError.
+    """
+    registry = get_registry()
+    patterns = [name_or_pattern] if isinstance(name_or_pattern, str) else list(name_or_pattern)
+    if not patterns or not all(isinstance(p, str) and p for p in patterns):
+        raise ValueError(f"name_or_pattern={name_or_pattern!r} must be a name, an fnmatch pattern or a list of them")
+    names: list[str] = []
+    for pattern in patterns:
+        if any(char in pattern for char in "*?["):
+            matched = registry.names(pattern)
+            if not matched:
+                raise ValueError(f"pattern {pattern!r} matches no architecture; the registered ones are: "
+                                 f"{', '.join(sorted(registry.architectures)) or 'none'}")
+        else:
+            matched = [registry.resolve(pattern)[0].name]
+        names += [name for name in matched if name not in names]
+    kept, skipped = [], []
+    for name in names:
+        arch = registry.architectures[name]
+        try:
+            build_arguments(arch, num_classes=num_classes, input_shape=input_shape)
+        except ValueError as error:
+            skipped.append(f"{name} ({error})")
+        else:
+            kept.append(arch)
+    if skipped and kept:
+        warnings.warn(f"left out of the search: {'; '.join(skipped)}", ArchitectureSkippedWarning, stacklevel=3)
+    if not kept:
+        raise ValueError(f"no architecture matched by {name_or_pattern!r} can take num_classes={num_classes!r}, "
+                         f"input_shape={input_shape!r}: {'; '.join(skipped)}")
+    return kept
+
+
+@dataclass
+class TrialPlan:
+    """What one set of hyperparameter values means: the model to build and how to train it."""
+
+    architecture: str
+    arguments: dict[str, Any]
+    recipe: TrainingRecipe
+    finetune: dict[str, Any] | None
+
+
+class ZooHyperModel(keras_tuner.HyperModel):
+    """A KerasTuner hypermodel over one or several registered architectures (see :func:`zoo.hypermodel`)."""
+
+    def __init__(self, architectures: list[Architecture], *, num_classes, input_shape, pretrained=None,
+                 tune_training=True, name=None, tunable=True):
+        super().__init__(name=name, tunable=tunable)
+        self.architectures = {arch.name: arch for arch in architectures}
+        self.num_classes = num_classes
+        self.input_shape = None if input_shape is None else tuple(input_shape)
+        self.pretrained = pretrained
+        self.tune_training = tune_training
+        self.recipes = {arch.name: training_recipe(arch) for arch in architectures}
+
+    def plan(self, hp) -> TrialPlan:
+        """Declare the whole space on ``hp`` and return what its values say to build and train.
+
+        Only the chosen architecture's hook runs; the others' conditional scopes are opened
+        empty, which is how KerasTuner discovers them (it rebuilds with each one chosen).
+        """
+        chosen = hp.Choice(ARCHITECTURE, list(self.architectures))
+        plan = None
+        for name, arch in self.architectures.items():
+            with hp.conditional_scope(ARCHITECTURE, [name]):
+                if name != chosen:
+                    continue
+                with hp.name_scope(name):
+                    arguments = {}
+                    if not self.pretrained:  # pretrained weights fix the architecture's arguments
+                        space = get_registry().manager.hook.zoo_hyperparameters(architecture=arch, hp=hp)
+                        arguments = dict(space or {})
+                    recipe = self.recipes[name]
+                    if self.tune_training:
+                        with hp.name_scope("train"):
+                            recipe = training_space(hp, recipe, tune_lr=not self.pretrained)
+                    finetune = None
+                    if self.pretrained:
+                        with hp.name_scope("finetune"):
+                            finetune = finetune_space(hp, recipe)
+                plan = TrialPlan(name, arguments, recipe, finetune)
+        return plan
+
+    def build(self, hp):
+        import zoo
+
+        plan = self.plan(hp)
+        model = zoo.get(plan.architecture, pretrained=self.pretrained or False, num_classes=self.num_classes,
+                        input_shape=self.input_shape, **plan.arguments)
+        recipe = plan.recipe if plan.finetune is None else plan.recipe.override(lr=plan.finetune["head_lr"])
+        return compile_model(model, recipe)
+
+    def fit(self, hp, model, *args, **kwargs):
+        """Train as the recipe says; with ``pretrained``, head first (backbone frozen), then everything.
+
+        ``epochs`` in ``kwargs`` (Hyperband passes it) is the total budget; otherwise the recipe's
+        epochs, or with ``pretrained`` the tuned epochs of the two phases.
+        """
+        plan = self.plan(hp.copy())
+        recipe = plan.recipe
+        x = args[0] if args else kwargs.get("x")
+        if _is_array(x):  # a tuned batch size wins over the caller's
+            kwargs["batch_size"] = recipe.batch_size if self.tune_training else kwargs.get("batch_size", recipe.batch_size)
+        if plan.finetune is None:
+            epochs = kwargs.pop("epochs", recipe.epochs)
+            if recipe.schedule != "constant":
+                compile_model(model, recipe.override(epochs=epochs), steps_per_epoch=_steps(x, kwargs))
+            return model.fit(*args, epochs=epochs, **kwargs)
+        return self._fine_tune(plan, model, args, kwargs)
+
+    def _fine_tune(self, plan: TrialPlan, model, args, kwargs):
+        finetune = plan.finetune
+        initial_epoch = kwargs.pop("initial_epoch", 0)
+        total = kwargs.pop("epochs", finetune["head_epochs"] + finetune["epochs"])
+        head_epochs = min(finetune["head_epochs"], total)
+        history = keras.callbacks.History()
+        history.history, history.epoch = {}, []
+        phases = [(False, head_epochs, finetune["head_lr"]), (True, total, finetune["lr"])]
+        for trainable, until, lr in phases:
+            if initial_epoch >= until:
+                continue
+            set_backbone_trainable(model, trainable)
+            compile_model(model, plan.recipe.override(lr=lr))
+            phase = model.fit(*args, epochs=until, initial_epoch=initial_epoch, **kwargs)
+            for key, values in phase.history.items():
+                history.history.setdefault(key, []).extend(values)
+            history.epoch += phase.epoch
+            initial_epoch = until
+        return history
+
+    def describe(self, values: dict[str, Any]) -> dict[str, Any]:
+        """best.json's content for a trial's hyperparameter values (see docs/tuning.md)."""
+        hp = keras_tuner.HyperParameters()
+        hp.values.update(values)
+        plan = self.plan(hp)
+        base = self.recipes[plan.architecture].to_dict()
+        recipe = {k: v for k, v in plan.recipe.to_dict().items() if v != base[k]}
+        result = {"architecture": plan.architecture, "arguments": plan.arguments, "recipe": recipe,
+                  "num_classes": self.num_classes, "input_shape": list(self.input_shape or []),
+                  "pretrained": self.pretrained}
+        if plan.finetune is not None:
+            result["finetune"] = plan.finetune
+        return result
+
+
+def _is_array(x) -> bool:
+    return hasattr(x, "shape") and hasattr(x, "__len__")
+
+
+def _steps(x, kwargs) -> int | None:
+    if not _is_array(x):
+        return None
+    size = len(x) * (1 - kwargs.get("validation_split", 0.0))
+    return max(int(-(-size // kwargs.get("batch_size", 32))), 1)
+
+
+def reported_metrics(hypermodel: ZooHyperModel, *, validation: bool) -> set[str]:
+    """The metric names every architecture's training reports (``val_`` ones with validation data)."""
+    common = None
+    for recipe in hypermodel.recipes.values():
+        names = {"loss", *(m if isinstance(m, str) else getattr(m, "name", str(m)) for m in recipe.metrics)}
+        common = names if common is None else common & names
+    return common | {f"val_{name}" for name in common} if validation else common

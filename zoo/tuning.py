@@ -1,0 +1,265 @@
+"""Tuning with KerasTuner: :func:`hypermodel` for any tuner, :func:`tune` for a whole search.
+
+Both import KerasTuner, Keras and TensorFlow inside the call, so ``import zoo`` stays cheap.
+The search space and the training of each trial are :mod:`zoo.hypermodel`'s; this module
+resolves the data, runs the tuner, and writes what the search found (docs/tuning.md).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import warnings
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+TUNERS = {"bayesian": "BayesianOptimization", "hyperband": "Hyperband", "random": "RandomSearch"}
+DISTRIBUTED_VARIABLES = ("KERASTUNER_TUNER_ID", "KERASTUNER_ORACLE_IP", "KERASTUNER_ORACLE_PORT")
+BEST_DIR = "best"  # under <directory>/<project_name>: model.keras, best.json, model_card.md
+
+
+def hypermodel(name_or_pattern, *, num_classes, input_shape, pretrained=None, tune_training=True):
+    """A ``keras_tuner.HyperModel`` over the architectures a name or fnmatch pattern selects.
+
+    :param name_or_pattern: ``"lenet5"``, ``"resnet*"`` or a list of names and patterns.
+    :param num_classes: classifier size; architectures that cannot take it are left out with a warning.
+    :param input_shape: e.g. ``(28, 28, 1)``; likewise.
+    :param pretrained: a weight tag (or True, or a local weights file): fine-tune in two phases.
+    :param tune_training: also tune the recipe's lr, weight decay, label smoothing, batch size, optimizer.
+    :return: a :class:`zoo.hypermodel.ZooHyperModel`.
+
+    Example::
+
+        >>> import keras_tuner as kt
+        >>> hm = zoo.hypermodel("lenet5", num_classes=10, input_shape=(28, 28, 1))
+        >>> tuner = kt.RandomSearch(hm, objective="val_accuracy", max_trials=5, directory="runs")
+        >>> tuner.search(x, y, validation_split=0.2, epochs=3)
+    """
+    from zoo.hypermodel import ZooHyperModel, match_architectures
+
+    architectures = match_architectures(name_or_pattern, num_classes=num_classes, input_shape=input_shape)
+    return ZooHyperModel(architectures, num_classes=num_classes, input_shape=input_shape, pretrained=pretrained,
+                         tune_training=tune_training)
+
+
+@dataclass
+class TuningResult:
+    """What :func:`tune` found: the best trial as best.json says it, and every trial ranked.
+
+    ``path`` is the folder with ``model.keras``, ``best.json`` and ``model_card.md`` (None on a
+    distributed worker, which leaves reporting to the chief).
+    """
+
+    best: dict[str, Any] | None
+    trials: list[dict[str, Any]]
+    path: Path | None
+    tuner: Any = field(repr=False)
+
+
+def tune(name_or_pattern, data, *, tuner: str = "bayesian", max_trials: int, objective="val_accuracy",
+         directory="zoo-tuning", project_name: str | None = None, overwrite: bool = False, pretrained=None,
+         tune_training: bool = True, epochs: int | None = None, distributed: bool = False, seed: int | None = None,
+         verbose: int = 1, **search_kwargs) -> TuningResult:
+    """Search the architectures' and recipes' hyperparameters on a dataset with KerasTuner.
+
+    Prints the trials ranked, then writes the best model, its hyperparameters (``best.json``,
+    which ``zoo train NAME --hparams best.json`` reads) and a model card to
+    ``<directory>/<project_name>/best/``. Run again with the same directory and project to
+    continue an interrupted search.
+
+    :param name_or_pattern: ``"lenet5"``, ``"resnet*"`` or a list of names and patterns.
+    :param data: a dataset name (``"digits"``), a ``zoo.datasets.Dataset``, or ``(x, y)`` arrays
+        (validated on ``validation_data``/``validation_split`` from ``search_kwargs``, else on 20%).
+    :param tuner: ``"bayesian"``, ``"hyperband"`` or ``"random"``.
+    :param max_trials: how many hyperparameter sets to try, in total across restarts and workers.
+    :param objective: a metric the models report (``"val_accuracy"``, ``"val_loss"``...) or a ``kt.Objective``.
+    :param directory: KerasTuner's working directory.
+    :param project_name: its project folder (default: from the pattern).
+    :param overwrite: start afresh instead of continuing.
+    :param pretrained: fine-tune from these weights (see :func:`hypermodel`).
+    :param tune_training: tune the recipe's training hyperparameters too.
+    :param epochs: epochs per trial (default: the recipe's; Hyperband's maximum).
+    :param distributed: run as a chief or worker of KerasTuner's protocol, from ``KERASTUNER_TUNER_ID``,
+        ``KERASTUNER_ORACLE_IP`` and ``KERASTUNER_ORACLE_PORT``.
+    :param seed: the tuner's random seed.
+    :param search_kwargs: passed to ``tuner.search`` and so to ``model.fit``.
+    :return: a :class:`TuningResult`.
+
+    Example::
+
+        >>> result = zoo.tune("lenet5", "digits", tuner="random", max_trials=5, epochs=3)
+        >>> result.best["arguments"], result.path
+    """
+    import keras_tuner as kt
+
+    from zoo.hypermodel import reported_metrics
+
+    if tuner not in TUNERS:
+        raise ValueError(f"tuner={tuner!r} is not allowed: use one of {tuple(TUNERS)}")
+    if isinstance(max_trials, bool) or not isinstance(max_trials, int) or max_trials < 1:
+        raise ValueError(f"max_trials={max_trials!r} is not allowed: it must be a positive integer")
+    if epochs is not None and (isinstance(epochs, bool) or not isinstance(epochs, int) or epochs < 1):
+        raise ValueError(f"epochs={epochs!r} is not allowed: it must be a positive integer")
+    role = _distributed_role(distributed)
+    dataset_name, fit_args, fit_kwargs, num_classes, input_shape = _fit_data(data, search_kwargs)
+    model = hypermodel(name_or_pattern, num_classes=num_classes, input_shape=input_shape, pretrained=pretrained,
+                       tune_training=tune_training)
+    validation = "validation_data" in fit_kwargs or bool(fit_kwargs.get("validation_split"))
+    _check_objective(objective, reported_metrics(model, validation=validation))
+
+    project_name = project_name or re.sub(r"[^\w.-]+", "_", "+".join(
+        [name_or_pattern] if isinstance(name_or_pattern, str) else name_or_pattern)).strip("_") or "search"
+    options: dict[str, Any] = dict(objective=objective, directory=str(directory), project_name=project_name,
+                                   overwrite=overwrite, seed=seed)
+    if tuner == "hyperband":
+        options["max_epochs"] = epochs or max(r.epochs for r in model.recipes.values())
+    else:
+        options["max_trials"] = max_trials
+        if epochs is not None:
+            fit_kwargs["epochs"] = epochs
+    search = getattr(kt, TUNERS[tuner])(model, **options)
+    search.oracle.max_trials = max_trials  # Hyperband has no max_trials of its own; the oracle honours it
+    search.search(*fit_args, verbose=verbose, **fit_kwargs)
+
+    if role == "worker":
+        print(f"tuner {os.environ['KERASTUNER_TUNER_ID']} finished; the chief reports the results")
+        return TuningResult(best=None, trials=[], path=None, tuner=search)
+    trials = ranked_trials(search, model)
+    if not trials:
+        raise RuntimeError(f"no trial completed in {search.project_dir}; the trials' errors are in its trial_*/trial.json")
+    print(format_trials(trials, search.oracle.objective.name))
+    best = {**trials[0]["best"], "objective": {"name": search.oracle.objective.name, "value": float(trials[0]["score"]),
+                                                "direction": search.oracle.objective.direction},
+            "trial_id": trials[0]["trial_id"], "tuner": tuner, "dataset": dataset_name}
+    path = write_best(search, best, trials)
+    print(f"best: trial {best['trial_id']} ({best['architecture']}), {best['objective']['name']}="
+          f"{best['objective']['value']:.4f}; written to {path}")
+    return TuningResult(best=best, trials=trials, path=path, tuner=search)
+
+
+# --- the pieces of tune ---------------------------------------------------------------------------
+
+
+def _distributed_role(distributed: bool) -> str | None:
+    """``"chief"``, ``"worker"`` or None; the KerasTuner variables must be set exactly when asked for."""
+    present = [name for name in DISTRIBUTED_VARIABLES if name in os.environ]
+    if distributed and len(present) < len(DISTRIBUTED_VARIABLES):
+        missing = [name for name in DISTRIBUTED_VARIABLES if name not in present]
+        raise ValueError(f"distributed=True needs the environment variables {', '.join(DISTRIBUTED_VARIABLES)}; "
+                         f"missing: {', '.join(missing)} (docs/tuning.md shows a chief and workers)")
+    if not distributed:
+        if present:
+            raise ValueError(f"{', '.join(present)} set in the environment but distributed=False: pass "
+                             "distributed=True (--distributed) to join a distributed search, or unset them")
+        return None
+    return "chief" if "chief" in os.environ["KERASTUNER_TUNER_ID"] else "worker"
+
+
+def _fit_data(data, search_kwargs: dict) -> tuple:
+    """(dataset name, fit args, fit kwargs, num_classes, input_shape) for a name, a Dataset or (x, y)."""
+    import numpy as np
+
+    from zoo.datasets import Dataset, load
+
+    kwargs = dict(search_kwargs)
+    if isinstance(data, str):
+        data = load(data)
+    if isinstance(data, Dataset):
+        (x, y), name = data.train, data.name
+        if data.validation is not None and "validation_data" not in kwargs and "validation_split" not in kwargs:
+            kwargs["validation_data"] = tuple(data.validation)
+        num_classes, input_shape = data.num_classes, tuple(data.input_shape)
+    elif isinstance(data, (tuple, list)) and len(data) == 2:
+        x, y = (np.asarray(part) for part in data)
+        name = "arrays"
+        num_classes = int(y.shape[-1]) if y.ndim == 2 and y.shape[-1] > 1 else int(y.max()) + 1
+        input_shape = tuple(x.shape[1:])
+    else:
+        raise ValueError(f"data={type(data).__name__} is not allowed: pass a dataset name "
+                         "(zoo.datasets.list()), a zoo.datasets.Dataset or an (x, y) pair of arrays")
+    if "validation_data" not in kwargs and "validation_split" not in kwargs:
+        kwargs["validation_split"] = 0.2
+    return name, (x, y), kwargs, num_classes, input_shape
+
+
+def _check_objective(objective, reported: set[str]) -> None:
+    """A clear error, before any trial, for an objective the models do not report."""
+    objectives = objective if isinstance(objective, (list, tuple)) else [objective]
+    for item in objectives:
+        name = item if isinstance(item, str) else getattr(item, "name", None)
+        if name not in reported:
+            raise ValueError(f"objective={name!r} is not reported by the models: they report "
+                             f"{', '.join(sorted(reported))}")
+
+
+def ranked_trials(search, model) -> list[dict[str, Any]]:
+    """The completed trials, best first: id, score, hyperparameter values and what best.json would say."""
+    completed = search.oracle.get_best_trials(num_trials=len(search.oracle.trials))
+    return [{"rank": rank, "trial_id": trial.trial_id, "score": trial.score,
+             "values": dict(trial.hyperparameters.values), "best": model.describe(trial.hyperparameters.values)}
+            for rank, trial in enumerate(completed, 1)]
+
+
+def format_trials(trials: list[dict[str, Any]], objective: str) -> str:
+    """The ranked table printed at the end of a search."""
+    from zoo.cli.table import format_table
+
+    rows = []
+    for trial in trials:
+        arch = trial["best"]["architecture"]
+        values = ", ".join(f"{k.removeprefix(arch + '/')}={_short(v)}" for k, v in trial["values"].items()
+                           if k != "architecture" and not k.startswith("tuner/"))
+        rows.append([trial["rank"], trial["trial_id"], arch, f"{trial['score']:.4f}", values])
+    return format_table(["rank", "trial", "architecture", objective, "hyperparameters"], rows)
+
+
+def _short(value) -> str:
+    return f"{value:.3g}" if isinstance(value, float) else str(value)
+
+
+def write_best(search, best: dict[str, Any], trials: list[dict[str, Any]]) -> Path:
+    """Write the best model, best.json and model_card.md under the project folder; returns the folder."""
+    path = Path(search.project_dir) / BEST_DIR
+    path.mkdir(parents=True, exist_ok=True)
+    with warnings.catch_warnings():  # the checkpoint's optimizer state is not wanted: the model is saved fresh
+        warnings.filterwarnings("ignore", message="Skipping variable loading for optimizer")
+        model = search.get_best_models(num_models=1)[0]
+    model.save(path / "model.keras")
+    (path / "best.json").write_text(json.dumps(best, indent=2, default=_jsonable) + "\n")
+    (path / "model_card.md").write_text(model_card(best, trials, model.count_params()))
+    return path
+
+
+def _jsonable(value):
+    if isinstance(value, tuple):
+        return list(value)
+    if hasattr(value, "item"):
+        return value.item()
+    raise TypeError(f"{type(value).__name__} is not JSON serializable")
+
+
+def model_card(best: dict[str, Any], trials: list[dict[str, Any]], parameters: int) -> str:
+    """A Markdown model card for the best trial: architecture, data, objective, hyperparameters, trials."""
+    from zoo.cards import info
+
+    card = info(best["architecture"])
+    objective = best["objective"]
+    lines = [
+        f"# {card.name}, tuned on {best['dataset']}",
+        "",
+        f"- family: {card.family} ({card.plugin}, {card.distribution} {card.version})".rstrip(),
+        f"- paper: {card.paper or '-'}",
+        f"- input shape: {tuple(best['input_shape'])}, classes: {best['num_classes']}, parameters: {parameters:,}",
+        f"- pretrained: {best['pretrained'] or 'no'}",
+        f"- search: {best['tuner']}, {len(trials)} completed trials, best is trial {best['trial_id']}",
+        f"- {objective['name']}: {objective['value']:.4f} ({objective['direction']})",
+        f"- arguments: {json.dumps(best['arguments'], default=_jsonable)}",
+        f"- recipe overrides: {json.dumps(best['recipe'], default=_jsonable)}",
+    ]
+    if best.get("finetune"):
+        lines.append(f"- fine-tuning: {json.dumps(best['finetune'])}")
+    lines += ["", "Retrain with `zoo train " + card.name + " --hparams best.json`.", "", "## Trials", "", "```",
+              format_trials(trials, objective["name"]), "```", ""]
+    return "\n".join(lines)
