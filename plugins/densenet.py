@@ -1,0 +1,99 @@
+"""DenseNet (Huang et al. 2017): ``densenet121``, ``densenet169``, ``densenet201`` and ``densenet_bc_100_k12``.
+
+One builder, :func:`zoo_plugins.nets.densenet.build_densenet`. The ImageNet
+variants are keras.applications' models layer for layer; DenseNet-BC-100
+(k=12) is the paper's CIFAR network: a 3x3 stem, three dense blocks of 16
+bottleneck layers, compression 0.5, about 0.8M parameters.
+
+Example::
+
+    >>> model = zoo.get("densenet_bc_100_k12")  # 32x32x3 images, 10 classes
+    >>> model = zoo.get("densenet121", num_classes=5, input_shape=(96, 96, 3), growth_rate=16)
+"""
+
+import zoo
+
+FAMILY = "densenet"
+PAPER = "Huang et al. 2017, Densely Connected Convolutional Networks (arXiv:1608.06993)"
+
+DEFAULTS = {
+    "blocks": (6, 12, 24, 16),  # layers per dense block
+    "growth_rate": 32,  # k
+    "bottleneck_width": 4,  # the 1x1 bottleneck has 4k filters
+    "compression": 0.5,  # theta
+    "stem_type": "imagenet",
+    "stem_width": 64,
+    "bn_epsilon": 1.001e-5,  # keras.applications' value
+    "dropout": 0.0,  # before the classifier
+    "classifier_activation": "softmax",
+    "features": False,
+}
+IMAGENET = {"input_shape": (224, 224, 3), "min_input_size": 32, "num_classes": 1000}
+CIFAR = {"input_shape": (32, 32, 3), "min_input_size": 8, "num_classes": 10}
+
+# name: (arguments, data)
+VARIANTS = {
+    "densenet121": ({"blocks": (6, 12, 24, 16)}, IMAGENET),
+    "densenet169": ({"blocks": (6, 12, 32, 32)}, IMAGENET),
+    "densenet201": ({"blocks": (6, 12, 48, 32)}, IMAGENET),
+    "densenet_bc_100_k12": ({"blocks": (16, 16, 16), "growth_rate": 12, "stem_type": "cifar", "stem_width": 24,
+                             "bn_epsilon": 1e-5}, CIFAR),
+}
+
+# Section 4.2: SGD with Nesterov momentum 0.9, wd 1e-4, lr 0.1 divided by 10 at 50% and 75% of training
+# (CIFAR: batch 64, 300 epochs, mirror and shift augmentation; ImageNet: batch 256, 90 epochs, /10 at 30, 60).
+RECIPES = {
+    "imagenet": zoo.TrainingRecipe(optimizer="sgd", lr=0.1, momentum=0.9, weight_decay=1e-4, schedule="step",
+                                   step_boundaries=(1 / 3, 2 / 3), epochs=90, batch_size=256,
+                                   augmentation=("flip", "crop"), extra={"nesterov": True}),
+    "cifar": zoo.TrainingRecipe(optimizer="sgd", lr=0.1, momentum=0.9, weight_decay=1e-4, schedule="step",
+                                step_boundaries=(0.5, 0.75), epochs=300, batch_size=64,
+                                augmentation=("flip", "crop"), extra={"nesterov": True}),
+}
+
+
+@zoo.hookimpl
+def zoo_register_architectures(registry):
+    for name, (arguments, data) in VARIANTS.items():
+        defaults = {**DEFAULTS, **arguments}
+        registry.add(
+            zoo.Architecture(
+                name=name,
+                family=FAMILY,
+                build="zoo_plugins.nets.densenet:build_densenet",
+                defaults=defaults,
+                supports_features=True,
+                paper=PAPER,
+                description=f"DenseNet-BC, dense blocks of {defaults['blocks']} layers, growth rate "
+                            f"{defaults['growth_rate']}, {defaults['stem_type']} stem.",
+                **data,
+            )
+        )
+
+
+@zoo.hookimpl
+def zoo_training_recipe(architecture):
+    """The paper's recipe (CIFAR or ImageNet, by the default input size) for DenseNets; None for others."""
+    if architecture.family != FAMILY:
+        return None
+    return RECIPES["cifar" if architecture.input_shape[0] <= 64 else "imagenet"]
+
+
+@zoo.hookimpl
+def zoo_hyperparameters(architecture, hp):
+    """Search space: growth rate, compression and the dropout before the classifier.
+
+    :return: ``{"growth_rate": int, "compression": float, "dropout": float}`` for
+        ``zoo.get(architecture, ...)``; None for other families. An empty ``hp`` gives the
+        architecture's own values and dropout 0.
+    """
+    if architecture.family != FAMILY:
+        return None
+    defaults = architecture.defaults
+    return {
+        "growth_rate": hp.Choice("growth_rate", sorted({12, 16, 24, 32, defaults["growth_rate"]}),
+                                 default=defaults["growth_rate"]),
+        "compression": hp.Choice("compression", sorted({0.5, 0.75, 1.0, defaults["compression"]}),
+                                 default=defaults["compression"]),
+        "dropout": hp.Float("dropout", 0.0, 0.5, step=0.1, default=defaults["dropout"]),
+    }

@@ -1,0 +1,92 @@
+"""DenseNet (Huang et al. 2017) as a Keras functional model.
+
+One generic builder, :func:`build_densenet`. With the ImageNet stem the layers
+are keras.applications' (``conv1_conv``, ``conv2_block1_1_conv``,
+``pool2_conv``, ``bn``, ``predictions``), so weights saved from
+``keras.applications.DenseNet121`` (169, 201) load into it.
+"""
+
+import keras
+from keras import layers
+
+from zoo.validation import check_choice, check_range
+
+from .heads import check_head, image_model
+
+
+def conv_block(x, growth_rate, bottleneck_width, epsilon, name):
+    """BN-ReLU-Conv1x1 (``bottleneck_width * growth_rate`` filters), BN-ReLU-Conv3x3, concatenated to the input."""
+    y = layers.BatchNormalization(axis=-1, epsilon=epsilon, name=f"{name}_0_bn")(x)
+    y = layers.Activation("relu", name=f"{name}_0_relu")(y)
+    y = layers.Conv2D(bottleneck_width * growth_rate, 1, use_bias=False, name=f"{name}_1_conv")(y)
+    y = layers.BatchNormalization(axis=-1, epsilon=epsilon, name=f"{name}_1_bn")(y)
+    y = layers.Activation("relu", name=f"{name}_1_relu")(y)
+    y = layers.Conv2D(growth_rate, 3, padding="same", use_bias=False, name=f"{name}_2_conv")(y)
+    return layers.Concatenate(axis=-1, name=f"{name}_concat")([x, y])
+
+
+def transition_block(x, compression, epsilon, name):
+    """BN-ReLU-Conv1x1 keeping ``compression`` of the channels, then 2x2 average pooling."""
+    x = layers.BatchNormalization(axis=-1, epsilon=epsilon, name=f"{name}_bn")(x)
+    x = layers.Activation("relu", name=f"{name}_relu")(x)
+    x = layers.Conv2D(int(x.shape[-1] * compression), 1, use_bias=False, name=f"{name}_conv")(x)
+    return layers.AveragePooling2D(2, strides=2, name=f"{name}_pool")(x)
+
+
+def stem(x, kind, filters, epsilon):
+    """``"imagenet"``: 7x7/2 convolution, BN-ReLU, 3x3/2 max pooling; ``"cifar"``: one 3x3 convolution."""
+    if kind == "cifar":
+        return layers.Conv2D(filters, 3, padding="same", use_bias=False, name="conv1_conv")(x)
+    x = layers.ZeroPadding2D(3, name="conv1_pad")(x)
+    x = layers.Conv2D(filters, 7, strides=2, use_bias=False, name="conv1_conv")(x)
+    x = layers.BatchNormalization(axis=-1, epsilon=epsilon, name="conv1_bn")(x)
+    x = layers.Activation("relu", name="conv1_relu")(x)
+    x = layers.ZeroPadding2D(1, name="pool1_pad")(x)
+    return layers.MaxPooling2D(3, strides=2, name="pool1")(x)
+
+
+def build_densenet(*, num_classes, input_shape, include_top, pooling, blocks, growth_rate, bottleneck_width,
+                   compression, stem_type, stem_width, bn_epsilon, dropout, classifier_activation, features):
+    """DenseNet-BC: a stem, dense blocks joined by compressing transitions, BN-ReLU, then the head.
+
+    :param blocks: layers per dense block, e.g. ``(6, 12, 24, 16)`` for DenseNet-121.
+    :param growth_rate: filters each layer adds (k: 32 for ImageNet, 12 for DenseNet-BC-100 on CIFAR).
+    :param bottleneck_width: the 1x1 bottleneck has ``bottleneck_width * growth_rate`` filters (4).
+    :param compression: fraction of channels a transition keeps, in (0, 1] (theta = 0.5 for "BC").
+    :param stem_type: ``"imagenet"`` (7x7/2 and max pooling) or ``"cifar"`` (one 3x3 convolution).
+    :param stem_width: filters of the stem convolution (64; 2k for CIFAR).
+    :param features: return the feature map at the end of every dense block instead of a classifier.
+
+    Example::
+
+        >>> build_densenet(num_classes=10, input_shape=(32, 32, 3), include_top=True, pooling=None,
+        ...                blocks=(16, 16, 16), growth_rate=12, bottleneck_width=4, compression=0.5,
+        ...                stem_type="cifar", stem_width=24, bn_epsilon=1e-5, dropout=0.0,
+        ...                classifier_activation="softmax", features=False)
+    """
+    check_head(include_top=include_top, pooling=pooling, features=features, dropout=dropout,
+               classifier_activation=classifier_activation)
+    check_choice("stem_type", stem_type, ("imagenet", "cifar"))
+    check_range("compression", compression, 0.0, 1.0, low_inclusive=False)
+    for arg, value in (("growth_rate", growth_rate), ("bottleneck_width", bottleneck_width)):
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            raise ValueError(f"{arg}={value!r} is not allowed: it must be a positive integer")
+    depth = 2 * sum(blocks) + len(blocks) + 1  # two convolutions per layer, transitions, stem and classifier
+    name = f"densenet{depth}"
+
+    # === Functional Model ===
+    inputs = keras.Input(shape=input_shape, name="image")
+    x = stem(inputs, stem_type, stem_width, bn_epsilon)
+    stages = []
+    for stage, count in enumerate(blocks, start=2):
+        for index in range(1, count + 1):
+            x = conv_block(x, growth_rate, bottleneck_width, bn_epsilon, name=f"conv{stage}_block{index}")
+        if stage < len(blocks) + 1:
+            stages.append(x)
+            x = transition_block(x, compression, bn_epsilon, name=f"pool{stage}")
+    x = layers.BatchNormalization(axis=-1, epsilon=bn_epsilon, name="bn")(x)
+    x = layers.Activation("relu", name="relu")(x)
+    stages.append(x)
+    return image_model(inputs, x, stages, name=name, include_top=include_top, pooling=pooling,
+                       num_classes=num_classes, dropout=dropout, classifier_activation=classifier_activation,
+                       features=features)
