@@ -18,6 +18,7 @@ from zoo.hookspecs import hookimpl
 from zoo.models import get
 from zoo.recipes import TrainingRecipe
 from zoo.tags import WeightTag
+from zoo.train import TrainResult, train
 from zoo.tuning import hypermodel, tune
 
 __version__ = "0.1.0"
@@ -28,6 +29,7 @@ __all__ = [
     "DuplicateArchitectureError",
     "ModelCard",
     "PluginError",
+    "TrainResult",
     "TrainingRecipe",
     "UnknownModelError",
     "WeightTag",
@@ -36,6 +38,7 @@ __all__ = [
     "hypermodel",
     "info",
     "list",
+    "train",
     "tune",
 ]
 
