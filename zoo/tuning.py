@@ -1,7 +1,7 @@
 """Tuning with KerasTuner: :func:`hypermodel` for any tuner, :func:`tune` for a whole search.
 
 Both import KerasTuner, Keras and TensorFlow inside the call, so ``import zoo`` stays cheap.
-The search space and the training of each trial are :mod:`zoo.hypermodel`'s; this module
+The search space and the training of each trial are :mod:`zoo.hypermodels`'s; this module
 resolves the data, runs the tuner, and writes what the search found (docs/tuning.md).
 """
 
@@ -28,7 +28,7 @@ def hypermodel(name_or_pattern, *, num_classes, input_shape, pretrained=None, tu
     :param input_shape: e.g. ``(28, 28, 1)``; likewise.
     :param pretrained: a weight tag (or True, or a local weights file): fine-tune in two phases.
     :param tune_training: also tune the recipe's lr, weight decay, label smoothing, batch size, optimizer.
-    :return: a :class:`zoo.hypermodel.ZooHyperModel`.
+    :return: a :class:`zoo.hypermodels.ZooHyperModel`.
 
     Example::
 
@@ -37,7 +37,7 @@ def hypermodel(name_or_pattern, *, num_classes, input_shape, pretrained=None, tu
         >>> tuner = kt.RandomSearch(hm, objective="val_accuracy", max_trials=5, directory="runs")
         >>> tuner.search(x, y, validation_split=0.2, epochs=3)
     """
-    from zoo.hypermodel import ZooHyperModel, match_architectures
+    from zoo.hypermodels import ZooHyperModel, match_architectures
 
     architectures = match_architectures(name_or_pattern, num_classes=num_classes, input_shape=input_shape)
     return ZooHyperModel(architectures, num_classes=num_classes, input_shape=input_shape, pretrained=pretrained,
@@ -94,7 +94,7 @@ def tune(name_or_pattern, data, *, tuner: str = "bayesian", max_trials: int, obj
     """
     import keras_tuner as kt
 
-    from zoo.hypermodel import reported_metrics
+    from zoo.hypermodels import reported_metrics, select_architectures
 
     if tuner not in TUNERS:
         raise ValueError(f"tuner={tuner!r} is not allowed: use one of {tuple(TUNERS)}")
@@ -103,6 +103,7 @@ def tune(name_or_pattern, data, *, tuner: str = "bayesian", max_trials: int, obj
     if epochs is not None and (isinstance(epochs, bool) or not isinstance(epochs, int) or epochs < 1):
         raise ValueError(f"epochs={epochs!r} is not allowed: it must be a positive integer")
     role = _distributed_role(distributed)
+    select_architectures(name_or_pattern)  # a bad name or pattern fails before the data is loaded
     dataset_name, fit_args, fit_kwargs, num_classes, input_shape = _fit_data(data, search_kwargs)
     model = hypermodel(name_or_pattern, num_classes=num_classes, input_shape=input_shape, pretrained=pretrained,
                        tune_training=tune_training)
@@ -226,6 +227,7 @@ def write_best(search, best: dict[str, Any], trials: list[dict[str, Any]]) -> Pa
     with warnings.catch_warnings():  # the checkpoint's optimizer state is not wanted: the model is saved fresh
         warnings.filterwarnings("ignore", message="Skipping variable loading for optimizer")
         model = search.get_best_models(num_models=1)[0]
+    model.optimizer.build(model.trainable_variables)  # so that loading model.keras finds every slot
     model.save(path / "model.keras")
     (path / "best.json").write_text(json.dumps(best, indent=2, default=_jsonable) + "\n")
     (path / "model_card.md").write_text(model_card(best, trials, model.count_params()))

@@ -1,4 +1,4 @@
-"""The zoo's KerasTuner hypermodel: search spaces from the plugins, training from the recipes.
+"""The zoo's KerasTuner hypermodel (this module is ``zoo.hypermodels``; the function is ``zoo.hypermodel``).
 
 :func:`zoo.hypermodel` returns a :class:`ZooHyperModel`, a
 ``keras_tuner.HyperModel`` that any KerasTuner tuner accepts. Its space is
@@ -150,10 +150,11 @@ def training_recipe(arch: Architecture) -> TrainingRecipe:
     return recipe if recipe is not None else TrainingRecipe()
 
 
-def match_architectures(name_or_pattern, *, num_classes, input_shape) -> list[Architecture]:
-    """The architectures a name, pattern or list of them names, less those that cannot take the shapes.
+def select_architectures(name_or_pattern) -> list[Architecture]:
+    """The architectures a name, an fnmatch pattern or a list of them selects, in order, without repeats.
 
-    Left-out architectures are named in an :class:`ArchitectureSkippedWarning`; none left is a ValueError.
+    An unknown name is a :class:`zoo.UnknownModelError`; a pattern matching nothing is a ValueError
+    that lists the registered names.
     """
     registry = get_registry()
     patterns = [name_or_pattern] if isinstance(name_or_pattern, str) else list(name_or_pattern)
@@ -169,13 +170,20 @@ def match_architectures(name_or_pattern, *, num_classes, input_shape) -> list[Ar
         else:
             matched = [registry.resolve(pattern)[0].name]
         names += [name for name in matched if name not in names]
+    return [registry.architectures[name] for name in names]
+
+
+def match_architectures(name_or_pattern, *, num_classes, input_shape) -> list[Architecture]:
+    """:func:`select_architectures`, less those that cannot take ``num_classes`` or ``input_shape``.
+
+    Left-out architectures are named in an :class:`ArchitectureSkippedWarning`; none left is a ValueError.
+    """
     kept, skipped = [], []
-    for name in names:
-        arch = registry.architectures[name]
+    for arch in select_architectures(name_or_pattern):
         try:
             build_arguments(arch, num_classes=num_classes, input_shape=input_shape)
         except ValueError as error:
-            skipped.append(f"{name} ({error})")
+            skipped.append(f"{arch.name} ({error})")
         else:
             kept.append(arch)
     if skipped and kept:

@@ -1,0 +1,195 @@
+"""zoo.hypermodel and zoo.tune: search spaces from the plugins, recipes, outputs, bad input.
+
+Data: scikit-learn's 8x8 digits, upsampled to 24x24 and padded to 28x28x1 (LeNet's smallest input).
+"""
+
+from __future__ import annotations
+
+import json
+import textwrap
+
+import numpy as np
+import pytest
+
+import zoo
+from conftest import ROOT, make_plugin, run_python
+
+SHAPE = (28, 28, 1)
+
+
+def digits(n: int = 200):
+    """(x, y): the first ``n`` scikit-learn digits as 28x28x1 float32 images in [0, 1]."""
+    from sklearn.datasets import load_digits
+
+    data = load_digits()
+    x = np.kron(data.images[:n], np.ones((3, 3)))[..., None] / 16.0
+    return np.pad(x, ((0, 0), (2, 2), (2, 2), (0, 0))).astype("float32"), data.target[:n]
+
+
+def test_import_zoo_does_not_import_keras_tuner():
+    result = run_python("""
+        import sys, zoo
+        zoo.hypermodel, zoo.tune
+        from zoo.cli import build_parser
+        build_parser()
+        print(sorted(m for m in ("keras_tuner", "keras", "tensorflow") if m in sys.modules))
+    """)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "[]"
+
+
+def test_empty_hp_builds_the_default_variant_with_prefixed_names():
+    import keras_tuner as kt
+
+    hp = kt.HyperParameters()
+    model = zoo.hypermodel("lenet5", num_classes=10, input_shape=SHAPE).build(hp)
+    default = zoo.get("lenet5", num_classes=10, input_shape=SHAPE)
+    assert model.count_params() == default.count_params()
+    assert [layer.__class__ for layer in model.layers] == [layer.__class__ for layer in default.layers]
+    assert set(hp.values) == {
+        "architecture",
+        *(f"lenet5/{name}" for name in ("activation", "subsampling", "filters_c1", "filters_c3", "units_f5",
+                                        "units_f6", "dropout")),
+        *(f"lenet5/train/{name}" for name in ("lr", "weight_decay", "label_smoothing", "batch_size", "optimizer")),
+    }
+    recipe = zoo.TrainingRecipe()  # lenet has no recipe of its own yet: the defaults
+    assert hp["lenet5/train/lr"] == recipe.lr and hp["lenet5/train/batch_size"] == recipe.batch_size
+    assert model.optimizer.__class__.__name__.lower() == recipe.optimizer
+
+
+def test_values_reach_the_model_and_the_compiled_recipe():
+    import keras_tuner as kt
+
+    hp = kt.HyperParameters()
+    hp.values.update({"architecture": "lenet5", "lenet5/activation": "relu", "lenet5/filters_c1": 8,
+                      "lenet5/subsampling": "max", "lenet5/train/optimizer": "sgd", "lenet5/train/lr": 0.005,
+                      "lenet5/train/label_smoothing": 0.1})
+    model = zoo.hypermodel("lenet5", num_classes=3, input_shape=SHAPE).build(hp)
+    assert model.get_layer("conv1").filters == 8
+    assert model.get_layer("conv1").activation.__name__ == "relu"
+    assert model.get_layer("pool1").__class__.__name__ == "MaxPooling2D"
+    assert model.output_shape == (None, 3)
+    assert model.optimizer.__class__.__name__ == "SGD"
+    assert np.isclose(float(model.optimizer.learning_rate), 0.005)
+    assert model.optimizer.momentum == 0.9  # SGD chosen over an Adam recipe gets momentum
+
+
+def test_tune_training_false_keeps_the_recipe():
+    import keras_tuner as kt
+
+    hp = kt.HyperParameters()
+    zoo.hypermodel("lenet5", num_classes=10, input_shape=SHAPE, tune_training=False).build(hp)
+    assert not [name for name in hp.values if "/train/" in name]
+
+
+def test_bad_input(tmp_path):
+    x, y = digits(40)
+    with pytest.raises(ValueError, match=r"pattern 'nomatch\*' matches no architecture; the registered ones are: .*lenet5"):
+        zoo.hypermodel("nomatch*", num_classes=10, input_shape=SHAPE)
+    with pytest.raises(zoo.UnknownModelError, match="lenet5"):
+        zoo.hypermodel("lenet4", num_classes=10, input_shape=SHAPE)
+    with pytest.raises(ValueError, match=r"no architecture matched by 'lenet\*' can take .*lenet5 .*at least 28"):
+        zoo.hypermodel("lenet*", num_classes=10, input_shape=(16, 16, 1))
+    with pytest.raises(ValueError, match="max_trials=0 is not allowed"):
+        zoo.tune("lenet5", (x, y), max_trials=0, directory=tmp_path)
+    with pytest.raises(ValueError, match="tuner='grid' is not allowed"):
+        zoo.tune("lenet5", (x, y), tuner="grid", max_trials=1, directory=tmp_path)
+    with pytest.raises(ValueError, match="objective='val_f1' is not reported by the models: they report "
+                                         "accuracy, loss, val_accuracy, val_loss"):
+        zoo.tune("lenet5", (x, y), max_trials=1, objective="val_f1", directory=tmp_path)
+    with pytest.raises(ValueError, match="distributed=True needs the environment variables"):
+        zoo.tune("lenet5", (x, y), max_trials=1, distributed=True, directory=tmp_path)
+    assert not list(tmp_path.iterdir())  # nothing ran
+
+
+def test_tune_writes_best_model_hyperparameters_and_card(tmp_path, capsys):
+    import keras
+
+    x, y = digits(200)
+    result = zoo.tune("lenet5", (x, y), tuner="random", max_trials=2, epochs=1, directory=tmp_path,
+                      project_name="p", seed=0, verbose=0)
+    out = capsys.readouterr().out
+    assert "rank  trial  architecture  val_accuracy  hyperparameters" in out
+    assert len(result.trials) == 2 and result.trials[0]["score"] >= result.trials[1]["score"]
+    assert result.path == tmp_path / "p" / "best"
+
+    best = json.loads((result.path / "best.json").read_text())
+    assert best == json.loads(json.dumps(result.best))
+    assert best["architecture"] == "lenet5" and best["objective"]["name"] == "val_accuracy"
+    assert set(best["arguments"]) == {"activation", "subsampling", "filters", "units", "dropout"}
+    zoo.TrainingRecipe().override(**best["recipe"])  # the recipe part is valid overrides
+    rebuilt = zoo.get(best["architecture"], num_classes=best["num_classes"], input_shape=tuple(best["input_shape"]),
+                      **best["arguments"])
+
+    model = keras.saving.load_model(result.path / "model.keras")
+    assert model.count_params() == rebuilt.count_params()
+    assert model.predict(x[:4], verbose=0).shape == (4, 10)
+    card = (result.path / "model_card.md").read_text()
+    assert "# lenet5, tuned on arrays" in card and "val_accuracy" in card
+
+
+PLUGIN = """
+    import zoo
+
+    @zoo.hookimpl
+    def zoo_register_architectures(registry):
+        for name, size in (("tinymlp", None), ("bigonly", 64)):
+            registry.add(zoo.Architecture(name=name, family="tinymlp", build="tinymlp_net:build",
+                                          defaults={"units": 16, "activation": "relu"}, input_shape=(28, 28, 1),
+                                          min_input_size=size, num_classes=10))
+
+    @zoo.hookimpl
+    def zoo_training_recipe(architecture):
+        if architecture.family == "tinymlp":
+            return zoo.TrainingRecipe(lr=0.01, batch_size=16)
+
+    @zoo.hookimpl
+    def zoo_hyperparameters(architecture, hp):
+        if architecture.family == "tinymlp":
+            return {"units": hp.Int("units", 8, 32, step=8, default=16)}
+"""
+
+NET = """
+    import keras
+
+    def build(*, num_classes, input_shape, include_top, pooling, units, activation):
+        inputs = keras.Input(input_shape)
+        x = keras.layers.Dense(units, activation=activation)(keras.layers.Flatten()(inputs))
+        return keras.Model(inputs, keras.layers.Dense(num_classes, activation="softmax", name="predictions")(x))
+"""
+
+
+def test_third_party_space_and_architecture_search(tmp_path):
+    root = make_plugin(tmp_path / "site", "zoo-tinymlp", {"tinymlp": "tinymlp_plugin"},
+                       {"tinymlp_plugin": PLUGIN, "tinymlp_net": NET})
+    code = f"""
+        import warnings
+        from test_tuning import digits
+        import keras_tuner as kt, zoo
+
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            hm = zoo.hypermodel(["lenet5", "tiny*", "bigonly"], num_classes=10, input_shape=(28, 28, 1))
+        print("WARN", [str(w.message) for w in caught if "left out" in str(w.message)])
+        print("ARCHS", list(hm.architectures))
+        hp = kt.HyperParameters()
+        hp.values["architecture"] = "tinymlp"
+        hm.build(hp)
+        print("TINY", hp.values["tinymlp/units"], hp.values["tinymlp/train/lr"], hp.values["tinymlp/train/batch_size"])
+        result = zoo.tune(["lenet5", "tinymlp"], digits(120), tuner="random", max_trials=4, epochs=1,
+                          directory={str(tmp_path / "run")!r}, seed=3, verbose=0)
+        for trial in result.tuner.oracle.trials.values():
+            print("TRIAL", trial.hyperparameters.values["architecture"], sorted(trial.hyperparameters.values))
+    """
+    result = run_python(code, pythonpath=[root, ROOT / "tests"])
+    assert result.returncode == 0, result.stderr[-3000:]
+    lines = result.stdout.splitlines()
+    warn = next(line for line in lines if line.startswith("WARN"))
+    assert "bigonly" in warn and "at least 64" in warn and "tinymlp (" not in warn
+    assert "ARCHS ['lenet5', 'tinymlp']" in lines
+    assert "TINY 16 0.01 16" in lines
+    trials = [line.split(" ", 2)[1:] for line in lines if line.startswith("TRIAL")]
+    assert len(trials) == 4
+    for arch, names in trials:  # only the chosen architecture's parameters are active and recorded
+        names = eval(names)
+        assert {name.split("/")[0] for name in names} == {"architecture", arch}
