@@ -16,6 +16,7 @@ from zoo.cards import list_models as list
 from zoo.errors import CatalogError, DuplicateArchitectureError, PluginError, UnknownModelError
 from zoo.hookspecs import hookimpl
 from zoo.models import get
+from zoo.preprocessing import decode_predictions, preprocessing
 from zoo.recipes import TrainingRecipe
 from zoo.tags import WeightTag
 from zoo.train import TrainResult, train
@@ -33,16 +34,18 @@ __all__ = [
     "TrainingRecipe",
     "UnknownModelError",
     "WeightTag",
+    "decode_predictions",
     "get",
     "hookimpl",
     "hypermodel",
     "info",
     "list",
+    "preprocessing",
     "train",
     "tune",
 ]
 
-_SUBMODULES = ("datasets", "testing", "text")  # imported on first attribute access
+_SUBMODULES = ("datasets", "testing", "text", "weights")  # imported on first attribute access
 
 
 def __getattr__(name):

@@ -30,9 +30,12 @@ CARD_FIELDS = ("paper", "url", "metrics", "license", "notes")
 
 
 def catalog_paths() -> list[Path]:
-    """The shipped catalog, then each file named in ``ZOO_REGISTRY`` (``os.pathsep``-separated)."""
+    """The shipped catalog, the user's ``$ZOO_HOME/registry.yaml`` (written by ``zoo weights import``)
+    if it exists, then each file named in ``ZOO_REGISTRY`` (``os.pathsep``-separated)."""
+    from zoo.cache import user_catalog
+
     extra = [Path(p) for p in os.environ.get("ZOO_REGISTRY", "").split(os.pathsep) if p]
-    return [SHIPPED, *extra]
+    return [SHIPPED, *[p for p in [user_catalog()] if p.is_file()], *extra]
 
 
 def read_catalog(path: Path) -> dict[str, Any]:
@@ -72,8 +75,10 @@ def read_catalog(path: Path) -> dict[str, Any]:
 @hookimpl
 def zoo_register_weights(registry):
     """Register the aliases, model cards and weight tags of every catalog file."""
+    from zoo.cache import user_catalog
+
     for path in catalog_paths():
-        shipped = path == SHIPPED
+        shipped = path == SHIPPED or path == user_catalog()  # entries for a disabled plugin are skipped
         data = read_catalog(path)
         for alias, target in (data.get("aliases") or {}).items():
             if registry.registered(target):

@@ -1,0 +1,127 @@
+"""``zoo weights``: list, pull, verify and import pretrained weight files.
+
+``list`` and ``verify`` never import TensorFlow or Keras; ``import`` does, to
+check that the file loads into the architecture.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import json
+import sys
+
+from zoo.cli.table import format_table
+
+
+def register(subparsers) -> None:
+    parser = subparsers.add_parser("weights", help="list, pull, verify and import pretrained weights")
+    commands = parser.add_subparsers(dest="weights_command", required=True, metavar="ACTION")
+
+    sub = commands.add_parser("list", help="list weight tags (a table: tag, format, classes, input, cached)")
+    sub.add_argument("pattern", nargs="?", default="*", help="fnmatch pattern on the tag or architecture, e.g. 'resnet*'")
+    sub.set_defaults(run=run_list)
+
+    sub = commands.add_parser("pull", help="download weight files into the cache (prefetch)")
+    sub.add_argument("tags", nargs="+", metavar="TAG", help="architecture.tag, or an architecture for its default")
+    sub.set_defaults(run=run_pull)
+
+    sub = commands.add_parser("verify", help="re-hash the cache; report and remove corrupt files")
+    sub.set_defaults(run=run_verify)
+
+    sub = commands.add_parser("import", help="register a local weights file as a tag, copied into the cache")
+    sub.add_argument("file", help="a .weights.h5 (Keras 3) or legacy .h5 file")
+    sub.add_argument("--as", dest="name_tag", required=True, metavar="NAME.TAG", help="e.g. lenet5.mine")
+    sub.add_argument("--num-classes", type=int, help="classes the weights were trained for")
+    sub.add_argument("--input-shape", help="input shape the weights were trained at, e.g. 28,28,1")
+    sub.add_argument("--arguments", type=json.loads, default={}, help='architecture arguments as JSON, e.g. \'{"activation": "relu"}\'')
+    sub.add_argument("--default", action="store_true", help="make it the architecture's default tag")
+    sub.add_argument("--no-check", dest="check", action="store_false", help="do not load the file to check it")
+    sub.set_defaults(run=run_import)
+
+
+def _tags(pattern: str):
+    from zoo.registry import get_registry
+
+    return [tag for name, tag in sorted(get_registry().weights.items())
+            if fnmatch.fnmatchcase(name, pattern) or fnmatch.fnmatchcase(tag.architecture, pattern)]
+
+
+def run_list(args) -> int:
+    from zoo.cache import cache_dir, mirror_dirs
+
+    tags = _tags(args.pattern)
+    if not tags:
+        print(f"no weight tag matches {args.pattern!r}")
+        return 0
+    places = [*mirror_dirs(), cache_dir()]
+    rows = []
+    for tag in tags:
+        where = next((str(d) for d in places if (d / tag.file_name).is_file()), "-")
+        shape = "x".join(str(s) for s in tag.input_shape) if tag.input_shape else "-"
+        rows.append([tag.name + (" (default)" if tag.default else ""), tag.format, tag.num_classes or "-", shape,
+                     "top" if tag.include_top else "no top", where])
+    print(format_table(["tag", "format", "classes", "input", "head", "local copy"], rows))
+    return 0
+
+
+def run_pull(args) -> int:
+    from zoo.cache import fetch
+    from zoo.download import DownloadError
+    from zoo.weights import tag_for
+
+    failed = 0
+    for name in args.tags:
+        tag = tag_for(name)
+        try:
+            print(f"{tag.name}: {fetch(tag)}")
+        except (DownloadError, FileNotFoundError) as error:
+            print(f"zoo weights pull: error: {error}", file=sys.stderr)
+            failed += 1
+    return 2 if failed else 0
+
+
+def run_verify(args) -> int:
+    """Re-hash each cached file against every tag that names it; exit 1 if any was corrupt."""
+    from zoo.cache import cache_dir, matches
+    from zoo.registry import get_registry
+
+    directory = cache_dir()
+    files = sorted(p for p in directory.glob("*") if p.is_file() and not p.name.endswith(".lock")
+                   and not p.name.startswith(".")) if directory.is_dir() else []
+    by_file = {}
+    for tag in get_registry().weights.values():
+        by_file.setdefault(tag.file_name, []).append(tag)
+    corrupt = 0
+    for path in files:
+        tags = by_file.get(path.name)
+        if not tags:
+            print(f"unknown  {path} (no registered tag names this file; left alone)")
+        elif all(t.hash is None for t in tags):
+            print(f"no hash  {path} ({tags[0].name} records no hash)")
+        elif any(t.hash is not None and matches(path, t) for t in tags):
+            print(f"ok       {path} ({', '.join(t.name for t in tags)})")
+        else:
+            path.unlink()
+            corrupt += 1
+            print(f"CORRUPT  {path} ({tags[0].name}: wrong {tags[0].hash_algorithm}); removed")
+    print(f"{len(files)} file(s) in {directory}, {corrupt} corrupt")
+    return 1 if corrupt else 0
+
+
+def run_import(args) -> int:
+    from zoo.weights import import_weights
+
+    metadata = {"default": args.default}
+    if args.num_classes is not None:
+        metadata["num_classes"] = args.num_classes
+    if args.input_shape:
+        try:
+            metadata["input_shape"] = [int(s) for s in args.input_shape.split(",")]
+        except ValueError:
+            raise ValueError(f"--input-shape={args.input_shape!r} is not allowed: use integers, e.g. 28,28,1") from None
+    if args.arguments:
+        metadata["arguments"] = args.arguments
+    tag = import_weights(args.file, args.name_tag, check=args.check, **metadata)
+    print(f"{tag.name}: sha256 {tag.hash}, registered in the user catalog; "
+          f"zoo.get({tag.name!r}, pretrained=True) loads it")
+    return 0

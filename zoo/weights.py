@@ -1,0 +1,273 @@
+"""Pretrained weights: choosing a tag, building the model it fits, and importing your own files.
+
+:func:`build_pretrained` is what ``zoo.get(..., pretrained=...)`` calls:
+
+- ``pretrained=True`` uses the architecture's default tag (or, when the
+  architecture's own arguments are given, the one tag trained with them:
+  ``zoo.get("mobilenet", alpha=0.5, input_shape=(160, 160, 3), pretrained=True)``);
+- ``pretrained="imagenet"`` or ``zoo.get("resnet50.imagenet", pretrained=True)`` picks a tag;
+- ``pretrained="/path/to/file.weights.h5"`` loads a local file into the model as built.
+
+The file is found or downloaded by :func:`zoo.cache.fetch`. With
+``include_top=False`` the tag's headless file is used when it has one. A
+different ``num_classes`` or ``in_channels`` is handled by
+:func:`zoo.adapt.transfer_weights`.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+from typing import Any
+
+from zoo.architecture import Architecture
+from zoo.cache import cache_dir, fetch, user_catalog
+from zoo.download import file_hash
+from zoo.registry import get_registry
+from zoo.tags import WeightTag
+
+WEIGHT_SUFFIXES = {".weights.h5": "keras", ".h5": "h5", ".hdf5": "h5"}  # longest first
+
+
+def file_format(path) -> str:
+    """``"keras"`` for a Keras 3 ``.weights.h5`` file, ``"h5"`` for the legacy HDF5 layout (``.h5``)."""
+    name = str(path)
+    for suffix, kind in WEIGHT_SUFFIXES.items():
+        if name.endswith(suffix):
+            return kind
+    raise ValueError(
+        f"weights file {name!r} is not allowed: its name must end in {', '.join(WEIGHT_SUFFIXES)} "
+        "(Keras 3 `.weights.h5`, or the legacy HDF5 layout of keras.applications)"
+    )
+
+
+# --- choosing a tag ------------------------------------------------------------------------------
+
+
+def tag_for(name: str) -> WeightTag:
+    """The weight tag ``"architecture.tag"``, or an architecture's default tag.
+
+    Example::
+
+        >>> tag_for("resnet50").name
+        'resnet50.imagenet'
+    """
+    registry = get_registry()
+    arch, tag = registry.resolve(name)
+    return registry.weights[f"{arch.name}.{tag}"] if tag else select_tag(arch, {})
+
+
+def select_tag(arch: Architecture, requested: dict) -> WeightTag:
+    """The default tag of ``arch``, or the one trained with the architecture arguments in ``requested``."""
+    registry = get_registry()
+    tags = [t for t in registry.tags_for(arch.name) if t.include_top or not _is_headless_of_another(t)]
+    if not tags:
+        raise ValueError(f"pretrained=True is not possible for {arch.name}: it has no weight tags "
+                         f"(`zoo list --pretrained` lists the architectures that have)")
+    given = {k: v for k, v in requested.items() if k in arch.defaults and v is not None}
+    fitting = [t for t in tags if all(_same(t.arguments.get(k, arch.defaults[k]), v) for k, v in given.items())]
+    if not fitting:
+        raise ValueError(
+            f"no weights of {arch.name} were trained with {_kwargs(given)}; its tags: "
+            + ", ".join(f"{t.name} ({_kwargs(t.arguments) or 'defaults'})" for t in tags)
+        )
+    size = requested.get("input_shape")
+    return min(fitting, key=lambda t: (
+        size is not None and t.input_shape is not None and tuple(size[:-1]) != tuple(t.input_shape[:-1]),
+        not t.default,
+        t.tag,
+    ))
+
+
+def _is_headless_of_another(tag: WeightTag) -> bool:
+    return any(_headless_name(other) == tag.name for other in get_registry().tags_for(tag.architecture))
+
+
+def _headless_name(tag: WeightTag) -> str | None:
+    if not tag.headless:
+        return None
+    return tag.headless if "." in tag.headless else f"{tag.architecture}.{tag.headless}"
+
+
+def _same(a, b) -> bool:
+    if isinstance(a, (list, tuple)) and isinstance(b, (list, tuple)):
+        return list(a) == list(b)
+    return a == b
+
+
+def _kwargs(arguments: dict) -> str:
+    return ", ".join(f"{k}={v!r}" for k, v in arguments.items())
+
+
+def _resolve(arch: Architecture, tag: str | None, pretrained) -> WeightTag | Path:
+    registry = get_registry()
+    if isinstance(pretrained, os.PathLike) or (isinstance(pretrained, str) and (
+            os.sep in pretrained or pretrained.endswith(tuple(WEIGHT_SUFFIXES)))):
+        path = Path(pretrained).expanduser()
+        if not path.is_file():
+            raise FileNotFoundError(f"pretrained={str(pretrained)!r}: no such weights file")
+        file_format(path)
+        return path
+    if isinstance(pretrained, str):
+        named, wanted = registry.resolve(pretrained if "." in pretrained else f"{arch.name}.{pretrained}")
+        if named.name != arch.name or (tag and wanted != tag):
+            raise ValueError(f"pretrained={pretrained!r} contradicts the model asked for, "
+                             f"{arch.name}{'.' + tag if tag else ''}")
+        tag = wanted
+    elif pretrained is not True:
+        raise ValueError(f"pretrained={pretrained!r} is not allowed: use True, a tag name or a weights file path")
+    return registry.weights[f"{arch.name}.{tag}"] if tag else None
+
+
+# --- building ------------------------------------------------------------------------------------
+
+
+def build_pretrained(arch: Architecture, tag: str | None, pretrained, requested: dict[str, Any]):
+    """Build ``arch`` as ``requested`` and load pretrained weights into it (called by :func:`zoo.get`).
+
+    :param arch: the architecture.
+    :param tag: the tag named in ``zoo.get``'s name (``"imagenet"`` in ``"resnet50.imagenet"``), or None.
+    :param pretrained: True, a tag name, or a local weights file path.
+    :param requested: the user's arguments; None means "not given".
+    :return: a ``keras.Model`` with the weights loaded.
+
+    Example::
+
+        >>> model = zoo.get("resnet50", pretrained=True, num_classes=10, in_channels=1)
+    """
+    from zoo.models import build_arguments
+
+    chosen = _resolve(arch, tag, pretrained)
+    if isinstance(chosen, Path):
+        model = arch.build_fn()(**build_arguments(arch, **requested))
+        model.load_weights(str(chosen))
+        return model
+    weights = chosen or select_tag(arch, requested)
+    for key, value in weights.arguments.items():
+        if requested.get(key) is not None and not _same(requested[key], value):
+            raise ValueError(f"{key}={requested[key]!r} is not allowed with weights {weights.name}, "
+                             f"which were trained with {key}={value!r}")
+    include_top = requested.get("include_top", True)
+    headless = _headless_name(weights)
+    file_tag = get_registry().weights[headless] if headless and not include_top else weights
+    path = fetch(file_tag)
+
+    trained_shape = weights.input_shape or arch.input_shape
+    target = build_arguments(arch, **{
+        **requested,
+        **{k: v for k, v in weights.arguments.items() if requested.get(k) is None},
+        "num_classes": requested.get("num_classes") or weights.num_classes,
+        "input_shape": requested.get("input_shape") or trained_shape,
+    })
+    source = dict(
+        target,
+        num_classes=weights.num_classes or arch.num_classes,
+        include_top=file_tag.include_top,
+        input_shape=_source_shape(arch, target, trained_shape, file_tag.include_top),
+    )
+    build = arch.build_fn()
+    if source == target:
+        model = build(**target)
+        _load(model, path, file_tag)
+        return model
+    from zoo.adapt import transfer_weights
+
+    donor = build(**source)
+    _load(donor, path, file_tag)
+    model = build(**target)
+    transfer_weights(donor, model, name=weights.name)
+    return model
+
+
+def _source_shape(arch: Architecture, target: dict, trained_shape: tuple, include_top: bool) -> tuple:
+    """The input shape of the model the file fits: the trained channels; the trained size for a top
+    (a flattening classifier fixes the size), else the target's size."""
+    if arch.task != "image-classification":
+        return target["input_shape"]
+    spatial = target["input_shape"][:-1]
+    if include_top and not target["include_top"]:
+        spatial = tuple(trained_shape[:-1])
+    return (*spatial, trained_shape[-1])
+
+
+def _load(model, path: Path, tag: WeightTag) -> None:
+    """Load ``path`` into ``model``; errors name the tag and the file."""
+    expected = file_format(path)
+    if expected != tag.format:
+        raise ValueError(f"weights {tag.name}: file {path.name} is in the {expected!r} format, "
+                         f"but the tag says format={tag.format!r}")
+    try:
+        model.load_weights(str(path))
+    except ValueError as error:
+        raise ValueError(f"weights {tag.name} ({path}) do not load into {model.name}: {error}") from None
+
+
+# --- importing a local file ----------------------------------------------------------------------
+
+
+def import_weights(path, name_tag: str, *, check: bool = True, **metadata) -> WeightTag:
+    """Register a local weights file as the tag ``name_tag``: copied into the cache with its sha256,
+    and written to the user catalog ``$ZOO_HOME/registry.yaml``.
+
+    :param path: a ``.weights.h5`` (Keras 3) or legacy ``.h5`` file.
+    :param name_tag: ``"architecture.tag"``, e.g. ``"lenet5.mine"``.
+    :param check: build the model from the new tag and load the file, before registering it.
+    :param metadata: any other :class:`zoo.WeightTag` field: ``num_classes``, ``class_names``,
+        ``input_shape``, ``arguments``, ``preprocessing``, ``metrics``, ``recipe``, ``source``,
+        ``license``, ``default``.
+    :return: the registered :class:`zoo.WeightTag`.
+
+    Example::
+
+        >>> zoo.weights.import_weights("runs/lenet5/best.weights.h5", "lenet5.mine", num_classes=10,
+        ...                            metrics={"test_accuracy": 0.981})
+        >>> model = zoo.get("lenet5.mine", pretrained=True)
+    """
+    import yaml
+    from filelock import FileLock
+
+    path = Path(path).expanduser()
+    if not path.is_file():
+        raise FileNotFoundError(f"{path}: no such weights file")
+    architecture, dot, tag = name_tag.partition(".")
+    if not dot or not architecture or not tag or "." in tag:
+        raise ValueError(f"--as {name_tag!r} is not allowed: name the weights 'architecture.tag', e.g. 'lenet5.mine'")
+    registry = get_registry()
+    arch, _ = registry.resolve(architecture)
+    fmt = file_format(path)
+    suffix = next(s for s, k in WEIGHT_SUFFIXES.items() if str(path).endswith(s))
+    entry = {"file_name": f"{arch.name}.{tag}{suffix}", "hash": file_hash(path), "format": fmt,
+             "source": f"imported from {path.resolve()}", **metadata}
+    for key in ("input_shape", "class_names"):
+        if isinstance(entry.get(key), tuple):
+            entry[key] = list(entry[key])
+    new = WeightTag.from_dict(f"{arch.name}.{tag}", entry, "import_weights")
+
+    destination = cache_dir() / new.file_name
+    destination.parent.mkdir(parents=True, exist_ok=True)
+    partial = destination.with_name(f".{destination.name}.{os.getpid()}.part")
+    shutil.copyfile(path, partial)
+    os.replace(partial, destination)
+    if check:
+        source = build_arguments_for(arch, new)
+        model = arch.build_fn()(**source)
+        _load(model, destination, new)
+
+    catalog = user_catalog()
+    with FileLock(str(catalog) + ".lock"):
+        data = (yaml.safe_load(catalog.read_text(encoding="utf-8")) if catalog.exists() else None) or {}
+        data.setdefault("weights", {})[new.name] = entry
+        partial = catalog.with_name(f".{catalog.name}.{os.getpid()}.part")
+        partial.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+        os.replace(partial, catalog)
+    registry.weights[new.name] = new  # the running process sees it at once
+    return new
+
+
+def build_arguments_for(arch: Architecture, tag: WeightTag) -> dict:
+    """The build arguments of the model a tag's file fits exactly."""
+    from zoo.models import build_arguments
+
+    return build_arguments(arch, num_classes=tag.num_classes, input_shape=tag.input_shape,
+                           include_top=tag.include_top, **tag.arguments)
