@@ -42,6 +42,17 @@ def zoo_register_architectures(registry):
         )
 
 
+# How LeNet trains: Adam, small batches, a short cosine schedule (MNIST-sized data in minutes on a CPU).
+RECIPE = zoo.TrainingRecipe(optimizer="adam", lr=2e-3, schedule="cosine", batch_size=64, epochs=15)
+
+
+@zoo.hookimpl
+def zoo_training_recipe(architecture):
+    """LeNet's training recipe (for the lenet family only)."""
+    if architecture.family == "lenet":
+        return RECIPE
+
+
 @zoo.hookimpl
 def zoo_hyperparameters(architecture, hp):
     """LeNet's search space: activation, subsampling, widths, dropout (defaults: the paper's)."""

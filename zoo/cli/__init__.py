@@ -14,7 +14,7 @@ import sys
 
 from zoo.errors import CatalogError, PluginError, UnknownModelError
 
-COMMANDS = ("listing", "plugins", "weights", "tune")  # modules of zoo.cli, in the order `zoo --help` shows them
+COMMANDS = ("listing", "plugins", "weights", "train", "tune")  # modules of zoo.cli, in the order `zoo --help` shows them
 USER_ERRORS = (UnknownModelError, ValueError, CatalogError, PluginError, FileNotFoundError)
 
 

@@ -19,6 +19,7 @@ LOADERS: dict[str, str] = {  # name -> "module:function" returning a Dataset
     "fashion_mnist": "fashion_mnist:load",
     "mnist": "mnist:load",
     "mnist5k": "mnist5k:load",
+    "rotten_tomatoes": "rotten_tomatoes:load",
 }
 
 
@@ -27,7 +28,8 @@ class Dataset:
     """A dataset split into train, validation and test, with what a model needs to know about it.
 
     ``train``, ``validation`` and ``test`` are ``(x, y)`` pairs of NumPy arrays
-    (``validation`` or ``test`` may be None). ``split`` records how the split
+    (``validation`` or ``test`` may be None), or ``tf.data.Dataset`` s of
+    ``(x, y)`` (examples, or batches when ``batched``). ``split`` records how the split
     was made (seed, sizes, source) so a model card can cite it.
     """
 
@@ -39,6 +41,7 @@ class Dataset:
     validation: tuple | None = None
     test: tuple | None = None
     split: dict[str, Any] = field(default_factory=dict)
+    batched: bool = False  # True when the splits are tf.data.Datasets that already yield batches
 
     @property
     def num_classes(self) -> int:

@@ -1,0 +1,94 @@
+"""``zoo train``, ``zoo evaluate`` and ``zoo predict``: training runs and using their weights."""
+
+from __future__ import annotations
+
+
+def key_values(items: list[str] | None, option: str) -> dict:
+    """``["lr=0.1", "augmentation=[flip, crop]"]`` as ``{"lr": 0.1, "augmentation": ["flip", "crop"]}`` (YAML values)."""
+    import yaml
+
+    values = {}
+    for item in items or ():
+        key, sep, value = item.partition("=")
+        if not sep or not key:
+            raise ValueError(f"{option} {item!r} is not allowed: write {option} NAME=VALUE, e.g. {option} lr=0.01")
+        values[key.strip().replace("-", "_")] = yaml.safe_load(value)
+    return values
+
+
+def register(subparsers) -> None:
+    parser = subparsers.add_parser("train", help="train a model on a dataset, resuming an interrupted run")
+    parser.add_argument("name", help="architecture (lenet5), or architecture.tag to fine-tune its weights")
+    parser.add_argument("--data", required=True, help="built-in dataset (mnist5k, digits, fashion_mnist, mnist, ...) "
+                                                      "or a directory with one subfolder per class")
+    parser.add_argument("--epochs", type=int)
+    parser.add_argument("--batch-size", type=int)
+    parser.add_argument("--lr", type=float, help="learning rate")
+    parser.add_argument("--set", action="append", metavar="FIELD=VALUE",
+                        help="override any recipe field, e.g. --set optimizer=sgd --set label_smoothing=0.1")
+    parser.add_argument("--arg", action="append", metavar="NAME=VALUE",
+                        help="a build argument of the architecture, e.g. --arg activation=relu")
+    parser.add_argument("--run-dir", help="where checkpoints, logs, weights and the card go (default runs/NAME-DATA)")
+    parser.add_argument("--no-resume", action="store_true", help="start over instead of resuming the run directory")
+    parser.add_argument("--strategy", choices=("mirrored", "multi_worker"))
+    parser.add_argument("--precision", default="auto", choices=("auto", "float32", "mixed_float16", "mixed_bfloat16"))
+    parser.add_argument("--pretrained", metavar="TAG", help="start from these weights (a tag or a weights file)")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.set_defaults(run=run_train)
+
+    parser = subparsers.add_parser("evaluate", help="accuracy of trained weights on a dataset")
+    parser.add_argument("name", help="architecture, or a weight tag (then --weights is optional)")
+    parser.add_argument("--weights", help="a .weights.h5 file (from zoo train: its card.json is read too)")
+    parser.add_argument("--data", required=True, help="built-in dataset or a directory")
+    parser.add_argument("--split", default="test", choices=("train", "validation", "test"))
+    parser.add_argument("--plot", metavar="PNG", help="write a confusion matrix image")
+    parser.set_defaults(run=run_evaluate)
+
+    parser = subparsers.add_parser("predict", help="top classes for image files or lines of text")
+    parser.add_argument("name", help="architecture, or a weight tag (then --weights is optional)")
+    parser.add_argument("inputs", nargs="+", metavar="INPUT", help="image files, or text (one argument per text)")
+    parser.add_argument("--weights", help="a .weights.h5 file (from zoo train: its card.json is read too)")
+    parser.add_argument("--top", type=int, default=3)
+    parser.set_defaults(run=run_predict)
+
+
+def run_train(args) -> int:
+    from zoo.train import train
+
+    result = train(args.name, args.data, epochs=args.epochs, batch_size=args.batch_size, run_dir=args.run_dir,
+                   resume=not args.no_resume, strategy=args.strategy, precision=args.precision,
+                   pretrained=args.pretrained or False, model_args=key_values(args.arg, "--arg"), seed=args.seed,
+                   **{"lr": args.lr, **key_values(args.set, "--set")})
+    accuracy = result.metrics.get("test_accuracy", result.metrics.get("val_accuracy"))
+    split = "test" if "test_accuracy" in result.metrics else "validation"
+    if accuracy is not None:
+        print(f"{split} accuracy: {accuracy:.2%}")
+    print(f"weights saved to {result.weights}")
+    print(f"model card: {result.card}")
+    return 0
+
+
+def run_evaluate(args) -> int:
+    from zoo.datasets.sources import as_dataset
+    from zoo.evaluation import evaluate, load_model
+
+    dataset = as_dataset(args.data)
+    model, class_names = load_model(args.name, args.weights, dataset=dataset)
+    metrics, y_true, y_pred = evaluate(model, dataset, args.split)
+    print(f"{args.split} accuracy: {metrics['accuracy']:.2%} ({metrics['examples']} examples of {dataset.name})")
+    if args.plot:
+        from zoo.plots import confusion_matrix
+
+        confusion_matrix(y_true, y_pred, [str(c) for c in dataset.class_names], args.plot,
+                         title=f"{args.name} on {dataset.name} ({args.split}): {metrics['accuracy']:.2%}")
+        print(f"confusion matrix: {args.plot}")
+    return 0
+
+
+def run_predict(args) -> int:
+    from zoo.evaluation import load_model, predict
+
+    model, class_names = load_model(args.name, args.weights)
+    for item, top in zip(args.inputs, predict(model, args.inputs, class_names, top=args.top)):
+        print(f"{item}: " + ", ".join(f"{label} {p:.1%}" for label, p in top))
+    return 0

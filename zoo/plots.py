@@ -1,0 +1,74 @@
+"""Pictures of a run: training curves and a confusion matrix, drawn with matplotlib (Agg, no display)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+
+def _pyplot():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+def save_figure(figure, path: Path) -> None:
+    """Save ``figure`` as PNG atomically and close it."""
+    from zoo.runs import atomic_write
+    import io
+
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", dpi=100, bbox_inches="tight")
+    _pyplot().close(figure)
+    atomic_write(path, buffer.getvalue())
+
+
+def curves(history: dict[str, list[float]], path: Path, title: str = "") -> Path:
+    """Loss and accuracy per epoch, training and validation, side by side.
+
+    Example::
+
+        >>> curves({"loss": [0.9, 0.5], "val_loss": [0.8, 0.6], "accuracy": [0.7, 0.85]}, Path("curves.png"))
+    """
+    plt = _pyplot()
+    metrics = [m for m in ("loss", "accuracy") if m in history]
+    figure, axes = plt.subplots(1, max(len(metrics), 1), figsize=(5 * max(len(metrics), 1), 3.5), squeeze=False)
+    for ax, metric in zip(axes[0], metrics):
+        for key, label in ((metric, "training"), (f"val_{metric}", "validation")):
+            if history.get(key):
+                ax.plot(range(1, len(history[key]) + 1), history[key], marker="o", label=label)
+        ax.set_xlabel("epoch")
+        ax.set_ylabel(metric)
+        ax.grid(alpha=0.3)
+        ax.legend()
+    if title:
+        figure.suptitle(title)
+    save_figure(figure, Path(path))
+    return Path(path)
+
+
+def confusion_matrix(y_true, y_pred, class_names: list[str], path: Path, title: str = "") -> Path:
+    """A confusion matrix image: rows are true classes, columns predicted, cells counts."""
+    plt = _pyplot()
+    n = len(class_names)
+    matrix = np.zeros((n, n), dtype=int)
+    np.add.at(matrix, (np.asarray(y_true, int), np.asarray(y_pred, int)), 1)
+    size = max(4.0, 0.5 * n + 2)
+    figure, ax = plt.subplots(figsize=(size, size))
+    ax.imshow(matrix, cmap="Blues")
+    ax.set_xticks(range(n), class_names, rotation=90)
+    ax.set_yticks(range(n), class_names)
+    ax.set_xlabel("predicted")
+    ax.set_ylabel("true")
+    if n <= 30:
+        for i in range(n):
+            for j in range(n):
+                ax.text(j, i, matrix[i, j], ha="center", va="center", fontsize=7,
+                        color="white" if matrix[i, j] > matrix.max() / 2 else "black")
+    ax.set_title(title or f"accuracy {np.trace(matrix) / max(matrix.sum(), 1):.2%}")
+    save_figure(figure, Path(path))
+    return Path(path)

@@ -1,0 +1,176 @@
+"""A training run's directory: checkpoints to resume from, best weights, logs and the model card.
+
+Everything a run writes goes through :func:`atomic_write` (write a temporary
+file, then ``os.replace``), so a run killed at any moment leaves either the old
+file or the new one, never half of one. Layout::
+
+    RUN_DIR/run.json            what is being trained (architecture, dataset): a resume must match it
+    RUN_DIR/recipe.json         the resolved recipe
+    RUN_DIR/checkpoint/         state.json + the last finished epoch's weights and optimizer state
+    RUN_DIR/best.weights.h5     the weights with the best validation score (no optimizer state)
+    RUN_DIR/card.json           the model card: architecture, arguments, recipe, data, metrics, sha256
+    RUN_DIR/log.csv, tensorboard/, curves.png
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import keras
+
+
+def atomic_write(path: Path, data: bytes | str) -> None:
+    """Write ``data`` to ``path`` atomically (same-directory temporary file, fsync, ``os.replace``)."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    umask = os.umask(0)
+    os.umask(umask)
+    try:
+        os.chmod(tmp, 0o666 & ~umask)  # as open() would create it, not mkstemp's 0600
+        with os.fdopen(fd, "wb") as f:
+            f.write(data.encode() if isinstance(data, str) else data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def atomic_json(path: Path, value: Any) -> None:
+    """Write ``value`` as indented JSON, atomically."""
+    atomic_write(path, json.dumps(value, indent=2, default=str) + "\n")
+
+
+def save_weights(model, path: Path, *, with_optimizer: bool = False) -> None:
+    """Save ``model``'s weights (and optionally its optimizer state) to ``path`` atomically."""
+    from keras.src.saving import saving_lib
+
+    path = Path(path)
+    tmp = path.with_name(f".{path.name[:-len('.weights.h5')]}.tmp.weights.h5")
+    skip = None if with_optimizer or model.optimizer is None else [model.optimizer]
+    saving_lib.save_weights_only(model, str(tmp), objects_to_skip=skip)
+    os.replace(tmp, path)
+
+
+def sha256(path: Path) -> str:
+    """The sha256 hex digest of a file."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+class Run:
+    """The files of one run directory.
+
+    Example::
+
+        >>> run = Run("runs/lenet5-mnist5k")
+        >>> run.start({"architecture": "lenet5", "dataset": "mnist5k"}, resume=True)
+        >>> initial_epoch, best = run.restore(model)
+    """
+
+    def __init__(self, path):
+        self.path = Path(path)
+        self.recipe = self.path / "recipe.json"
+        self.config = self.path / "run.json"
+        self.checkpoint = self.path / "checkpoint"
+        self.state = self.checkpoint / "state.json"
+        self.best = self.path / "best.weights.h5"
+        self.card = self.path / "card.json"
+        self.log = self.path / "log.csv"
+        self.tensorboard = self.path / "tensorboard"
+        self.curves = self.path / "curves.png"
+
+    def start(self, config: dict, *, resume: bool) -> None:
+        """Create the directory; check a resumed run trains the same thing; start over when not resuming."""
+        if self.config.exists() and resume:
+            previous = json.loads(self.config.read_text())
+            for key, value in config.items():
+                if previous.get(key) != value:
+                    raise ValueError(
+                        f"run_dir={str(self.path)!r} holds a run with {key}={previous.get(key)!r}, not {value!r}: "
+                        "pass another run directory, or resume=False (--no-resume) to start over there"
+                    )
+        if not resume:
+            for stale in (self.checkpoint, self.tensorboard):
+                shutil.rmtree(stale, ignore_errors=True)
+            for stale in (self.log, self.best, self.card, self.curves):
+                stale.unlink(missing_ok=True)
+        self.path.mkdir(parents=True, exist_ok=True)
+        atomic_json(self.config, config)
+
+    def read_state(self) -> dict:
+        """The checkpoint state: ``{"epoch": finished epochs, "weights": file, "best": {...}}``, or empty."""
+        return json.loads(self.state.read_text()) if self.state.exists() else {}
+
+    def restore(self, model) -> tuple[int, dict]:
+        """Load the last checkpoint into ``model`` (weights and optimizer); returns (finished epochs, best)."""
+        state = self.read_state()
+        if not state:
+            return 0, {}
+        if model.optimizer is not None and not model.optimizer.built:
+            model.optimizer.build(model.trainable_variables)
+        model.load_weights(self.checkpoint / state["weights"])
+        self.trim_log(state["epoch"])
+        return state["epoch"], state.get("best", {})
+
+    def trim_log(self, epochs: int) -> None:
+        """Keep the CSV log's rows of the first ``epochs`` epochs (a killed run may have logged one more)."""
+        if not self.log.exists():
+            return
+        lines = self.log.read_text().splitlines(keepends=True)
+        kept = lines[:1] + [line for line in lines[1:] if line.split(",", 1)[0].isdigit()
+                            and int(line.split(",", 1)[0]) < epochs]
+        atomic_write(self.log, "".join(kept))
+
+    def history(self) -> dict[str, list[float]]:
+        """The per-epoch metrics of the CSV log, ``{"loss": [...], "val_loss": [...], ...}``."""
+        import csv
+
+        if not self.log.exists():
+            return {}
+        with open(self.log, newline="") as f:
+            rows = list(csv.DictReader(f))
+        return {key: [float(row[key]) for row in rows if row.get(key) not in (None, "")]
+                for key in (rows[0] if rows else {}) if key != "epoch"}
+
+
+class RunCheckpoint(keras.callbacks.Callback):
+    """Each epoch: the best weights when the monitored metric improved, then the resumable checkpoint.
+
+    The checkpoint's ``state.json`` is written last and names the weights file it belongs to, so the
+    directory always holds one complete checkpoint.
+    """
+
+    def __init__(self, run: Run, monitor: str, mode: str, best: dict | None = None):
+        super().__init__()
+        self.run, self.monitor, self.mode = run, monitor, mode
+        self.best = dict(best or {})
+
+    def improved(self, value: float) -> bool:
+        if "value" not in self.best:
+            return True
+        return value > self.best["value"] if self.mode == "max" else value < self.best["value"]
+
+    def on_epoch_end(self, epoch, logs=None):
+        value = (logs or {}).get(self.monitor)
+        if value is not None and self.improved(float(value)):
+            save_weights(self.model, self.run.best)
+            self.best = {"monitor": self.monitor, "value": float(value), "epoch": epoch + 1}
+        self.run.checkpoint.mkdir(parents=True, exist_ok=True)
+        name = f"epoch-{epoch + 1}.weights.h5"
+        save_weights(self.model, self.run.checkpoint / name, with_optimizer=True)
+        atomic_json(self.run.state, {"epoch": epoch + 1, "weights": name, "best": self.best})
+        for old in self.run.checkpoint.glob("epoch-*.weights.h5"):
+            if old.name != name:
+                old.unlink(missing_ok=True)

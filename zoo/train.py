@@ -1,0 +1,326 @@
+"""The training driver: :func:`train` (``zoo train``), one for every architecture, dataset and strategy.
+
+A run reads its defaults from the architecture's recipe (the ``zoo_training_recipe``
+hook), feeds the data through :mod:`zoo.inputs`, checkpoints every epoch in its run
+directory (:mod:`zoo.runs`) so that the same call resumes after a crash, keeps the
+best weights, and ends with the test metrics, ``curves.png`` and a model card.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import platform
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from zoo.recipes import TrainingRecipe
+from zoo.validation import check_choice
+
+PRECISIONS = ("auto", "float32", "mixed_float16", "mixed_bfloat16")
+MAX_STEPS_PER_EXECUTION = 32  # steps run per call into the compiled graph; fewer Python round trips
+
+
+@dataclass
+class TrainResult:
+    """What :func:`train` returns: the trained model, its history and test metrics, and where it all is."""
+
+    model: Any
+    history: dict[str, list[float]]
+    metrics: dict[str, float]
+    run_dir: Path
+    weights: Path
+    card: Path
+    recipe: TrainingRecipe
+    epochs_run: int = 0  # epochs trained by this call (fewer than recipe.epochs after a resume)
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def recipe_for(architecture) -> TrainingRecipe:
+    """The architecture's recipe from the ``zoo_training_recipe`` hook, or the default recipe."""
+    from zoo.registry import get_registry
+
+    if architecture is None:
+        return TrainingRecipe()
+    recipe = get_registry().manager.hook.zoo_training_recipe(architecture=architecture)
+    return recipe if recipe is not None else TrainingRecipe()
+
+
+def resolve_recipe(architecture, recipe=None, **overrides) -> TrainingRecipe:
+    """The recipe a run uses: ``recipe`` (a TrainingRecipe or a dict of fields) or the architecture's,
+    with ``overrides`` applied (None values ignored, unknown fields a ValueError)."""
+    if recipe is None:
+        recipe = recipe_for(architecture)
+    elif isinstance(recipe, dict):
+        recipe = recipe_for(architecture).override(**recipe)
+    elif not isinstance(recipe, TrainingRecipe):
+        raise ValueError(f"recipe of type {type(recipe).__name__} is not allowed: pass a zoo.TrainingRecipe or a dict")
+    return recipe.override(**overrides)
+
+
+def resolve_precision(precision: str) -> str:
+    """``"auto"`` is ``mixed_float16`` when a GPU is visible, else ``float32``."""
+    check_choice("precision", precision, PRECISIONS)
+    if precision != "auto":
+        return precision
+    import tensorflow as tf
+
+    return "mixed_float16" if tf.config.list_physical_devices("GPU") else "float32"
+
+
+@contextlib.contextmanager
+def dtype_policy(name: str):
+    """Build models under the Keras dtype policy ``name``, restoring the previous one after."""
+    import keras
+
+    previous = keras.config.dtype_policy()
+    keras.config.set_dtype_policy(name)
+    try:
+        yield
+    finally:
+        keras.config.set_dtype_policy(previous)
+
+
+def fit_input_shape(architecture, data_shape: tuple) -> tuple:
+    """The input shape to build an image model with for data of ``data_shape``: the data's own size
+    when the architecture takes it, else the architecture's default size; always the data's channels."""
+    from zoo.inputs import check_image_shape
+
+    check_image_shape(tuple(data_shape), (None, None, data_shape[-1] if data_shape else 0))
+    height, width, channels = data_shape
+    minimum = architecture.min_input_size or 1
+    if architecture.any_input_size and None not in (height, width) and min(height, width) >= minimum:
+        return (height, width, channels)
+    return (*architecture.input_shape[:2], channels)
+
+
+def build_model(name: str, dataset, *, pretrained=False, model_args: dict | None = None):
+    """Build the architecture ``name`` to fit ``dataset``; returns (model, architecture, build arguments)."""
+    import zoo
+    from zoo.registry import get_registry
+
+    architecture, tag = get_registry().resolve(name)
+    kwargs = dict(model_args or {})
+    kwargs.setdefault("num_classes", dataset.num_classes)
+    if pretrained or tag:
+        model = zoo.get(name, pretrained=pretrained or True, **kwargs)
+    else:
+        if architecture.task == "image-classification" and not {"input_shape", "in_channels"} & set(kwargs):
+            kwargs["input_shape"] = fit_input_shape(architecture, dataset.input_shape)
+        model = zoo.get(name, **kwargs)
+    return model, architecture, kwargs
+
+
+def adapt_text_layers(model, dataset) -> None:
+    """Build the vocabulary of every not-yet-adapted text layer of ``model`` from the training texts."""
+    layers = [layer for layer in model._flatten_layers() if hasattr(layer, "adapt") and hasattr(layer, "get_vocabulary")]
+    for layer in layers:
+        if [token for token in layer.get_vocabulary() if token not in ("", "[UNK]")]:
+            continue
+        train = dataset.train
+        layer.adapt(train[0] if isinstance(train, tuple) else train)
+
+
+def check_labels_fit(dataset, model) -> None:
+    """Every label must be a class of the model's classifier."""
+    from zoo.datasets.sources import check_labels
+
+    outputs = model.outputs[0].shape[-1]
+    for part in ("train", "validation", "test"):
+        split = getattr(dataset, part)
+        if isinstance(split, tuple):
+            check_labels(split[1], outputs, where=f"data ({part}) labels")
+    if dataset.num_classes > outputs:
+        raise ValueError(f"data has {dataset.num_classes} classes but the model's classifier has {outputs}: "
+                         f"build it with num_classes={dataset.num_classes}")
+
+
+def steps_in(split, batch_size: int, batched: bool) -> int:
+    """Batches per epoch in one split."""
+    if isinstance(split, tuple):
+        return max(1, -(-len(split[1]) // batch_size))
+    count = int(split.cardinality())
+    if count < 0:
+        count = sum(1 for _ in split)
+    return max(1, count if batched else -(-count // batch_size))
+
+
+def library_versions() -> dict[str, str]:
+    """Versions of what produced a set of weights, for the model card."""
+    import keras
+    import numpy
+    import tensorflow
+
+    import zoo
+
+    return {"python": platform.python_version(), "keras-zoo": zoo.__version__, "keras": keras.__version__,
+            "tensorflow": tensorflow.__version__, "numpy": numpy.__version__}
+
+
+def train(model_or_name, data, *, recipe=None, epochs=None, batch_size=None, run_dir=None, resume=True,
+          strategy=None, precision="auto", pretrained=False, model_args=None, seed=0, verbose="auto",
+          **overrides) -> TrainResult:
+    """Train a registered architecture (or a ``keras.Model``) on ``data``.
+
+    :param model_or_name: an architecture name (``"lenet5"``), ``"arch.tag"`` to fine-tune
+        pretrained weights, or a ``keras.Model`` (used as built).
+    :param data: a built-in dataset name (``zoo.datasets.list()``), a directory with one subfolder of
+        images or text files per class, ``(x, y)`` NumPy arrays, a ``tf.data.Dataset`` of ``(x, y)``
+        batches, or a ``zoo.datasets.Dataset``.
+    :param recipe: a ``zoo.TrainingRecipe`` or a dict of its fields (default: the architecture's).
+    :param epochs: total epochs (a resumed run trains up to this many).
+    :param batch_size: global batch size (split over the replicas of a strategy).
+    :param run_dir: where the checkpoint, best weights, logs and card go (default ``runs/NAME-DATASET``).
+    :param resume: continue from the run directory's last finished epoch; False starts over.
+    :param strategy: None, ``"mirrored"`` (all local GPUs) or ``"multi_worker"`` (configured by ``TF_CONFIG``).
+    :param precision: ``"auto"`` (``mixed_float16`` on GPU, ``float32`` on CPU), ``"float32"``,
+        ``"mixed_float16"`` or ``"mixed_bfloat16"``.
+    :param pretrained: start from weights: True, a tag or a weights file (as in ``zoo.get``).
+    :param model_args: more build arguments for ``zoo.get`` (``{"activation": "relu"}``).
+    :param seed: seeds weights initialization and shuffling.
+    :param verbose: ``"auto"``: a progress bar in a terminal, one line per epoch otherwise; 0, 1 or 2.
+    :param overrides: any recipe field (``lr=0.01``, ``optimizer="sgd"``, ``label_smoothing=0.1``).
+    :return: a :class:`TrainResult`.
+
+    Example::
+
+        >>> result = zoo.train("lenet5", "mnist5k", epochs=10)
+        >>> result.metrics["test_accuracy"], result.weights
+        (0.981, PosixPath('runs/lenet5-mnist5k/best.weights.h5'))
+    """
+    from zoo.distributed import fit_multi_worker, is_multi_worker, make_strategy, worker_index
+
+    strategy_obj = make_strategy(strategy)  # first: a multi-worker strategy must exist before other TF work
+    import keras
+    import tensorflow as tf
+
+    from zoo import inputs
+    from zoo.datasets.sources import as_dataset
+    from zoo.optimizers import make_loss, make_optimizer
+    from zoo.runs import Run, RunCheckpoint, atomic_json, sha256
+
+    keras.utils.set_random_seed(seed)
+    named = isinstance(model_or_name, str)
+    architecture = None
+    if named:
+        from zoo.registry import get_registry
+
+        architecture, _ = get_registry().resolve(model_or_name)
+    image_size = tuple(architecture.input_shape[:2]) if architecture and architecture.task == "image-classification" \
+        else None
+    dataset = as_dataset(data, seed=seed, image_size=image_size)
+    recipe = resolve_recipe(architecture, recipe, epochs=epochs, batch_size=batch_size, **overrides)
+    policy = resolve_precision(precision)
+    multi_worker = is_multi_worker(strategy_obj)
+    rank = worker_index() if multi_worker else 0
+    model_name = architecture.name if architecture else model_or_name.name
+
+    run = Run(Path(run_dir or Path("runs") / f"{model_name}-{dataset.name}"))
+    if rank:  # other workers keep their own files next to the chief's
+        run = Run(run.path / f"worker-{rank}")
+    run.start({"architecture": model_name, "dataset": dataset.name}, resume=resume)
+    atomic_json(run.recipe, recipe.to_dict())
+
+    scope = strategy_obj.scope() if strategy_obj else contextlib.nullcontext()
+    with dtype_policy(policy), scope:
+        if named:
+            model, architecture, build_args = build_model(model_or_name, dataset, pretrained=pretrained,
+                                                          model_args=model_args)
+        else:
+            model, build_args = model_or_name, {}
+        check_labels_fit(dataset, model)
+        if dataset.task == "text-classification":
+            adapt_text_layers(model, dataset)
+        replicas = strategy_obj.num_replicas_in_sync if strategy_obj else 1
+        steps_per_epoch = steps_in(dataset.train, recipe.batch_size, dataset.batched)
+        if multi_worker:
+            steps_per_epoch = max(1, len(dataset.train[1]) // recipe.batch_size) if isinstance(dataset.train, tuple) \
+                else steps_per_epoch
+        model.compile(optimizer=make_optimizer(recipe, steps_per_epoch), loss=make_loss(recipe),
+                      metrics=list(recipe.metrics), steps_per_execution=min(MAX_STEPS_PER_EXECUTION, steps_per_epoch))
+        initial_epoch, best = run.restore(model) if resume else (0, {})
+
+    one_hot = int(model.outputs[0].shape[-1]) if recipe.label_smoothing else None  # smoothing needs one-hot labels
+    image_model = dataset.task == "image-classification" and len(inputs.model_input_shape(model)) == 3
+    augment = inputs.augmentation(recipe.augmentation, inputs.model_input_shape(model), seed) if image_model else None
+    common = dict(model=model, batch_size=recipe.batch_size, seed=seed, num_classes=one_hot, batched=dataset.batched)
+    train_ds = inputs.pipeline(dataset.train, training=True, augment=augment, drop_remainder=multi_worker,
+                               where="train", **common)
+    val_ds = inputs.pipeline(dataset.validation, where="validation", **common) if dataset.validation is not None \
+        else None
+    test_split = dataset.test if dataset.test is not None else dataset.validation
+    test_ds = inputs.pipeline(test_split, where="test", **common) if test_split is not None else None
+
+    monitor, mode = ("val_accuracy", "max") if val_ds is not None and "accuracy" in recipe.metrics else (
+        ("val_loss", "min") if val_ds is not None else ("loss", "min"))
+    callbacks = [RunCheckpoint(run, monitor, mode, best),
+                 keras.callbacks.CSVLogger(str(run.log), append=initial_epoch > 0)]
+    if not rank:
+        callbacks.append(keras.callbacks.TensorBoard(str(run.tensorboard), write_graph=False))
+    if recipe.early_stopping_patience:
+        callbacks.append(keras.callbacks.EarlyStopping("val_loss" if val_ds is not None else "loss",
+                                                       patience=recipe.early_stopping_patience))
+    verbose = (1 if sys.stdout.isatty() else 2) if verbose == "auto" else verbose
+
+    started = time.time()
+    if multi_worker:
+        fit_multi_worker(model, strategy_obj, train_ds.repeat(), val_ds, epochs=recipe.epochs,
+                         initial_epoch=initial_epoch, steps_per_epoch=steps_per_epoch,
+                         global_batch_size=recipe.batch_size, callbacks=callbacks, verbose=verbose)
+    else:
+        model.fit(train_ds, validation_data=val_ds, epochs=recipe.epochs, initial_epoch=initial_epoch,
+                  callbacks=callbacks, verbose=verbose, shuffle=False)  # the pipeline shuffles
+    seconds = time.time() - started
+
+    from keras.src.saving import saving_lib
+
+    if run.best.exists():
+        saving_lib.load_weights_only(model, str(run.best), objects_to_skip=[model.optimizer])
+    else:
+        from zoo.runs import save_weights
+
+        save_weights(model, run.best)
+    metrics = {}
+    if test_ds is not None:
+        prefix = "test_" if dataset.test is not None else "val_"
+        evaluator = model
+        if multi_worker:  # Keras' evaluate cannot run under the multi-worker strategy either: use a plain copy
+            evaluator = model.__class__.from_config(model.get_config())
+            evaluator.set_weights(model.get_weights())
+            evaluator.compile(loss=make_loss(recipe), metrics=list(recipe.metrics))
+        scores = evaluator.evaluate(test_ds, return_dict=True, verbose=0)
+        metrics = {f"{prefix}{key}": round(float(value), 6) for key, value in scores.items()}
+    history = run.history()
+    state = run.read_state()
+    card = {
+        "architecture": model_name,
+        "arguments": {k: list(v) if isinstance(v, tuple) else v for k, v in build_args.items()},
+        "pretrained": pretrained or None,
+        "num_classes": int(model.outputs[0].shape[-1]),
+        "class_names": list(dataset.class_names),
+        "input_shape": list(inputs.model_input_shape(model)),
+        "preprocessing": {"images": "uint8 0..255 scaled to float 0..1"} if image_model else {},
+        "dataset": dataset.name,
+        "split": dataset.split,
+        "recipe": recipe.to_dict(),
+        "seed": seed,
+        "precision": policy,
+        "strategy": strategy,
+        "epochs": state.get("epoch", len(history.get("loss", []))),
+        "best": state.get("best", {}),
+        "metrics": metrics,
+        "train_seconds_this_call": round(seconds, 1),
+        "versions": library_versions(),
+        "file_name": run.best.name,
+        "hash_algorithm": "sha256",
+        "hash": sha256(run.best),
+    }
+    atomic_json(run.card, card)
+    from zoo.plots import curves
+
+    if history:
+        curves(history, run.curves, title=f"{model_name} on {dataset.name}")
+    return TrainResult(model=model, history=history, metrics=metrics, run_dir=run.path, weights=run.best,
+                       card=run.card, recipe=recipe, epochs_run=max(0, card["epochs"] - initial_epoch))
