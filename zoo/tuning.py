@@ -120,12 +120,14 @@ def tune(name_or_pattern, data, *, tuner: str = "bayesian", max_trials: int, obj
         options["max_trials"] = max_trials
         if epochs is not None:
             fit_kwargs["epochs"] = epochs
-    search = getattr(kt, TUNERS[tuner])(model, **options)
+    search = type(TUNERS[tuner], (_RecordTrials, getattr(kt, TUNERS[tuner])), {})(model, **options)
     search.oracle.max_trials = max_trials  # Hyperband has no max_trials of its own; the oracle honours it
     search.search(*fit_args, verbose=verbose, **fit_kwargs)
 
+    tuner_id = os.environ.get("KERASTUNER_TUNER_ID", "tuner0")
+    print(f"{tuner_id} ran trials: {', '.join(search.trials_run) or 'none'}")
     if role == "worker":
-        print(f"tuner {os.environ['KERASTUNER_TUNER_ID']} finished; the chief reports the results")
+        print(f"{tuner_id} finished; the chief reports the results")
         return TuningResult(best=None, trials=[], path=None, tuner=search)
     trials = ranked_trials(search, model)
     if not trials:
@@ -141,6 +143,20 @@ def tune(name_or_pattern, data, *, tuner: str = "bayesian", max_trials: int, obj
 
 
 # --- the pieces of tune ---------------------------------------------------------------------------
+
+
+class _RecordTrials:
+    """Mixed into the tuner: remembers the trials this process ran (printed; a worker's only report)."""
+
+    trials_run: list[str] = []  # a chief runs none (its search only serves the oracle)
+
+    def on_search_begin(self):
+        self.trials_run = []
+        super().on_search_begin()
+
+    def on_trial_end(self, trial):
+        super().on_trial_end(trial)
+        self.trials_run.append(trial.trial_id)
 
 
 def _distributed_role(distributed: bool) -> str | None:

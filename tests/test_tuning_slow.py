@@ -1,0 +1,104 @@
+"""Tuning end to end in real processes: resuming a killed search, and KerasTuner's chief/worker protocol."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+
+import pytest
+
+from conftest import ROOT
+
+SEARCH = """
+import sys
+from test_tuning import digits
+import zoo
+
+zoo.tune("lenet5", digits({n}), tuner="random", max_trials={max_trials}, epochs={epochs}, directory=sys.argv[1],
+         project_name="p", seed=0, verbose=0, distributed={distributed})
+"""
+
+
+def start(tmp_path, directory, *, env=None, n=600, max_trials=4, epochs=2, distributed=False, log="log"):
+    script = tmp_path / "search.py"
+    script.write_text(SEARCH.format(n=n, max_trials=max_trials, epochs=epochs, distributed=distributed))
+    full_env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3", PYTHONPATH=str(ROOT / "tests"), **(env or {}))
+    out = open(tmp_path / f"{log}.txt", "w")
+    return subprocess.Popen([sys.executable, str(script), str(directory)], env=full_env, stdout=out,
+                            stderr=subprocess.STDOUT, text=True)
+
+
+def trial_files(project):
+    """trial id -> (status, mtime_ns) of every trial.json under the project."""
+    found = {}
+    for path in sorted(project.glob("trial_*/trial.json")):
+        found[path.parent.name.removeprefix("trial_")] = (json.loads(path.read_text())["status"], path.stat().st_mtime_ns)
+    return found
+
+
+@pytest.mark.slow
+def test_killed_search_resumes_without_rerunning_completed_trials(tmp_path):
+    project = tmp_path / "run" / "p"
+    process = start(tmp_path, tmp_path / "run", log="first")
+    deadline = time.time() + 300
+    while time.time() < deadline and not any(s == "COMPLETED" for s, _ in trial_files(project).values()):
+        assert process.poll() is None, (tmp_path / "first.txt").read_text()[-3000:]
+        time.sleep(0.1)
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+    before = {tid: info for tid, info in trial_files(project).items() if info[0] == "COMPLETED"}
+    assert 1 <= len(before) < 4, before
+
+    process = start(tmp_path, tmp_path / "run", log="second")
+    assert process.wait(timeout=600) == 0, (tmp_path / "second.txt").read_text()[-3000:]
+    log = (tmp_path / "second.txt").read_text()
+    after = trial_files(project)
+    assert len(after) == 4 and all(status == "COMPLETED" for status, _ in after.values()), after
+    for tid, info in before.items():
+        assert after[tid] == info  # untouched: not rerun
+    ran = log.split("tuner0 ran trials: ")[1].splitlines()[0].split(", ")
+    assert sorted(ran) == sorted(set(after) - set(before))
+    assert "Reloading Tuner" in log and "best: trial" in log
+    assert (project / "best" / "best.json").exists()
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.mark.slow
+def test_distributed_chief_and_two_workers(tmp_path):
+    port = str(free_port())
+    common = {"KERASTUNER_ORACLE_IP": "127.0.0.1", "KERASTUNER_ORACLE_PORT": port}
+    options = dict(n=300, max_trials=4, epochs=1, distributed=True)
+    chief = start(tmp_path, tmp_path / "run", env={**common, "KERASTUNER_TUNER_ID": "chief"}, log="chief", **options)
+    workers = [start(tmp_path, tmp_path / "run", env={**common, "KERASTUNER_TUNER_ID": f"tuner{i}"},
+                     log=f"tuner{i}", **options) for i in range(2)]
+    try:
+        for process in workers:
+            assert process.wait(timeout=600) == 0
+        assert chief.wait(timeout=300) == 0
+    finally:
+        for process in (chief, *workers):
+            if process.poll() is None:
+                process.kill()
+    logs = {name: (tmp_path / f"{name}.txt").read_text() for name in ("chief", "tuner0", "tuner1")}
+    ran = {}
+    for name in ("tuner0", "tuner1"):
+        line = logs[name].split(f"{name} ran trials: ")[1].splitlines()[0]
+        ran[name] = [] if line == "none" else line.split(", ")
+    every = ran["tuner0"] + ran["tuner1"]
+    assert sorted(every) == sorted(set(every)) and len(every) == 4, ran  # each trial exactly once, by a worker
+    assert "chief ran trials: none" in logs["chief"]
+    assert "rank  trial  architecture  val_accuracy" in logs["chief"] and "best: trial" in logs["chief"]
+    best = json.loads((tmp_path / "run" / "p" / "best" / "best.json").read_text())
+    assert best["trial_id"] in every
+    statuses = {json.loads(p.read_text())["status"] for p in (tmp_path / "run" / "p").glob("trial_*/trial.json")}
+    assert statuses == {"COMPLETED"}
