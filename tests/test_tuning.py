@@ -52,7 +52,9 @@ def test_empty_hp_builds_the_default_variant_with_prefixed_names():
                                         "units_f6", "dropout")),
         *(f"lenet5/train/{name}" for name in ("lr", "weight_decay", "label_smoothing", "batch_size", "optimizer")),
     }
-    recipe = zoo.TrainingRecipe()  # lenet has no recipe of its own yet: the defaults
+    from zoo.train import recipe_for
+
+    recipe = recipe_for(zoo.registry.get_registry().architectures["lenet5"])  # the family's recipe
     assert hp["lenet5/train/lr"] == recipe.lr and hp["lenet5/train/batch_size"] == recipe.batch_size
     assert model.optimizer.__class__.__name__.lower() == recipe.optimizer
 
@@ -83,7 +85,7 @@ def test_tune_training_false_keeps_the_recipe():
 
 
 def test_bad_input(tmp_path):
-    x, y = digits(40)
+    x, y = digits(200)
     with pytest.raises(ValueError, match=r"pattern 'nomatch\*' matches no architecture; the registered ones are: .*lenet5"):
         zoo.hypermodel("nomatch*", num_classes=10, input_shape=SHAPE)
     with pytest.raises(zoo.UnknownModelError, match="lenet5"):
@@ -105,8 +107,7 @@ def test_bad_input(tmp_path):
 def test_tune_writes_best_model_hyperparameters_and_card(tmp_path, capsys):
     import keras
 
-    x, y = digits(200)
-    result = zoo.tune("lenet5", (x, y), tuner="random", max_trials=2, epochs=1, directory=tmp_path,
+    result = zoo.tune("lenet5", "digits", tuner="random", max_trials=2, epochs=1, directory=tmp_path,
                       project_name="p", seed=0, verbose=0)
     out = capsys.readouterr().out
     assert "rank  trial  architecture  val_accuracy  hyperparameters" in out
@@ -123,9 +124,10 @@ def test_tune_writes_best_model_hyperparameters_and_card(tmp_path, capsys):
 
     model = keras.saving.load_model(result.path / "model.keras")
     assert model.count_params() == rebuilt.count_params()
-    assert model.predict(x[:4], verbose=0).shape == (4, 10)
+    assert model.input_shape == (None, 32, 32, 1) == (None, *best["input_shape"])  # 8x8 digits resized, as zoo.train does
+    assert model.predict(np.zeros((4, 32, 32, 1)), verbose=0).shape == (4, 10)
     card = (result.path / "model_card.md").read_text()
-    assert "# lenet5, tuned on arrays" in card and "val_accuracy" in card
+    assert "# lenet5, tuned on digits" in card and "val_accuracy" in card
 
 
 PLUGIN = """
@@ -176,7 +178,7 @@ def test_third_party_space_and_architecture_search(tmp_path):
         hp.values["architecture"] = "tinymlp"
         hm.build(hp)
         print("TINY", hp.values["tinymlp/units"], hp.values["tinymlp/train/lr"], hp.values["tinymlp/train/batch_size"])
-        result = zoo.tune(["lenet5", "tinymlp"], digits(120), tuner="random", max_trials=4, epochs=1,
+        result = zoo.tune(["lenet5", "tinymlp"], digits(200), tuner="random", max_trials=4, epochs=1,
                           directory={str(tmp_path / "run")!r}, seed=3, verbose=0)
         for trial in result.tuner.oracle.trials.values():
             print("TRIAL", trial.hyperparameters.values["architecture"], sorted(trial.hyperparameters.values))

@@ -22,11 +22,14 @@ from typing import Any
 
 import keras
 import keras_tuner
+import numpy as np
 
 from zoo.architecture import Architecture
+from zoo.datasets import Dataset
 from zoo.models import build_arguments
 from zoo.recipes import TrainingRecipe
 from zoo.registry import get_registry
+from zoo.train import recipe_for
 
 ARCHITECTURE = "architecture"  # the name of the first hyperparameter
 HEAD_LAYERS = ("predictions", "head_dropout")  # trained in the frozen-backbone phase (zoo.validation.classifier)
@@ -74,63 +77,38 @@ def finetune_space(hp, recipe: TrainingRecipe) -> dict[str, Any]:
 # --- compiling from a recipe ----------------------------------------------------------------------
 
 
-@keras.saving.register_keras_serializable(package="zoo")
-class SparseCategoricalCrossentropyWithSmoothing(keras.losses.Loss):
-    """Sparse categorical cross-entropy with label smoothing (Keras' sparse loss has none)."""
+def compile_model(model, recipe: TrainingRecipe, *, steps_per_epoch: int = 1):
+    """Compile ``model`` as ``zoo.train`` does: the recipe's optimizer and schedule, loss and metrics.
 
-    def __init__(self, label_smoothing=0.0, name="sparse_categorical_crossentropy", **kwargs):
-        super().__init__(name=name, **kwargs)
-        self.label_smoothing = label_smoothing
-
-    def call(self, y_true, y_pred):
-        ops = keras.ops
-        classes = ops.shape(y_pred)[-1]
-        y_true = ops.reshape(ops.cast(y_true, "int32"), ops.shape(y_pred)[:-1])
-        return keras.losses.categorical_crossentropy(ops.one_hot(y_true, classes), y_pred,
-                                                     label_smoothing=self.label_smoothing)
-
-    def get_config(self):
-        return {**super().get_config(), "label_smoothing": self.label_smoothing}
-
-
-OPTIMIZERS = {
-    "sgd": ("SGD", True),  # keras.optimizers class, takes momentum
-    "adam": ("Adam", False),
-    "adamw": ("AdamW", False),
-    "rmsprop": ("RMSprop", True),
-    "adadelta": ("Adadelta", False),
-}
-
-
-def compile_model(model, recipe: TrainingRecipe, *, steps_per_epoch: int | None = None):
-    """Compile ``model`` with the recipe's optimizer, schedule, loss (with label smoothing) and metrics.
-
-    The schedule needs ``steps_per_epoch``; without it the learning rate is constant.
-
-    Example::
-
-        >>> compile_model(zoo.get("lenet5"), zoo.TrainingRecipe(optimizer="sgd", lr=0.01, momentum=0.9))
+    With ``label_smoothing`` the loss takes one-hot labels (:func:`one_hot_labels`).
     """
-    lr = recipe.lr
-    if steps_per_epoch and recipe.schedule != "constant":
-        total = max(steps_per_epoch * recipe.epochs, 1)
-        if recipe.schedule == "cosine":
-            lr = keras.optimizers.schedules.CosineDecay(recipe.lr, decay_steps=total)
-        else:
-            boundaries = [int(b * total) for b in recipe.step_boundaries]
-            values = [recipe.lr * recipe.step_factor ** i for i in range(len(boundaries) + 1)]
-            lr = keras.optimizers.schedules.PiecewiseConstantDecay(boundaries, values)
-    class_name, takes_momentum = OPTIMIZERS[recipe.optimizer]
-    options = {"learning_rate": lr, "weight_decay": recipe.weight_decay or None, "clipnorm": recipe.clipnorm}
-    if takes_momentum:
-        options["momentum"] = recipe.momentum
-    loss: Any = recipe.loss
-    if recipe.label_smoothing and loss == "sparse_categorical_crossentropy":
-        loss = SparseCategoricalCrossentropyWithSmoothing(recipe.label_smoothing)
-    elif recipe.label_smoothing and loss == "categorical_crossentropy":
-        loss = keras.losses.CategoricalCrossentropy(label_smoothing=recipe.label_smoothing)
-    model.compile(optimizer=getattr(keras.optimizers, class_name)(**options), loss=loss, metrics=list(recipe.metrics))
+    from zoo.optimizers import make_loss, make_optimizer
+
+    model.compile(optimizer=make_optimizer(recipe, steps_per_epoch), loss=make_loss(recipe),
+                  metrics=list(recipe.metrics))
     return model
+
+
+def constant(recipe: TrainingRecipe) -> TrainingRecipe:
+    """The recipe without its schedule and warmup (to compile before the number of steps is known)."""
+    return recipe.override(schedule="constant", warmup_epochs=0)
+
+
+def one_hot_labels(args: tuple, kwargs: dict, num_classes: int) -> tuple[tuple, dict]:
+    """``fit``'s arguments with integer label arrays (``y`` and ``validation_data``'s) made one-hot."""
+    def encode(y):
+        y = np.asarray(y)
+        return keras.utils.to_categorical(y, num_classes) if y.ndim == 1 or y.shape[-1] == 1 else y
+
+    args, kwargs = list(args), dict(kwargs)
+    if len(args) > 1:
+        args[1] = encode(args[1])
+    elif kwargs.get("y") is not None:
+        kwargs["y"] = encode(kwargs["y"])
+    validation = kwargs.get("validation_data")
+    if isinstance(validation, (tuple, list)) and len(validation) >= 2:
+        kwargs["validation_data"] = (validation[0], encode(validation[1]), *validation[2:])
+    return tuple(args), kwargs
 
 
 def set_backbone_trainable(model, trainable: bool) -> None:
@@ -142,12 +120,6 @@ def set_backbone_trainable(model, trainable: bool) -> None:
 
 
 # --- the hypermodel -------------------------------------------------------------------------------
-
-
-def training_recipe(arch: Architecture) -> TrainingRecipe:
-    """The architecture's recipe from its plugin's ``zoo_training_recipe`` hook (the defaults if none)."""
-    recipe = get_registry().manager.hook.zoo_training_recipe(architecture=arch)
-    return recipe if recipe is not None else TrainingRecipe()
 
 
 def select_architectures(name_or_pattern) -> list[Architecture]:
@@ -173,15 +145,18 @@ def select_architectures(name_or_pattern) -> list[Architecture]:
     return [registry.architectures[name] for name in names]
 
 
-def match_architectures(name_or_pattern, *, num_classes, input_shape) -> list[Architecture]:
-    """:func:`select_architectures`, less those that cannot take ``num_classes`` or ``input_shape``.
+def match_architectures(name_or_pattern, *, num_classes, input_shape, task: str | None = None) -> list[Architecture]:
+    """:func:`select_architectures`, less those that cannot take ``num_classes``, ``input_shape`` or ``task``.
 
-    Left-out architectures are named in an :class:`ArchitectureSkippedWarning`; none left is a ValueError.
+    ``input_shape`` is one shape, or a dict of one per architecture name. Left-out architectures are
+    named in an :class:`ArchitectureSkippedWarning`; none left is a ValueError.
     """
     kept, skipped = [], []
     for arch in select_architectures(name_or_pattern):
         try:
-            build_arguments(arch, num_classes=num_classes, input_shape=input_shape)
+            if task is not None and arch.task != task:
+                raise ValueError(f"it is a {arch.task} model and the data is {task}")
+            build_arguments(arch, num_classes=num_classes, input_shape=shape_for(input_shape, arch.name))
         except ValueError as error:
             skipped.append(f"{arch.name} ({error})")
         else:
@@ -192,6 +167,12 @@ def match_architectures(name_or_pattern, *, num_classes, input_shape) -> list[Ar
         raise ValueError(f"no architecture matched by {name_or_pattern!r} can take num_classes={num_classes!r}, "
                          f"input_shape={input_shape!r}: {'; '.join(skipped)}")
     return kept
+
+
+def shape_for(input_shape, name: str):
+    """The input shape of architecture ``name`` from one shape (or None) or a dict of them."""
+    shape = input_shape.get(name) if isinstance(input_shape, dict) else input_shape
+    return None if shape is None else tuple(shape)
 
 
 @dataclass
@@ -208,14 +189,15 @@ class ZooHyperModel(keras_tuner.HyperModel):
     """A KerasTuner hypermodel over one or several registered architectures (see :func:`zoo.hypermodel`)."""
 
     def __init__(self, architectures: list[Architecture], *, num_classes, input_shape, pretrained=None,
-                 tune_training=True, name=None, tunable=True):
+                 tune_training=True, seed=0, name=None, tunable=True):
         super().__init__(name=name, tunable=tunable)
         self.architectures = {arch.name: arch for arch in architectures}
         self.num_classes = num_classes
-        self.input_shape = None if input_shape is None else tuple(input_shape)
+        self.input_shapes = {arch.name: shape_for(input_shape, arch.name) for arch in architectures}
+        self.seed = seed
         self.pretrained = pretrained
         self.tune_training = tune_training
-        self.recipes = {arch.name: training_recipe(arch) for arch in architectures}
+        self.recipes = {arch.name: recipe_for(arch) for arch in architectures}
 
     def plan(self, hp) -> TrialPlan:
         """Declare the whole space on ``hp`` and return what its values say to build and train.
@@ -250,9 +232,9 @@ class ZooHyperModel(keras_tuner.HyperModel):
 
         plan = self.plan(hp)
         model = zoo.get(plan.architecture, pretrained=self.pretrained or False, num_classes=self.num_classes,
-                        input_shape=self.input_shape, **plan.arguments)
+                        input_shape=self.input_shapes[plan.architecture], **plan.arguments)
         recipe = plan.recipe if plan.finetune is None else plan.recipe.override(lr=plan.finetune["head_lr"])
-        return compile_model(model, recipe)
+        return compile_model(model, constant(recipe))  # fit compiles the schedule, knowing the steps
 
     def fit(self, hp, model, *args, **kwargs):
         """Train as the recipe says; with ``pretrained``, head first (backbone frozen), then everything.
@@ -263,16 +245,42 @@ class ZooHyperModel(keras_tuner.HyperModel):
         plan = self.plan(hp.copy())
         recipe = plan.recipe
         x = args[0] if args else kwargs.get("x")
-        if _is_array(x):  # a tuned batch size wins over the caller's
-            kwargs["batch_size"] = recipe.batch_size if self.tune_training else kwargs.get("batch_size", recipe.batch_size)
+        if isinstance(x, Dataset):
+            args, kwargs, steps = self._pipelines(x, model, recipe, kwargs)
+        else:
+            if _is_array(x):  # a tuned batch size wins over the caller's
+                kwargs["batch_size"] = recipe.batch_size if self.tune_training else kwargs.get("batch_size",
+                                                                                                recipe.batch_size)
+            if recipe.label_smoothing:
+                args, kwargs = one_hot_labels(args, kwargs, int(model.outputs[0].shape[-1]))
+            steps = _steps(x, kwargs)
         if plan.finetune is None:
             epochs = kwargs.pop("epochs", recipe.epochs)
-            if recipe.schedule != "constant":
-                compile_model(model, recipe.override(epochs=epochs), steps_per_epoch=_steps(x, kwargs))
+            if steps and (recipe.schedule != "constant" or recipe.warmup_epochs):
+                compile_model(model, recipe.override(epochs=epochs), steps_per_epoch=steps)
             return model.fit(*args, epochs=epochs, **kwargs)
-        return self._fine_tune(plan, model, args, kwargs)
+        return self._fine_tune(plan, model, steps, args, kwargs)
 
-    def _fine_tune(self, plan: TrialPlan, model, args, kwargs):
+    def _pipelines(self, data: Dataset, model, recipe: TrainingRecipe, kwargs: dict) -> tuple[tuple, dict, int]:
+        """(fit args, fit kwargs, steps per epoch) for a ``zoo.datasets.Dataset``: ``zoo.train``'s input pipeline."""
+        from zoo import inputs
+        from zoo.train import adapt_text_layers, steps_in
+
+        kwargs = {k: v for k, v in kwargs.items() if k not in ("x", "y", "batch_size", "validation_split")}
+        if data.task == "text-classification":
+            adapt_text_layers(model, data)
+        shape = inputs.model_input_shape(model)
+        image = data.task == "image-classification" and len(shape) == 3
+        augment = inputs.augmentation(recipe.augmentation, shape, self.seed) if image else None
+        common = dict(model=model, batch_size=recipe.batch_size, seed=self.seed, batched=data.batched,
+                      num_classes=int(model.outputs[0].shape[-1]) if recipe.label_smoothing else None)
+        train = inputs.pipeline(data.train, training=True, augment=augment, where="train", **common)
+        if data.validation is not None and "validation_data" not in kwargs:
+            kwargs["validation_data"] = inputs.pipeline(data.validation, where="validation", **common)
+        kwargs.setdefault("shuffle", False)  # the pipeline shuffles
+        return (train,), kwargs, steps_in(data.train, recipe.batch_size, data.batched)
+
+    def _fine_tune(self, plan: TrialPlan, model, steps, args, kwargs):
         finetune = plan.finetune
         initial_epoch = kwargs.pop("initial_epoch", 0)
         total = kwargs.pop("epochs", finetune["head_epochs"] + finetune["epochs"])
@@ -284,7 +292,8 @@ class ZooHyperModel(keras_tuner.HyperModel):
             if initial_epoch >= until:
                 continue
             set_backbone_trainable(model, trainable)
-            compile_model(model, plan.recipe.override(lr=lr))
+            recipe = plan.recipe.override(lr=lr, epochs=until - initial_epoch)
+            compile_model(model, recipe if steps else constant(recipe), steps_per_epoch=steps or 1)
             phase = model.fit(*args, epochs=until, initial_epoch=initial_epoch, **kwargs)
             for key, values in phase.history.items():
                 history.history.setdefault(key, []).extend(values)
@@ -297,10 +306,11 @@ class ZooHyperModel(keras_tuner.HyperModel):
         hp = keras_tuner.HyperParameters()
         hp.values.update(values)
         plan = self.plan(hp)
+        model_shape = self.input_shapes[plan.architecture]
         base = self.recipes[plan.architecture].to_dict()
         recipe = {k: v for k, v in plan.recipe.to_dict().items() if v != base[k]}
         result = {"architecture": plan.architecture, "arguments": plan.arguments, "recipe": recipe,
-                  "num_classes": self.num_classes, "input_shape": list(self.input_shape or []),
+                  "num_classes": self.num_classes, "input_shape": list(model_shape or []),
                   "pretrained": self.pretrained}
         if plan.finetune is not None:
             result["finetune"] = plan.finetune

@@ -70,8 +70,9 @@ def tune(name_or_pattern, data, *, tuner: str = "bayesian", max_trials: int, obj
     continue an interrupted search.
 
     :param name_or_pattern: ``"lenet5"``, ``"resnet*"`` or a list of names and patterns.
-    :param data: a dataset name (``"digits"``), a ``zoo.datasets.Dataset``, or ``(x, y)`` arrays
-        (validated on ``validation_data``/``validation_split`` from ``search_kwargs``, else on 20%).
+    :param data: what ``zoo.train`` takes: a dataset name (``"digits"``), a directory of class folders,
+        ``(x, y)`` arrays (a seeded stratified 10% validates), or a ``zoo.datasets.Dataset``. Images are
+        resized to each architecture's input as in ``zoo.train``.
     :param tuner: ``"bayesian"``, ``"hyperband"`` or ``"random"``.
     :param max_trials: how many hyperparameter sets to try, in total across restarts and workers.
     :param objective: a metric the models report (``"val_accuracy"``, ``"val_loss"``...) or a ``kt.Objective``.
@@ -94,7 +95,8 @@ def tune(name_or_pattern, data, *, tuner: str = "bayesian", max_trials: int, obj
     """
     import keras_tuner as kt
 
-    from zoo.hypermodels import reported_metrics, select_architectures
+    from zoo.datasets.sources import as_dataset
+    from zoo.hypermodels import ZooHyperModel, match_architectures, reported_metrics, select_architectures
 
     if tuner not in TUNERS:
         raise ValueError(f"tuner={tuner!r} is not allowed: use one of {tuple(TUNERS)}")
@@ -103,12 +105,15 @@ def tune(name_or_pattern, data, *, tuner: str = "bayesian", max_trials: int, obj
     if epochs is not None and (isinstance(epochs, bool) or not isinstance(epochs, int) or epochs < 1):
         raise ValueError(f"epochs={epochs!r} is not allowed: it must be a positive integer")
     role = _distributed_role(distributed)
-    select_architectures(name_or_pattern)  # a bad name or pattern fails before the data is loaded
-    dataset_name, fit_args, fit_kwargs, num_classes, input_shape = _fit_data(data, search_kwargs)
-    model = hypermodel(name_or_pattern, num_classes=num_classes, input_shape=input_shape, pretrained=pretrained,
-                       tune_training=tune_training)
-    validation = "validation_data" in fit_kwargs or bool(fit_kwargs.get("validation_split"))
-    _check_objective(objective, reported_metrics(model, validation=validation))
+    selected = select_architectures(name_or_pattern)  # a bad name or pattern fails before the data is loaded
+    dataset = as_dataset(data, seed=seed or 0, image_size=tuple(selected[0].input_shape[:2]))
+    architectures = match_architectures(name_or_pattern, num_classes=dataset.num_classes, task=dataset.task,
+                                        input_shape=input_shapes(selected, dataset))
+    model = ZooHyperModel(architectures, num_classes=dataset.num_classes, input_shape=input_shapes(selected, dataset),
+                          pretrained=pretrained, tune_training=tune_training, seed=seed or 0)
+    _check_objective(objective, reported_metrics(model, validation=dataset.validation is not None
+                                                 or "validation_data" in search_kwargs))
+    fit_kwargs = dict(search_kwargs)
 
     project_name = project_name or re.sub(r"[^\w.-]+", "_", "+".join(
         [name_or_pattern] if isinstance(name_or_pattern, str) else name_or_pattern)).strip("_") or "search"
@@ -122,7 +127,7 @@ def tune(name_or_pattern, data, *, tuner: str = "bayesian", max_trials: int, obj
             fit_kwargs["epochs"] = epochs
     search = type(TUNERS[tuner], (_RecordTrials, getattr(kt, TUNERS[tuner])), {})(model, **options)
     search.oracle.max_trials = max_trials  # Hyperband has no max_trials of its own; the oracle honours it
-    search.search(*fit_args, verbose=verbose, **fit_kwargs)
+    search.search(dataset, verbose=verbose, **fit_kwargs)
 
     tuner_id = os.environ.get("KERASTUNER_TUNER_ID", "tuner0")
     print(f"{tuner_id} ran trials: {', '.join(search.trials_run) or 'none'}")
@@ -135,7 +140,7 @@ def tune(name_or_pattern, data, *, tuner: str = "bayesian", max_trials: int, obj
     print(format_trials(trials, search.oracle.objective.name))
     best = {**trials[0]["best"], "objective": {"name": search.oracle.objective.name, "value": float(trials[0]["score"]),
                                                 "direction": search.oracle.objective.direction},
-            "trial_id": trials[0]["trial_id"], "tuner": tuner, "dataset": dataset_name}
+            "trial_id": trials[0]["trial_id"], "tuner": tuner, "dataset": dataset.name}
     path = write_best(search, best, trials)
     print(f"best: trial {best['trial_id']} ({best['architecture']}), {best['objective']['name']}="
           f"{best['objective']['value']:.4f}; written to {path}")
@@ -174,31 +179,19 @@ def _distributed_role(distributed: bool) -> str | None:
     return "chief" if "chief" in os.environ["KERASTUNER_TUNER_ID"] else "worker"
 
 
-def _fit_data(data, search_kwargs: dict) -> tuple:
-    """(dataset name, fit args, fit kwargs, num_classes, input_shape) for a name, a Dataset or (x, y)."""
-    import numpy as np
+def input_shapes(architectures, dataset) -> dict[str, tuple] | None:
+    """Each image architecture's input shape for the dataset, as ``zoo.train`` builds it (None for text)."""
+    from zoo.train import fit_input_shape
 
-    from zoo.datasets import Dataset, load
-
-    kwargs = dict(search_kwargs)
-    if isinstance(data, str):
-        data = load(data)
-    if isinstance(data, Dataset):
-        (x, y), name = data.train, data.name
-        if data.validation is not None and "validation_data" not in kwargs and "validation_split" not in kwargs:
-            kwargs["validation_data"] = tuple(data.validation)
-        num_classes, input_shape = data.num_classes, tuple(data.input_shape)
-    elif isinstance(data, (tuple, list)) and len(data) == 2:
-        x, y = (np.asarray(part) for part in data)
-        name = "arrays"
-        num_classes = int(y.shape[-1]) if y.ndim == 2 and y.shape[-1] > 1 else int(y.max()) + 1
-        input_shape = tuple(x.shape[1:])
-    else:
-        raise ValueError(f"data={type(data).__name__} is not allowed: pass a dataset name "
-                         "(zoo.datasets.list()), a zoo.datasets.Dataset or an (x, y) pair of arrays")
-    if "validation_data" not in kwargs and "validation_split" not in kwargs:
-        kwargs["validation_split"] = 0.2
-    return name, (x, y), kwargs, num_classes, input_shape
+    if dataset.task != "image-classification":
+        return None
+    shapes = {}
+    for arch in architectures:
+        try:
+            shapes[arch.name] = fit_input_shape(arch, tuple(dataset.input_shape))
+        except ValueError:  # channels it cannot take: match_architectures leaves it out, naming why
+            shapes[arch.name] = tuple(dataset.input_shape)
+    return shapes
 
 
 def _check_objective(objective, reported: set[str]) -> None:
@@ -207,8 +200,10 @@ def _check_objective(objective, reported: set[str]) -> None:
     for item in objectives:
         name = item if isinstance(item, str) else getattr(item, "name", None)
         if name not in reported:
+            hint = "" if any(r.startswith("val_") for r in reported) else \
+                " (the data has no validation split: pass validation_data, or more examples per class)"
             raise ValueError(f"objective={name!r} is not reported by the models: they report "
-                             f"{', '.join(sorted(reported))}")
+                             f"{', '.join(sorted(reported))}{hint}")
 
 
 def ranked_trials(search, model) -> list[dict[str, Any]]:
