@@ -15,6 +15,7 @@ import os
 import sys
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from pathlib import Path
 
@@ -100,7 +101,7 @@ def _fetch(url: str, path: Path, progress: bool | None, timeout: float) -> None:
     request = urllib.request.Request(url, headers={"User-Agent": USER_AGENT})
     with urllib.request.urlopen(request, timeout=timeout) as response, open(path, "wb") as out:
         total = int(response.headers.get("Content-Length") or 0) or None
-        bar = _Progress(Path(urllib.request.url2pathname(url)).name, total) if (
+        bar = _Progress(Path(urllib.parse.urlsplit(url).path).name, total) if (
             sys.stderr.isatty() if progress is None else progress) else None
         received = 0
         for block in iter(lambda: response.read(CHUNK), b""):

@@ -1,0 +1,488 @@
+"""Pretrained weights end to end, offline and real.
+
+Weight files are made by the test from real models (lenet5; keras.applications
+with ``weights=None``, saved in the legacy HDF5 layout of the published
+ImageNet files), served by a loopback HTTP server, and registered through a
+catalog file named by ``ZOO_REGISTRY``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import numpy as np
+import pytest
+import yaml
+
+import zoo
+import zoo.registry
+from conftest import run_python, run_zoo
+from test_download import WeightServer
+from zoo.cache import WeightsNotFoundError
+from zoo.download import DownloadError
+
+ROOT = Path(__file__).resolve().parents[1]
+KERAS_APPLICATIONS = Path(__import__("importlib").util.find_spec("keras").origin).parent / "src" / "applications"
+
+
+# --- fixtures --------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def server():
+    server = WeightServer()
+    yield server
+    server.close()
+
+
+@pytest.fixture
+def catalog(tmp_path, monkeypatch):
+    """Write a catalog file, point ZOO_REGISTRY at it and start from a fresh registry."""
+    path = tmp_path / "catalog.yaml"
+
+    def write(weights: dict) -> Path:
+        path.write_text(yaml.safe_dump({"weights": weights}), encoding="utf-8")
+        monkeypatch.setenv("ZOO_REGISTRY", str(path))
+        monkeypatch.setattr(zoo.registry, "_registry", None)
+        return path
+
+    monkeypatch.setattr(zoo.registry, "_registry", None)
+    return write
+
+
+def sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+@pytest.fixture(scope="module")
+def lenet_file(tmp_path_factory):
+    """A lenet5 model with random weights and its ``.weights.h5`` bytes."""
+    import keras
+
+    keras.utils.set_random_seed(1)
+    model = zoo.get("lenet5")
+    path = tmp_path_factory.mktemp("lenet") / "lenet5_test.weights.h5"
+    model.save_weights(path)
+    return model, path.read_bytes()
+
+
+@pytest.fixture
+def lenet_tag(server, catalog, lenet_file):
+    """``lenet5.test`` served at a 404 mirror then a good one; returns (reference model, catalog entry)."""
+    model, data = lenet_file
+    server.files["lenet5_test.weights.h5"] = data
+    entry = {
+        "file_name": "lenet5_test.weights.h5",
+        "urls": [server.url("missing", "lenet5_test.weights.h5"), server.url("ok", "lenet5_test.weights.h5")],
+        "hash": sha256(data), "num_classes": 10, "default": True, "input_shape": [32, 32, 1],
+        "class_names": [str(i) for i in range(10)],
+        "preprocessing": {"scale": 1 / 255},
+    }
+    catalog({"lenet5.test": entry})
+    return model, entry
+
+
+def outputs(model, shape=(2, 32, 32, 1), seed=0):
+    x = np.random.default_rng(seed).random(shape, dtype=np.float32)
+    return np.asarray(model(x, training=False))
+
+
+def needs(*names):
+    missing = [n for n in names if n not in zoo.list()]
+    return pytest.mark.skipif(bool(missing), reason=f"architectures not registered: {missing}")
+
+
+# --- download, verify, cache -----------------------------------------------------------------------
+
+
+def test_download_verify_cache_and_outputs_equal(lenet_tag, server, zoo_home):
+    reference, entry = lenet_tag
+    model = zoo.get("lenet5", pretrained=True)
+    np.testing.assert_array_equal(outputs(model), outputs(reference))
+    cached = zoo_home / "weights" / entry["file_name"]
+    assert cached.read_bytes() == server.files[entry["file_name"]]
+    assert server.count("missing", entry["file_name"]) == 1  # the 404 mirror was tried first
+    zoo.get("lenet5.test", pretrained=True)
+    zoo.get("lenet5", pretrained="test")
+    assert server.count("ok", entry["file_name"]) == 1  # cached: downloaded once
+
+
+def test_wrong_hash_is_a_clear_error(lenet_tag, server, catalog, zoo_home):
+    _, entry = lenet_tag
+    wrong = "f" * 64
+    catalog({"lenet5.test": {**entry, "hash": wrong}})
+    with pytest.raises(DownloadError) as error:
+        zoo.get("lenet5", pretrained=True)
+    message = str(error.value)
+    assert entry["urls"][1] in message and wrong in message and sha256(server.files[entry["file_name"]]) in message
+    assert not (zoo_home / "weights" / entry["file_name"]).exists()
+
+
+def test_truncated_response_is_not_used(lenet_tag, server, catalog, zoo_home):
+    reference, entry = lenet_tag
+    name = entry["file_name"]
+    catalog({"lenet5.test": {**entry, "urls": [server.url("truncated", name), server.url("ok", name)]}})
+    np.testing.assert_array_equal(outputs(zoo.get("lenet5", pretrained=True)), outputs(reference))
+    assert server.count("truncated", name) == 1 and server.count("ok", name) == 1
+
+
+def test_offline_with_and_without_a_cached_file(lenet_tag, server, monkeypatch, zoo_home, tmp_path):
+    reference, entry = lenet_tag
+    monkeypatch.setenv("ZOO_OFFLINE", "1")
+    monkeypatch.setenv("ZOO_WEIGHTS_PATH", str(tmp_path / "mirror"))
+    with pytest.raises(WeightsNotFoundError) as error:
+        zoo.get("lenet5", pretrained=True)
+    message = str(error.value)
+    for place in (tmp_path / "mirror" / entry["file_name"], zoo_home / "weights" / entry["file_name"],
+                  *entry["urls"]):
+        assert str(place) in message
+    assert sum(server.requests.values()) == 0  # offline: the network was never touched
+
+    monkeypatch.delenv("ZOO_OFFLINE")
+    zoo.get("lenet5", pretrained=True)
+    requests = sum(server.requests.values())
+    monkeypatch.setenv("ZOO_OFFLINE", "1")
+    np.testing.assert_array_equal(outputs(zoo.get("lenet5", pretrained=True)), outputs(reference))
+    assert sum(server.requests.values()) == requests
+
+
+def test_mirror_directory_is_searched_before_any_url(lenet_tag, server, monkeypatch, tmp_path, zoo_home):
+    reference, entry = lenet_tag
+    mirror = tmp_path / "mirror"
+    mirror.mkdir()
+    (mirror / entry["file_name"]).write_bytes(server.files[entry["file_name"]])
+    monkeypatch.setenv("ZOO_WEIGHTS_PATH", f"{tmp_path / 'empty'}:{mirror}")
+    np.testing.assert_array_equal(outputs(zoo.get("lenet5", pretrained=True)), outputs(reference))
+    assert sum(server.requests.values()) == 0
+    assert not (zoo_home / "weights" / entry["file_name"]).exists()  # read in place, not copied
+
+
+def test_shipped_weights_directory_works_offline_without_url(lenet_file, catalog, monkeypatch, tmp_path):
+    """A catalog entry with file_name + hash and no URL, its file in the shipped plugins/weights directory."""
+    import zoo.cache
+
+    reference, data = lenet_file
+    shipped = tmp_path / "zoo_plugins" / "weights"
+    shipped.mkdir(parents=True)
+    (shipped / "lenet5_shipped.weights.h5").write_bytes(data)
+    monkeypatch.setattr(zoo.cache, "shipped_dir", lambda: shipped)
+    monkeypatch.setenv("ZOO_OFFLINE", "1")
+    catalog({"lenet5.shipped": {"file_name": "lenet5_shipped.weights.h5", "hash": sha256(data), "num_classes": 10}})
+    np.testing.assert_array_equal(outputs(zoo.get("lenet5.shipped", pretrained=True)), outputs(reference))
+    assert zoo.cache.mirror_dirs()[0] == shipped
+
+
+def test_corrupt_cache_file_is_detected_and_downloaded_again(lenet_tag, server, zoo_home):
+    reference, entry = lenet_tag
+    zoo.get("lenet5", pretrained=True)
+    cached = zoo_home / "weights" / entry["file_name"]
+    data = bytearray(cached.read_bytes())
+    data[len(data) // 2: len(data) // 2 + 64] = bytes(255 - b for b in data[len(data) // 2: len(data) // 2 + 64])
+    cached.write_bytes(bytes(data))
+    np.testing.assert_array_equal(outputs(zoo.get("lenet5", pretrained=True)), outputs(reference))
+    assert server.count("ok", entry["file_name"]) == 2
+    assert cached.read_bytes() == server.files[entry["file_name"]]
+
+
+@pytest.mark.slow  # four TensorFlow processes: about a minute on 2 shared cores (test_download has the fast one)
+def test_four_processes_get_the_same_tag_at_once(lenet_tag, server, catalog, tmp_path, zoo_home):
+    """Four real processes call zoo.get on one tag together: one download, four identical models."""
+    _, entry = lenet_tag
+    name = entry["file_name"]
+    path = catalog({"lenet5.test": {**entry, "urls": [server.url("slow", name)]}})
+    code = textwrap.dedent(f"""
+        import sys, time
+        import numpy as np, zoo
+        model = zoo.get("lenet5", pretrained=True)
+        x = np.random.default_rng(0).random((2, 32, 32, 1), dtype=np.float32)
+        np.save(sys.argv[1], np.asarray(model(x)))
+    """)
+    env = {"ZOO_REGISTRY": str(path), "ZOO_HOME": str(zoo_home), "TF_CPP_MIN_LOG_LEVEL": "3"}
+    import os
+
+    procs = [subprocess.Popen([sys.executable, "-c", code, str(tmp_path / f"out{i}.npy")],
+                              env={**os.environ, **env}, stderr=subprocess.PIPE, text=True) for i in range(4)]
+    errors = [p.communicate(timeout=300)[1] for p in procs]
+    assert all(p.returncode == 0 for p in procs), errors
+    assert server.count("slow", name) == 1
+    results = [np.load(tmp_path / f"out{i}.npy") for i in range(4)]
+    for result in results[1:]:
+        np.testing.assert_array_equal(result, results[0])
+
+
+# --- tags, selection, errors -----------------------------------------------------------------------
+
+
+def test_pretrained_local_file(lenet_file, tmp_path, catalog):
+    reference, data = lenet_file
+    path = tmp_path / "mine.weights.h5"
+    path.write_bytes(data)
+    np.testing.assert_array_equal(outputs(zoo.get("lenet5", pretrained=str(path))), outputs(reference))
+    with pytest.raises(FileNotFoundError, match="nothere.weights.h5"):
+        zoo.get("lenet5", pretrained=str(tmp_path / "nothere.weights.h5"))
+
+
+def test_pretrained_errors_name_what_is_wrong(lenet_tag, catalog):
+    _, entry = lenet_tag
+    catalog({"lenet5.test": entry, "lenet5.other": {**entry, "default": False}})
+    with pytest.raises(ValueError, match="contradicts"):
+        zoo.get("lenet5.test", pretrained="other")
+    with pytest.raises(KeyError, match="lenet5.nope"):
+        zoo.get("lenet5", pretrained="nope")
+    with pytest.raises(ValueError, match="pretrained=3"):
+        zoo.get("lenet5", pretrained=3)
+
+
+def test_list_and_info_show_tags(lenet_tag):
+    assert "lenet5" in zoo.list(pretrained=True)
+    assert "lenet5.test" in zoo.info("lenet5").weight_tags
+    assert zoo.info("lenet5").default_tag == "lenet5.test"
+
+
+@needs("mobilenet", "mobilenetv2")
+def test_architecture_arguments_select_the_published_file():
+    from zoo.weights import select_tag
+
+    registry = zoo.registry.get_registry()
+    mobilenet, v2 = registry.architectures["mobilenet"], registry.architectures["mobilenetv2"]
+    assert select_tag(mobilenet, {}).name == "mobilenet.imagenet"
+    assert select_tag(mobilenet, {"alpha": 0.25, "input_shape": (128, 128, 3)}).name == "mobilenet.imagenet_025_128"
+    assert select_tag(v2, {"alpha": 1.4}).name == "mobilenetv2.imagenet_140_224"
+    with pytest.raises(ValueError, match="alpha=0.3"):
+        select_tag(mobilenet, {"alpha": 0.3})
+
+
+# --- head and input adaptation ---------------------------------------------------------------------
+
+
+def test_num_classes_and_in_channels_adapt_lenet(lenet_tag, caplog):
+    reference, _ = lenet_tag
+    with caplog.at_level(logging.INFO, logger="zoo"):
+        model = zoo.get("lenet5", pretrained=True, num_classes=3, in_channels=3)
+    assert model.output_shape == (None, 3) and model.input_shape == (None, 32, 32, 3)
+    kernel = reference.get_layer("conv1").get_weights()[0]
+    np.testing.assert_allclose(model.get_layer("conv1").get_weights()[0], np.repeat(kernel, 3, axis=2) / 3,
+                               rtol=1e-6)
+    for name in ("conv2", "fc1", "fc2"):
+        for a, b in zip(model.get_layer(name).get_weights(), reference.get_layer(name).get_weights()):
+            np.testing.assert_array_equal(a, b)
+    assert "classifier (predictions)" in caplog.text and "adapted to 3 input channels" in caplog.text
+
+
+def test_adapt_input_conv_as_timm():
+    from zoo.adapt import adapt_input_conv
+
+    kernel = np.random.default_rng(0).random((3, 3, 3, 8)).astype("float32")
+    np.testing.assert_allclose(adapt_input_conv(kernel, 1), kernel.sum(axis=2, keepdims=True))
+    five = adapt_input_conv(kernel, 5)
+    np.testing.assert_allclose(five, np.concatenate([kernel, kernel], axis=2)[:, :, :5] * 3 / 5, rtol=1e-6)
+    # rescaled so that a constant image gives the same first-layer response (exact for multiples of 3)
+    np.testing.assert_allclose(adapt_input_conv(kernel, 6).sum(axis=2), kernel.sum(axis=2), rtol=1e-5)
+    assert adapt_input_conv(kernel, 3) is kernel
+
+
+def write_legacy_h5(model, path: Path) -> bytes:
+    """Save ``model`` as keras.applications' published files are: the legacy HDF5 weights layout."""
+    import h5py
+    from keras.src.legacy.saving import legacy_h5_format
+
+    with h5py.File(path, "w") as f:
+        legacy_h5_format.save_weights_to_hdf5_group(f, model)
+    return path.read_bytes()
+
+
+def imagenet_entries(server, registry_tag, top: bytes | None, notop: bytes | None) -> dict:
+    """The shipped tags ``arch.imagenet`` and ``arch.imagenet_notop`` re-pointed at the loopback server."""
+    shipped = yaml.safe_load((ROOT / "registry.yaml").read_text())["weights"]
+    entries = {}
+    for name, data in ((registry_tag, top), (registry_tag + "_notop", notop)):
+        entry = dict(shipped[name])
+        if data is not None:
+            server.files[entry["file_name"]] = data
+        entry["urls"] = [server.url("ok", entry["file_name"])]
+        entry["hash"] = hashlib.md5(data or b"").hexdigest()
+        entries[name] = entry
+    return entries
+
+
+@needs("resnet50")
+def test_resnet50_imagenet_file_loads_like_keras_applications(server, catalog, tmp_path):
+    """include_top=False loads the headless file; outputs equal keras.applications' model."""
+    import keras
+
+    keras.utils.set_random_seed(2)
+    reference = keras.applications.ResNet50(weights=None, include_top=False, input_shape=(32, 32, 3))
+    notop = write_legacy_h5(reference, tmp_path / "notop.h5")
+    catalog(imagenet_entries(server, "resnet50.imagenet", None, notop))
+    model = zoo.get("resnet50", pretrained=True, include_top=False, input_shape=(32, 32, 3))
+    np.testing.assert_allclose(outputs(model, (2, 32, 32, 3)), outputs(reference, (2, 32, 32, 3)), atol=1e-5)
+    assert server.count("ok", "resnet50_weights_tf_dim_ordering_tf_kernels_notop.h5") == 1
+
+
+@needs("resnet50")
+def test_resnet50_num_classes_and_grayscale(server, catalog, tmp_path):
+    """num_classes=10, in_channels=1: backbone identical, head fresh, first convolution summed."""
+    import keras
+
+    keras.utils.set_random_seed(3)
+    reference = keras.applications.ResNet50(weights=None, include_top=True, input_shape=(32, 32, 3))
+    top = write_legacy_h5(reference, tmp_path / "top.h5")
+    catalog(imagenet_entries(server, "resnet50.imagenet", top, None))
+    model = zoo.get("resnet50", pretrained=True, num_classes=10, in_channels=1, input_shape=(32, 32, 3))
+    assert model.input_shape == (None, 32, 32, 1) and model.output_shape == (None, 10)
+    source = {layer.name: layer.get_weights() for layer in reference.layers if layer.weights}
+    for layer in model.layers:
+        if not layer.weights:
+            continue
+        weights = layer.get_weights()
+        if layer.name == "conv1_conv":
+            np.testing.assert_allclose(weights[0], source[layer.name][0].sum(axis=2, keepdims=True), rtol=1e-6)
+            np.testing.assert_array_equal(weights[1], source[layer.name][1])
+        elif layer.name == "predictions":
+            assert weights[0].shape == (2048, 10)
+        else:
+            for a, b in zip(weights, source[layer.name]):
+                np.testing.assert_array_equal(a, b)
+
+
+# --- preprocessing and class names ---------------------------------------------------------------
+
+
+@needs("resnet50", "densenet121", "xception")
+@pytest.mark.parametrize("tag, module", [("resnet50.imagenet", "resnet"), ("densenet121.imagenet", "densenet"),
+                                         ("xception.imagenet", "xception"), ("resnet50v2.imagenet", "resnet_v2")])
+def test_preprocessing_equals_keras_applications(tag, module):
+    import importlib
+
+    keras_module = importlib.import_module(f"keras.applications.{module}")
+    x = np.random.default_rng(0).uniform(0, 255, (2, 8, 8, 3)).astype("float32")
+    expected = keras_module.preprocess_input(x.copy())
+    layer = zoo.preprocessing(tag)
+    np.testing.assert_allclose(np.asarray(layer(x)), expected, rtol=1e-5, atol=1e-4)
+    import keras
+
+    clone = layer.__class__.from_config(layer.get_config())
+    np.testing.assert_allclose(np.asarray(clone(x)), expected, rtol=1e-5, atol=1e-4)
+    inputs = keras.Input((8, 8, 3))
+    model = keras.Model(inputs, layer(inputs))  # usable inside a model
+    np.testing.assert_allclose(model.predict(x, verbose=0), expected, rtol=1e-5, atol=1e-4)
+
+
+def test_imagenet_class_index_is_the_file_keras_publishes():
+    """The shipped JSON has the md5 keras.applications checks when it downloads the same file."""
+    source = (KERAS_APPLICATIONS / "imagenet_utils.py").read_text()
+    data = (ROOT / "zoo" / "data" / "imagenet_class_index.json").read_bytes()
+    assert f'file_hash="{hashlib.md5(data).hexdigest()}"' in source
+    index = json.loads(data)
+    assert len(index) == 1000 and index["0"] == ["n01440764", "tench"]
+
+
+@needs("resnet50")
+def test_decode_predictions():
+    preds = np.zeros((2, 1000), dtype="float32")
+    preds[0, [0, 1, 2]] = [0.7, 0.2, 0.1]
+    preds[1, 999] = 1.0
+    decoded = zoo.decode_predictions(preds, "resnet50.imagenet", top=2)
+    assert decoded[0] == [("n01440764", "tench", pytest.approx(0.7)), ("n01443537", "goldfish", pytest.approx(0.2))]
+    assert decoded[1][0][:2] == ("n15075141", "toilet_tissue")
+    with pytest.raises(ValueError, match="1000 classes"):
+        zoo.decode_predictions(preds[:, :10], "resnet50.imagenet")
+
+
+def test_decode_predictions_with_listed_class_names(lenet_tag):
+    preds = np.eye(10, dtype="float32")[[3]]
+    assert zoo.decode_predictions(preds, "lenet5.test", top=1) == [[(3, "3", 1.0)]]
+
+
+# --- the shipped catalog ---------------------------------------------------------------------------
+
+
+def test_every_keras_applications_file_is_registered_with_keras_hashes():
+    weights = yaml.safe_load((ROOT / "registry.yaml").read_text())["weights"]
+    sources = "\n".join(p.read_text() for p in KERAS_APPLICATIONS.glob("*.py"))
+    for architecture in ("vgg16", "vgg19", "resnet50", "resnet101", "resnet152", "resnet50v2", "resnet101v2",
+                         "resnet152v2", "densenet121", "densenet169", "densenet201", "xception", "mobilenet",
+                         "mobilenetv2"):
+        top, notop = weights[f"{architecture}.imagenet"], weights[f"{architecture}.imagenet_notop"]
+        assert top["default"] and top["headless"] == "imagenet_notop" and notop["include_top"] is False
+    keras_tags = {name: e for name, e in weights.items() if e.get("urls", [""])[0].startswith(
+        "https://storage.googleapis.com/tensorflow/keras-applications/")}
+    assert len(keras_tags) == 2 * (12 + 16 + 22)  # with and without top: 12 architectures, 16 MobileNet, 22 V2
+    for name, entry in keras_tags.items():
+        assert entry["urls"][0].endswith("/" + entry["file_name"]) and entry["format"] == "h5"
+        assert (KERAS_APPLICATIONS / entry["source"].split("/")[-1].rstrip(")")).is_file()
+        if entry.get("hash"):  # keras publishes md5 hashes for all but the MobileNet files
+            assert entry["hash_algorithm"] == "md5" and f'"{entry["hash"]}"' in sources, name
+        else:
+            assert name.startswith("mobilenet")
+    assert weights["mobilenet.imagenet_025_128"]["arguments"] == {"alpha": 0.25}
+    assert weights["mobilenetv2.imagenet_140_224"]["file_name"].endswith("_1.4_224.h5")
+
+
+# --- zoo weights CLI -------------------------------------------------------------------------------
+
+
+def test_cli_import_then_get(lenet_file, tmp_path, zoo_home, monkeypatch):
+    reference, data = lenet_file
+    path = tmp_path / "trained.weights.h5"
+    path.write_bytes(data)
+    result = run_zoo("weights", "import", str(path), "--as", "lenet5.mine", "--num-classes", "10", "--no-check",
+                     env={"ZOO_HOME": str(zoo_home)})  # the check that the file loads: in the next test
+    assert result.returncode == 0, result.stderr
+    assert sha256(data) in result.stdout
+    assert (zoo_home / "weights" / "lenet5.mine.weights.h5").read_bytes() == data
+    monkeypatch.setattr(zoo.registry, "_registry", None)
+    monkeypatch.setenv("ZOO_OFFLINE", "1")
+    np.testing.assert_array_equal(outputs(zoo.get("lenet5.mine", pretrained=True)), outputs(reference))
+
+    listing = run_zoo("weights", "list", "lenet*", env={"ZOO_HOME": str(zoo_home)})
+    assert "lenet5.mine" in listing.stdout and str(zoo_home / "weights") in listing.stdout
+    cached = zoo_home / "weights" / "lenet5.mine.weights.h5"
+    cached.write_bytes(b"garbage")
+    verify = run_zoo("weights", "verify", env={"ZOO_HOME": str(zoo_home)})
+    assert verify.returncode == 1 and "CORRUPT" in verify.stdout and not cached.exists()
+    assert run_zoo("weights", "verify", env={"ZOO_HOME": str(zoo_home)}).returncode == 0
+
+
+def test_import_weights_python_api_checks_the_file(lenet_file, tmp_path, zoo_home, monkeypatch):
+    from zoo.weights import import_weights
+
+    monkeypatch.setattr(zoo.registry, "_registry", None)
+    _, data = lenet_file
+    path = tmp_path / "trained.weights.h5"
+    path.write_bytes(data)
+    tag = import_weights(path, "lenet5.api", num_classes=10, metrics={"test_accuracy": 0.5})
+    assert zoo.get("lenet5.api", pretrained=True).output_shape == (None, 10)  # this process sees it at once
+    assert yaml.safe_load((zoo_home / "registry.yaml").read_text())["weights"]["lenet5.api"]["hash"] == tag.hash
+    with pytest.raises(ValueError, match="do not load"):
+        import_weights(path, "lenet5.bad", num_classes=3)
+    with pytest.raises(ValueError, match="architecture.tag"):
+        import_weights(path, "lenet5")
+
+
+def test_cli_pull_and_errors(lenet_tag, zoo_home):
+    _, entry = lenet_tag
+    env = {"ZOO_HOME": str(zoo_home), "ZOO_REGISTRY": __import__("os").environ["ZOO_REGISTRY"]}
+    result = run_zoo("weights", "pull", "lenet5", env=env)
+    assert result.returncode == 0 and entry["file_name"] in result.stdout
+    offline = run_zoo("weights", "pull", "lenet5.test", env={**env, "ZOO_HOME": str(zoo_home / "other"),
+                                                              "ZOO_OFFLINE": "1"})
+    assert offline.returncode == 2 and "looked in" in offline.stderr
+    missing = run_zoo("weights", "import", "/nonexistent.weights.h5", "--as", "lenet5.x", env=env)
+    assert missing.returncode == 2 and "nonexistent" in missing.stderr
+
+
+def test_weights_cli_list_imports_no_tensorflow():
+    result = run_python("""
+        import sys
+        from zoo.cli import main
+        assert main(["weights", "list", "resnet*"]) == 0
+        assert "tensorflow" not in sys.modules and "keras" not in sys.modules, "TF imported"
+    """)
+    assert result.returncode == 0, result.stderr
