@@ -87,11 +87,11 @@ def check_labels(y, num_classes: int | None = None, where: str = "y") -> None:
     if y.ndim != 1:
         raise ValueError(f"{where} has shape {y.shape}: labels must be one integer class index per example")
     if y.dtype.kind == "f" and not np.all(np.mod(y, 1) == 0):
-        raise ValueError(f"{where} holds non-integer labels such as {y[np.mod(y, 1) != 0][0]!r}")
+        raise ValueError(f"{where} holds non-integer labels such as {y[np.mod(y, 1) != 0][0].item()!r}")
     if y.dtype.kind not in "iuf":
         raise ValueError(f"{where} has dtype {y.dtype}: labels must be integer class indices")
     high = num_classes if num_classes is not None else np.inf
     bad = (y < 0) | (y >= high)
     if bad.any():
         allowed = f"[0, {num_classes})" if num_classes is not None else ">= 0"
-        raise ValueError(f"{where} holds label {y[bad][0]!r} outside {allowed}")
+        raise ValueError(f"{where} holds label {y[bad][0].item()!r} outside {allowed}")
