@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 import zoo
-from conftest import ROOT, make_plugin, run_python
+from conftest import ROOT, make_plugin, run_python, run_zoo
 
 SHAPE = (28, 28, 1)
 
@@ -195,3 +195,50 @@ def test_third_party_space_and_architecture_search(tmp_path):
     for arch, names in trials:  # only the chosen architecture's parameters are active and recorded
         names = eval(names)
         assert {name.split("/")[0] for name in names} == {"architecture", arch}
+
+
+def test_fine_tuning_trains_the_head_then_everything_at_the_tuned_rates(tmp_path):
+    import keras
+    import keras_tuner as kt
+
+    weights = tmp_path / "lenet5_digits.weights.h5"
+    zoo.get("lenet5", num_classes=10, input_shape=(32, 32, 1)).save_weights(weights)
+    hm = zoo.hypermodel("lenet5", num_classes=10, input_shape=(32, 32, 1), pretrained=str(weights))
+    hp = kt.HyperParameters()
+    hp.values.update({"lenet5/finetune/head_epochs": 1, "lenet5/finetune/epochs": 1,
+                      "lenet5/finetune/head_lr": 0.005, "lenet5/finetune/lr": 0.0002})
+    model = hm.build(hp)
+    assert not [name for name in hp.values if name.startswith("lenet5/") and "/" not in name[7:]]  # arguments fixed
+    loaded = zoo.get("lenet5", num_classes=10, input_shape=(32, 32, 1), pretrained=str(weights))
+    conv1 = loaded.get_layer("conv1").get_weights()[0]
+    np.testing.assert_array_equal(model.get_layer("conv1").get_weights()[0], conv1)
+
+    seen = []
+
+    class Watch(keras.callbacks.Callback):
+        def on_epoch_begin(self, epoch, logs=None):
+            seen.append(("lr", epoch, round(float(keras.ops.convert_to_numpy(self.model.optimizer.learning_rate)), 6)))
+
+        def on_epoch_end(self, epoch, logs=None):
+            changed = not np.array_equal(self.model.get_layer("conv1").get_weights()[0], conv1)
+            seen.append(("conv1 changed", epoch, changed))
+
+    history = hm.fit(hp, model, zoo.datasets.load("digits"), callbacks=[Watch()], verbose=0)
+    assert seen == [("lr", 0, 0.005), ("conv1 changed", 0, False), ("lr", 1, 0.0002), ("conv1 changed", 1, True)]
+    assert len(history.history["val_accuracy"]) == 2 and history.epoch == [0, 1]
+    assert all(layer.trainable for layer in model.layers)
+
+
+def test_cli_bad_input_is_one_line_and_exit_2(tmp_path):
+    result = run_zoo("tune", "nomatch*", "--data", "digits", "--directory", str(tmp_path))
+    assert result.returncode == 2 and "zoo tune: error: pattern 'nomatch*' matches no architecture" in result.stderr
+    result = run_zoo("tune", "lenet5", "--data", "digits", "--max-trials", "0")
+    assert result.returncode == 2 and "max_trials=0 is not allowed" in result.stderr
+    result = run_zoo("tune", "lenet5", "--data", "digits", "--distributed")
+    assert result.returncode == 2 and "missing: KERASTUNER_TUNER_ID" in result.stderr
+    result = run_zoo("train", "lenet5", "--data", "digits", "--hparams", str(tmp_path / "best.json"))
+    assert result.returncode == 2 and "no such file" in result.stderr
+    (tmp_path / "best.json").write_text(json.dumps({"architecture": "resnet18", "arguments": {}, "recipe": {}}))
+    result = run_zoo("train", "lenet5", "--data", "digits", "--hparams", str(tmp_path / "best.json"))
+    assert result.returncode == 2 and "was tuned for 'resnet18', not 'lenet5'" in result.stderr
+    assert "Traceback" not in result.stderr

@@ -12,7 +12,7 @@ import time
 
 import pytest
 
-from conftest import ROOT
+from conftest import ROOT, run_zoo
 
 SEARCH = """
 import sys
@@ -102,3 +102,23 @@ def test_distributed_chief_and_two_workers(tmp_path):
     assert best["trial_id"] in every
     statuses = {json.loads(p.read_text())["status"] for p in (tmp_path / "run" / "p").glob("trial_*/trial.json")}
     assert statuses == {"COMPLETED"}
+
+
+@pytest.mark.slow
+def test_cli_tune_then_train_from_best_json(tmp_path):
+    result = run_zoo("tune", "lenet5", "--data", "digits", "--tuner", "bayesian", "--max-trials", "2", "--epochs", "1",
+                     "--directory", str(tmp_path / "tuning"), "--project-name", "p", "--seed", "1", "--verbose", "0",
+                     timeout=600)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "rank  trial  architecture  val_accuracy  hyperparameters" in result.stdout
+    best_json = tmp_path / "tuning" / "p" / "best" / "best.json"
+    best = json.loads(best_json.read_text())
+    assert best["dataset"] == "digits" and best["tuner"] == "bayesian"
+
+    result = run_zoo("train", "lenet5", "--data", "digits", "--hparams", str(best_json), "--epochs", "1",
+                     "--run-dir", str(tmp_path / "run"), timeout=600)
+    assert result.returncode == 0, result.stderr[-3000:]
+    card = json.loads((tmp_path / "run" / "card.json").read_text())
+    assert {k: card["arguments"][k] for k in best["arguments"]} == best["arguments"]
+    recipe = json.loads((tmp_path / "run" / "recipe.json").read_text())
+    assert all(recipe[key] == value for key, value in best["recipe"].items())

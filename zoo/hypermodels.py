@@ -16,7 +16,6 @@ This module imports KerasTuner and Keras; ``import zoo`` does not import it.
 
 from __future__ import annotations
 
-import warnings
 from dataclasses import dataclass
 from typing import Any
 
@@ -26,17 +25,13 @@ import numpy as np
 
 from zoo.architecture import Architecture
 from zoo.datasets import Dataset
-from zoo.models import build_arguments
 from zoo.recipes import TrainingRecipe
 from zoo.registry import get_registry
 from zoo.train import recipe_for
+from zoo.tuning import shape_for
 
 ARCHITECTURE = "architecture"  # the name of the first hyperparameter
 HEAD_LAYERS = ("predictions", "head_dropout")  # trained in the frozen-backbone phase (zoo.validation.classifier)
-
-
-class ArchitectureSkippedWarning(UserWarning):
-    """A matched architecture cannot take the requested num_classes or input_shape and is left out."""
 
 
 # --- the search spaces, as data -------------------------------------------------------------------
@@ -120,59 +115,6 @@ def set_backbone_trainable(model, trainable: bool) -> None:
 
 
 # --- the hypermodel -------------------------------------------------------------------------------
-
-
-def select_architectures(name_or_pattern) -> list[Architecture]:
-    """The architectures a name, an fnmatch pattern or a list of them selects, in order, without repeats.
-
-    An unknown name is a :class:`zoo.UnknownModelError`; a pattern matching nothing is a ValueError
-    that lists the registered names.
-    """
-    registry = get_registry()
-    patterns = [name_or_pattern] if isinstance(name_or_pattern, str) else list(name_or_pattern)
-    if not patterns or not all(isinstance(p, str) and p for p in patterns):
-        raise ValueError(f"name_or_pattern={name_or_pattern!r} must be a name, an fnmatch pattern or a list of them")
-    names: list[str] = []
-    for pattern in patterns:
-        if any(char in pattern for char in "*?["):
-            matched = registry.names(pattern)
-            if not matched:
-                raise ValueError(f"pattern {pattern!r} matches no architecture; the registered ones are: "
-                                 f"{', '.join(sorted(registry.architectures)) or 'none'}")
-        else:
-            matched = [registry.resolve(pattern)[0].name]
-        names += [name for name in matched if name not in names]
-    return [registry.architectures[name] for name in names]
-
-
-def match_architectures(name_or_pattern, *, num_classes, input_shape, task: str | None = None) -> list[Architecture]:
-    """:func:`select_architectures`, less those that cannot take ``num_classes``, ``input_shape`` or ``task``.
-
-    ``input_shape`` is one shape, or a dict of one per architecture name. Left-out architectures are
-    named in an :class:`ArchitectureSkippedWarning`; none left is a ValueError.
-    """
-    kept, skipped = [], []
-    for arch in select_architectures(name_or_pattern):
-        try:
-            if task is not None and arch.task != task:
-                raise ValueError(f"it is a {arch.task} model and the data is {task}")
-            build_arguments(arch, num_classes=num_classes, input_shape=shape_for(input_shape, arch.name))
-        except ValueError as error:
-            skipped.append(f"{arch.name} ({error})")
-        else:
-            kept.append(arch)
-    if skipped and kept:
-        warnings.warn(f"left out of the search: {'; '.join(skipped)}", ArchitectureSkippedWarning, stacklevel=3)
-    if not kept:
-        raise ValueError(f"no architecture matched by {name_or_pattern!r} can take num_classes={num_classes!r}, "
-                         f"input_shape={input_shape!r}: {'; '.join(skipped)}")
-    return kept
-
-
-def shape_for(input_shape, name: str):
-    """The input shape of architecture ``name`` from one shape (or None) or a dict of them."""
-    shape = input_shape.get(name) if isinstance(input_shape, dict) else input_shape
-    return None if shape is None else tuple(shape)
 
 
 @dataclass

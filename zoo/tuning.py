@@ -15,9 +15,70 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from zoo.architecture import Architecture
+from zoo.models import build_arguments
+from zoo.registry import get_registry
+
 TUNERS = {"bayesian": "BayesianOptimization", "hyperband": "Hyperband", "random": "RandomSearch"}
 DISTRIBUTED_VARIABLES = ("KERASTUNER_TUNER_ID", "KERASTUNER_ORACLE_IP", "KERASTUNER_ORACLE_PORT")
 BEST_DIR = "best"  # under <directory>/<project_name>: model.keras, best.json, model_card.md
+
+
+class ArchitectureSkippedWarning(UserWarning):
+    """A matched architecture cannot take the requested num_classes or input_shape and is left out."""
+
+
+def select_architectures(name_or_pattern) -> list[Architecture]:
+    """The architectures a name, an fnmatch pattern or a list of them selects, in order, without repeats.
+
+    An unknown name is a :class:`zoo.UnknownModelError`; a pattern matching nothing is a ValueError
+    that lists the registered names.
+    """
+    registry = get_registry()
+    patterns = [name_or_pattern] if isinstance(name_or_pattern, str) else list(name_or_pattern)
+    if not patterns or not all(isinstance(p, str) and p for p in patterns):
+        raise ValueError(f"name_or_pattern={name_or_pattern!r} must be a name, an fnmatch pattern or a list of them")
+    names: list[str] = []
+    for pattern in patterns:
+        if any(char in pattern for char in "*?["):
+            matched = registry.names(pattern)
+            if not matched:
+                raise ValueError(f"pattern {pattern!r} matches no architecture; the registered ones are: "
+                                 f"{', '.join(sorted(registry.architectures)) or 'none'}")
+        else:
+            matched = [registry.resolve(pattern)[0].name]
+        names += [name for name in matched if name not in names]
+    return [registry.architectures[name] for name in names]
+
+
+def match_architectures(name_or_pattern, *, num_classes, input_shape, task: str | None = None) -> list[Architecture]:
+    """:func:`select_architectures`, less those that cannot take ``num_classes``, ``input_shape`` or ``task``.
+
+    ``input_shape`` is one shape, or a dict of one per architecture name. Left-out architectures are
+    named in an :class:`ArchitectureSkippedWarning`; none left is a ValueError.
+    """
+    kept, skipped = [], []
+    for arch in select_architectures(name_or_pattern):
+        try:
+            if task is not None and arch.task != task:
+                raise ValueError(f"it is a {arch.task} model and the data is {task}")
+            build_arguments(arch, num_classes=num_classes, input_shape=shape_for(input_shape, arch.name))
+        except ValueError as error:
+            skipped.append(f"{arch.name} ({error})")
+        else:
+            kept.append(arch)
+    if skipped and kept:
+        warnings.warn(f"left out of the search: {'; '.join(skipped)}", ArchitectureSkippedWarning, stacklevel=3)
+    if not kept:
+        raise ValueError(f"no architecture matched by {name_or_pattern!r} can take num_classes={num_classes!r}, "
+                         f"input_shape={input_shape!r}: {'; '.join(skipped)}")
+    return kept
+
+
+def shape_for(input_shape, name: str):
+    """The input shape of architecture ``name`` from one shape (or None) or a dict of them."""
+    shape = input_shape.get(name) if isinstance(input_shape, dict) else input_shape
+    return None if shape is None else tuple(shape)
 
 
 def hypermodel(name_or_pattern, *, num_classes, input_shape, pretrained=None, tune_training=True):
@@ -37,7 +98,7 @@ def hypermodel(name_or_pattern, *, num_classes, input_shape, pretrained=None, tu
         >>> tuner = kt.RandomSearch(hm, objective="val_accuracy", max_trials=5, directory="runs")
         >>> tuner.search(x, y, validation_split=0.2, epochs=3)
     """
-    from zoo.hypermodels import ZooHyperModel, match_architectures
+    from zoo.hypermodels import ZooHyperModel
 
     architectures = match_architectures(name_or_pattern, num_classes=num_classes, input_shape=input_shape)
     return ZooHyperModel(architectures, num_classes=num_classes, input_shape=input_shape, pretrained=pretrained,
@@ -93,11 +154,6 @@ def tune(name_or_pattern, data, *, tuner: str = "bayesian", max_trials: int, obj
         >>> result = zoo.tune("lenet5", "digits", tuner="random", max_trials=5, epochs=3)
         >>> result.best["arguments"], result.path
     """
-    import keras_tuner as kt
-
-    from zoo.datasets.sources import as_dataset
-    from zoo.hypermodels import ZooHyperModel, match_architectures, reported_metrics, select_architectures
-
     if tuner not in TUNERS:
         raise ValueError(f"tuner={tuner!r} is not allowed: use one of {tuple(TUNERS)}")
     if isinstance(max_trials, bool) or not isinstance(max_trials, int) or max_trials < 1:
@@ -106,6 +162,11 @@ def tune(name_or_pattern, data, *, tuner: str = "bayesian", max_trials: int, obj
         raise ValueError(f"epochs={epochs!r} is not allowed: it must be a positive integer")
     role = _distributed_role(distributed)
     selected = select_architectures(name_or_pattern)  # a bad name or pattern fails before the data is loaded
+    import keras_tuner as kt
+
+    from zoo.datasets.sources import as_dataset
+    from zoo.hypermodels import ZooHyperModel, reported_metrics
+
     dataset = as_dataset(data, seed=seed or 0, image_size=tuple(selected[0].input_shape[:2]))
     architectures = match_architectures(name_or_pattern, num_classes=dataset.num_classes, task=dataset.task,
                                         input_shape=input_shapes(selected, dataset))
@@ -145,6 +206,31 @@ def tune(name_or_pattern, data, *, tuner: str = "bayesian", max_trials: int, obj
     print(f"best: trial {best['trial_id']} ({best['architecture']}), {best['objective']['name']}="
           f"{best['objective']['value']:.4f}; written to {path}")
     return TuningResult(best=best, trials=trials, path=path, tuner=search)
+
+
+def read_hparams(path, name: str) -> dict[str, Any]:
+    """A ``best.json`` written by :func:`tune` as ``zoo.train`` keywords: ``model_args``, ``recipe``, ``pretrained``.
+
+    Example::
+
+        >>> zoo.train("lenet5", "digits", **read_hparams("zoo-tuning/lenet5/best/best.json", "lenet5"))
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"hparams={str(path)!r}: no such file (zoo tune writes DIRECTORY/PROJECT/best/best.json)")
+    try:
+        best = json.loads(path.read_text())
+    except json.JSONDecodeError as error:
+        raise ValueError(f"hparams={str(path)!r} is not JSON: {error}") from None
+    missing = [key for key in ("architecture", "arguments", "recipe") if not isinstance(best, dict) or key not in best]
+    if missing:
+        raise ValueError(f"hparams={str(path)!r} lacks {', '.join(missing)}: it is not a best.json written by zoo tune")
+    architecture = get_registry().resolve(name)[0].name
+    if architecture != best["architecture"]:
+        raise ValueError(f"hparams={str(path)!r} was tuned for {best['architecture']!r}, not {architecture!r}: "
+                         f"run zoo train {best['architecture']} --hparams {path}")
+    return {"model_args": dict(best["arguments"]), "recipe": dict(best["recipe"]),
+            "pretrained": best.get("pretrained") or False}
 
 
 # --- the pieces of tune ---------------------------------------------------------------------------

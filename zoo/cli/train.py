@@ -34,6 +34,8 @@ def register(subparsers) -> None:
     parser.add_argument("--precision", default="auto", choices=("auto", "float32", "mixed_float16", "mixed_bfloat16"))
     parser.add_argument("--pretrained", metavar="TAG", help="start from these weights (a tag or a weights file)")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--hparams", metavar="BEST_JSON",
+                        help="arguments and recipe found by `zoo tune` (its best.json); --arg and --set override them")
     parser.set_defaults(run=run_train)
 
     parser = subparsers.add_parser("evaluate", help="accuracy of trained weights on a dataset")
@@ -54,10 +56,14 @@ def register(subparsers) -> None:
 
 def run_train(args) -> int:
     from zoo.train import train
+    from zoo.tuning import read_hparams
 
+    tuned = read_hparams(args.hparams, args.name) if args.hparams else {"model_args": {}, "recipe": None,
+                                                                         "pretrained": False}
     result = train(args.name, args.data, epochs=args.epochs, batch_size=args.batch_size, run_dir=args.run_dir,
                    resume=not args.no_resume, strategy=args.strategy, precision=args.precision,
-                   pretrained=args.pretrained or False, model_args=key_values(args.arg, "--arg"), seed=args.seed,
+                   pretrained=args.pretrained or tuned["pretrained"], recipe=tuned["recipe"],
+                   model_args={**tuned["model_args"], **key_values(args.arg, "--arg")}, seed=args.seed,
                    **{"lr": args.lr, **key_values(args.set, "--set")})
     accuracy = result.metrics.get("test_accuracy", result.metrics.get("val_accuracy"))
     split = "test" if "test_accuracy" in result.metrics else "validation"
