@@ -40,6 +40,16 @@ VARIANTS = {
                              "bn_epsilon": 1e-5}, CIFAR),
 }
 
+KERAS_DOCS = "keras.applications docs, keras.io/api/applications"
+# Published accuracies (percent), shown by zoo.info and docs/models.md.
+REFERENCE = {
+    "densenet121": {"imagenet_top1": {"value": 75.0, "source": KERAS_DOCS}},
+    "densenet169": {"imagenet_top1": {"value": 76.2, "source": KERAS_DOCS}},
+    "densenet201": {"imagenet_top1": {"value": 77.3, "source": KERAS_DOCS}},
+    "densenet_bc_100_k12": {"cifar10_top1": {"value": 95.49,
+                                             "source": "Huang et al. 2017, table 2, C10+, 100 - 4.51% error"}},
+}
+
 # Section 4.2: SGD with Nesterov momentum 0.9, wd 1e-4, lr 0.1 divided by 10 at 50% and 75% of training
 # (CIFAR: batch 64, 300 epochs, mirror and shift augmentation; ImageNet: batch 256, 90 epochs, /10 at 30, 60).
 RECIPES = {
@@ -69,6 +79,7 @@ def zoo_register_architectures(registry):
                 **data,
             )
         )
+        registry.add_card(name, {"metrics": REFERENCE[name]})
 
 
 @zoo.hookimpl

@@ -82,6 +82,26 @@ RECIPES = {
                                        augmentation=("flip", "crop")),
 }
 
+KERAS_DOCS = "keras.applications docs, keras.io/api/applications"
+TORCHVISION_DOCS = "torchvision docs, IMAGENET1K_V1 weights"
+HE_TABLE_6 = "He et al. 2015, table 6, 100 - test error"
+# Published accuracies of each variant (percent), shown by zoo.info and docs/models.md.
+REFERENCE = {
+    "resnet18": {"imagenet_top1": {"value": 69.76, "source": TORCHVISION_DOCS}},
+    "resnet34": {"imagenet_top1": {"value": 73.31, "source": TORCHVISION_DOCS}},
+    "resnet50": {"imagenet_top1": {"value": 74.9, "source": KERAS_DOCS}},
+    "resnet101": {"imagenet_top1": {"value": 76.4, "source": KERAS_DOCS}},
+    "resnet152": {"imagenet_top1": {"value": 76.6, "source": KERAS_DOCS}},
+    "resnet50v2": {"imagenet_top1": {"value": 76.0, "source": KERAS_DOCS}},
+    "resnet101v2": {"imagenet_top1": {"value": 77.2, "source": KERAS_DOCS}},
+    "resnet152v2": {"imagenet_top1": {"value": 78.0, "source": KERAS_DOCS}},
+    "resnet20": {"cifar10_top1": {"value": 91.25, "source": HE_TABLE_6}},
+    "resnet32": {"cifar10_top1": {"value": 92.49, "source": HE_TABLE_6}},
+    "resnet44": {"cifar10_top1": {"value": 92.83, "source": HE_TABLE_6}},
+    "resnet56": {"cifar10_top1": {"value": 93.03, "source": HE_TABLE_6}},
+    "resnet110": {"cifar10_top1": {"value": 93.57, "source": HE_TABLE_6}},
+}
+
 DESCRIPTIONS = {
     "resnet": "ResNet v1: 7x7 stem, four stages of residual blocks, global average pooling.",
     "resnetv2": "ResNet v2: pre-activation bottleneck blocks (batch norm and ReLU before each convolution).",
@@ -109,6 +129,7 @@ def zoo_register_architectures(registry):
                 **DATA[family],
             )
         )
+        registry.add_card(name, {"metrics": REFERENCE[name]})
 
 
 @zoo.hookimpl
@@ -121,13 +142,13 @@ def zoo_training_recipe(architecture):
 def zoo_hyperparameters(architecture, hp):
     """Search space: the depth (one of the family's registered variants) and the dropout before the classifier.
 
-    :return: ``{"architecture": "resnet34", "dropout": 0.1}``: ``architecture`` names the variant of the
-        chosen depth (build it with ``zoo.get(architecture, dropout=...)``); None for other families.
-        With an empty ``hp`` it is ``architecture`` itself and dropout 0.
+    :return: the chosen variant's network arguments (``block``, ``depths``, ``use_bias`` ...) and
+        ``dropout``, for ``zoo.get(architecture.name, **arguments)``: choosing depth 34 from ``resnet50``
+        builds ResNet-34. None for other families. With an empty ``hp`` they are the architecture's own.
     """
     if architecture.family not in FAMILIES:
         return None
-    depths = {depth(n): n for n, (family, _) in VARIANTS.items() if family == architecture.family}
+    depths = {depth(name): name for name, (family, _) in VARIANTS.items() if family == architecture.family}
     chosen = hp.Choice("depth", sorted(depths), default=depth(architecture.name))
-    dropout = hp.Float("dropout", 0.0, 0.5, step=0.1, default=0.0)
-    return {"architecture": depths[chosen], "dropout": dropout}
+    family, arguments = VARIANTS[depths[chosen]]
+    return {**FAMILIES[family], **arguments, "dropout": hp.Float("dropout", 0.0, 0.5, step=0.1, default=0.0)}

@@ -31,6 +31,16 @@ VARIANTS = {
     **{f"{name}_bn": {"convs": convs, "batch_norm": True} for name, convs in CONVS.items()},
 }
 
+KERAS_DOCS = "keras.applications docs, keras.io/api/applications"
+TORCHVISION_DOCS = "torchvision docs, IMAGENET1K_V1 weights"
+# Published ImageNet top-1 accuracies (percent), shown by zoo.info and docs/models.md.
+REFERENCE = {
+    "vgg11": (69.02, TORCHVISION_DOCS), "vgg13": (69.93, TORCHVISION_DOCS),
+    "vgg16": (71.3, KERAS_DOCS), "vgg19": (71.3, KERAS_DOCS),
+    "vgg11_bn": (70.37, TORCHVISION_DOCS), "vgg13_bn": (71.59, TORCHVISION_DOCS),
+    "vgg16_bn": (73.36, TORCHVISION_DOCS), "vgg19_bn": (74.22, TORCHVISION_DOCS),
+}
+
 # Section 3.1: SGD 0.9, batch 256, wd 5e-4, lr 0.01 divided by 10 three times when the validation
 # accuracy stopped improving (74 epochs), random 224 crops and flips.
 RECIPE = zoo.TrainingRecipe(optimizer="sgd", lr=0.01, momentum=0.9, weight_decay=5e-4, schedule="step",
@@ -57,6 +67,8 @@ def zoo_register_architectures(registry):
                             "and max pooling, two 4096-wide dense layers.",
             )
         )
+        value, source = REFERENCE[name]
+        registry.add_card(name, {"metrics": {"imagenet_top1": {"value": value, "source": source}}})
 
 
 @zoo.hookimpl
