@@ -460,8 +460,12 @@ def test_import_weights_python_api_checks_the_file(lenet_file, tmp_path, zoo_hom
     tag = import_weights(path, "lenet5.api", num_classes=10, metrics={"test_accuracy": 0.5})
     assert zoo.get("lenet5.api", pretrained=True).output_shape == (None, 10)  # this process sees it at once
     assert yaml.safe_load((zoo_home / "registry.yaml").read_text())["weights"]["lenet5.api"]["hash"] == tag.hash
+    import_weights(path, "lenet5.args", num_classes=10, input_shape=(32, 32, 1), arguments={"filters": (6, 16)})
+    assert zoo.get("lenet5", filters=(6, 16), pretrained="args").output_shape == (None, 10)
     with pytest.raises(ValueError, match="do not load"):
         import_weights(path, "lenet5.bad", num_classes=3)
+    assert not (zoo_home / "weights" / "lenet5.bad.weights.h5").exists()
+    assert "lenet5.bad" not in zoo.registry.get_registry().weights
     with pytest.raises(ValueError, match="architecture.tag"):
         import_weights(path, "lenet5")
 

@@ -237,22 +237,20 @@ def import_weights(path, name_tag: str, *, check: bool = True, **metadata) -> We
     arch, _ = registry.resolve(architecture)
     fmt = file_format(path)
     suffix = next(s for s, k in WEIGHT_SUFFIXES.items() if str(path).endswith(s))
-    entry = {"file_name": f"{arch.name}.{tag}{suffix}", "hash": file_hash(path), "format": fmt,
-             "source": f"imported from {path.resolve()}", **metadata}
-    for key in ("input_shape", "class_names"):
-        if isinstance(entry.get(key), tuple):
-            entry[key] = list(entry[key])
+    entry = _plain({"file_name": f"{arch.name}.{tag}{suffix}", "hash": file_hash(path), "format": fmt,
+                    "source": f"imported from {path.resolve()}", **metadata})
     new = WeightTag.from_dict(f"{arch.name}.{tag}", entry, "import_weights")
 
     destination = cache_dir() / new.file_name
     destination.parent.mkdir(parents=True, exist_ok=True)
-    partial = destination.with_name(f".{destination.name}.{os.getpid()}.part")
-    shutil.copyfile(path, partial)
-    os.replace(partial, destination)
-    if check:
-        source = build_arguments_for(arch, new)
-        model = arch.build_fn()(**source)
-        _load(model, destination, new)
+    partial = destination.with_name(f".{os.getpid()}.{destination.name}")  # keeps the suffix Keras reads
+    try:
+        shutil.copyfile(path, partial)
+        if check:
+            _load(arch.build_fn()(**build_arguments_for(arch, new)), partial, new)
+        os.replace(partial, destination)
+    finally:
+        partial.unlink(missing_ok=True)
 
     catalog = user_catalog()
     with FileLock(str(catalog) + ".lock"):
@@ -263,6 +261,15 @@ def import_weights(path, name_tag: str, *, check: bool = True, **metadata) -> We
         os.replace(partial, catalog)
     registry.weights[new.name] = new  # the running process sees it at once
     return new
+
+
+def _plain(value):
+    """``value`` with tuples as lists and NumPy scalars as Python numbers, for YAML."""
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    return value.item() if hasattr(value, "item") and not isinstance(value, (str, bytes)) else value
 
 
 def build_arguments_for(arch: Architecture, tag: WeightTag) -> dict:
