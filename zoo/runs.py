@@ -141,7 +141,7 @@ class Run:
             return {}
         with open(self.log, newline="") as f:
             rows = list(csv.DictReader(f))
-        return {key: [float(row[key]) for row in rows if row.get(key) not in (None, "")]
+        return {key: [float(row[key]) for row in rows if row.get(key) not in (None, "", "NA")]
                 for key in (rows[0] if rows else {}) if key != "epoch"}
 
 

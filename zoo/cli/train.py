@@ -60,11 +60,12 @@ def run_train(args) -> int:
 
     tuned = read_hparams(args.hparams, args.name) if args.hparams else {"model_args": {}, "recipe": None,
                                                                          "pretrained": False}
-    result = train(args.name, args.data, epochs=args.epochs, batch_size=args.batch_size, run_dir=args.run_dir,
-                   resume=not args.no_resume, strategy=args.strategy, precision=args.precision,
-                   pretrained=args.pretrained or tuned["pretrained"], recipe=tuned["recipe"],
-                   model_args={**tuned["model_args"], **key_values(args.arg, "--arg")}, seed=args.seed,
-                   **{"lr": args.lr, **key_values(args.set, "--set")})
+    overrides = key_values(args.set, "--set")  # recipe fields; --epochs, --batch-size and --lr win
+    overrides.update({k: v for k, v in (("epochs", args.epochs), ("batch_size", args.batch_size), ("lr", args.lr))
+                      if v is not None})
+    result = train(args.name, args.data, run_dir=args.run_dir, resume=not args.no_resume, strategy=args.strategy,
+                   precision=args.precision, pretrained=args.pretrained or tuned["pretrained"], recipe=tuned["recipe"],
+                   model_args={**tuned["model_args"], **key_values(args.arg, "--arg")}, seed=args.seed, **overrides)
     accuracy = result.metrics.get("test_accuracy", result.metrics.get("val_accuracy"))
     split = "test" if "test_accuracy" in result.metrics else "validation"
     if accuracy is not None:

@@ -1,0 +1,141 @@
+"""zoo.train end to end on tiny data: run directory, resume, recipes, errors, and the CLI."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+import zoo
+from zoo.cli import main
+from zoo.cli.train import key_values
+from zoo.runs import sha256
+from zoo.train import resolve_recipe
+
+
+def tiny_images(n=48, size=28, channels=1, classes=3, seed=0):
+    rng = np.random.default_rng(seed)
+    y = np.arange(n) % classes
+    x = rng.integers(0, 60, size=(n, size, size, channels)).astype(np.uint8)
+    x[np.arange(n), (4 + 6 * y) % size] += 180  # a class-dependent bright row: learnable in a few steps
+    return x, y
+
+
+@pytest.fixture(scope="module")
+def first_run(tmp_path_factory):
+    run_dir = tmp_path_factory.mktemp("run") / "lenet"
+    result = zoo.train("lenet5", tiny_images(), epochs=2, batch_size=16, run_dir=run_dir, verbose=0, lr=3e-3,
+                       label_smoothing=0.1, schedule="step", warmup_epochs=1)
+    return run_dir, result
+
+
+def test_run_directory_holds_everything(first_run):
+    run_dir, result = first_run
+    assert result.run_dir == run_dir and result.epochs_run == 2
+    for name in ("best.weights.h5", "card.json", "recipe.json", "run.json", "log.csv", "curves.png",
+                 "checkpoint/state.json"):
+        assert (run_dir / name).is_file(), name
+    assert list((run_dir / "tensorboard").rglob("events.out.tfevents.*"))
+    card = json.loads((run_dir / "card.json").read_text())
+    assert card["hash"] == sha256(result.weights) and card["hash_algorithm"] == "sha256"
+    assert card["architecture"] == "lenet5" and card["arguments"]["num_classes"] == 3
+    assert card["recipe"]["lr"] == 3e-3 and card["recipe"]["optimizer"] == "adam"  # LeNet's recipe, overridden
+    assert card["seed"] == 0 and card["split"]["method"] == "stratified" and card["versions"]["keras"]
+    assert set(card["metrics"]) == {"val_accuracy", "val_loss"}  # arrays have no test split: validation is used
+    assert json.loads((run_dir / "recipe.json").read_text())["label_smoothing"] == 0.1
+    assert (run_dir / "curves.png").read_bytes()[:4] == b"\x89PNG"
+    assert len(result.history["loss"]) == 2 and "val_accuracy" in result.history
+
+
+def test_same_call_resumes_and_trains_only_the_missing_epochs(first_run):
+    run_dir, _ = first_run
+    result = zoo.train("lenet5", tiny_images(), epochs=3, batch_size=16, run_dir=run_dir, verbose=0, lr=3e-3,
+                       label_smoothing=0.1, schedule="step", warmup_epochs=1)
+    assert result.epochs_run == 1
+    rows = (run_dir / "log.csv").read_text().splitlines()[1:]
+    assert [row.split(",")[0] for row in rows] == ["0", "1", "2"]
+    with pytest.raises(ValueError, match="architecture='lenet5'"):  # another model in the same run directory
+        zoo.train("resnet20", tiny_images(size=32, channels=3), epochs=1, run_dir=run_dir, verbose=0)
+
+
+def test_weights_load_back_with_zoo_get(first_run):
+    run_dir, result = first_run
+    card = json.loads((run_dir / "card.json").read_text())
+    model = zoo.get("lenet5", pretrained=str(result.weights), num_classes=3, input_shape=tuple(card["input_shape"]))
+    for a, b in zip(model.get_weights(), result.model.get_weights()):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_small_images_are_resized_to_what_the_model_takes(tmp_path):
+    x, y = tiny_images(n=30, size=8)
+    result = zoo.train("lenet5", (x, y), epochs=1, batch_size=16, run_dir=tmp_path / "r", verbose=0)
+    assert result.model.input_shape == (None, 32, 32, 1)  # LeNet's minimum is 28: its default size is used
+
+
+def test_tf_data_input(tmp_path):
+    import tensorflow as tf
+
+    x, y = tiny_images(n=32)
+    dataset = tf.data.Dataset.from_tensor_slices((x, y)).batch(8)
+    result = zoo.train("lenet5", dataset, epochs=1, run_dir=tmp_path / "r", verbose=0)
+    assert result.model.outputs[0].shape[-1] == 3 and result.history["loss"]
+
+
+@pytest.mark.parametrize("data, kwargs, message", [
+    ((np.zeros((20, 784), np.uint8), np.zeros(20, int)), {}, "image models take \\(height, width, channels\\)"),
+    ((np.zeros((20, 28, 28, 2), np.uint8), np.zeros(20, int)), {}, "has 2 channels but the model takes 3"),
+    (tiny_images(n=20), {"model_args": {"num_classes": 2}}, "label 2 outside \\[0, 2\\)"),
+])
+def test_bad_data_fails_before_training(tmp_path, data, kwargs, message):
+    if "2 channels" in message:
+        kwargs = {"model_args": {"in_channels": 3}}
+    with pytest.raises(ValueError, match=message):
+        zoo.train("lenet5", data, epochs=1, run_dir=tmp_path / "r", verbose=0, **kwargs)
+    assert not (tmp_path / "r" / "checkpoint").exists()
+
+
+def test_recipe_comes_from_the_plugin_and_takes_overrides():
+    lenet = zoo.info("lenet5")
+    from zoo.registry import get_registry
+
+    arch, _ = get_registry().resolve(lenet.name)
+    assert resolve_recipe(arch).optimizer == "adam"
+    assert resolve_recipe(arch, lr=0.5, epochs=None).lr == 0.5
+    assert resolve_recipe(arch, {"optimizer": "sgd"}).optimizer == "sgd"
+    assert resolve_recipe(None) == zoo.TrainingRecipe()
+    with pytest.raises(ValueError, match="not a recipe field"):
+        resolve_recipe(arch, learning_rate=0.1)
+    with pytest.raises(ValueError, match="precision='fp8'"):
+        zoo.train("lenet5", tiny_images(), precision="fp8")
+    with pytest.raises(ValueError, match="strategy='tpu'"):
+        zoo.train("lenet5", tiny_images(), strategy="tpu")
+
+
+def test_cli_values_are_typed():
+    assert key_values(["lr=0.1", "augmentation=[flip, crop]", "batch-size=8"], "--set") == {
+        "lr": 0.1, "augmentation": ["flip", "crop"], "batch_size": 8}
+    with pytest.raises(ValueError, match="--set NAME=VALUE"):
+        key_values(["lr"], "--set")
+
+
+def test_cli_train_evaluate_predict(tmp_path, capsys):
+    from PIL import Image
+
+    run_dir = tmp_path / "cli"
+    assert main(["train", "lenet5", "--data", "digits", "--epochs", "1", "--run-dir", str(run_dir),
+                 "--set", "batch_size=128"]) == 0
+    out = capsys.readouterr().out
+    assert "test accuracy: " in out and f"weights saved to {run_dir / 'best.weights.h5'}" in out
+    weights = str(run_dir / "best.weights.h5")
+    plot = tmp_path / "confusion.png"
+    assert main(["evaluate", "lenet5", "--weights", weights, "--data", "digits", "--plot", str(plot)]) == 0
+    out = capsys.readouterr().out
+    assert "test accuracy: " in out and "359 examples of digits" in out and plot.read_bytes()[:4] == b"\x89PNG"
+    image = tmp_path / "digit.png"
+    Image.fromarray(zoo.datasets.load("digits").test[0][0, :, :, 0]).save(image)
+    assert main(["predict", "lenet5", "--weights", weights, str(image), "--top", "2"]) == 0
+    line = capsys.readouterr().out.strip()
+    assert line.startswith(f"{image}: ") and line.count("%") == 2
+    assert main(["predict", "lenet5", str(image)]) == 2  # no weights: a one-line error
+    assert "pass --weights FILE" in capsys.readouterr().err
