@@ -42,8 +42,9 @@ def zoo_register_architectures(registry):
         )
 
 
-# How LeNet trains: Adam, small batches, a short cosine schedule (MNIST-sized data in minutes on a CPU).
-RECIPE = zoo.TrainingRecipe(optimizer="adam", lr=2e-3, schedule="cosine", batch_size=64, epochs=15)
+# How LeNet trains: Adam with a cosine schedule, small random shifts (MNIST-sized data in minutes on a CPU).
+RECIPE = zoo.TrainingRecipe(optimizer="adam", lr=3e-3, schedule="cosine", batch_size=64, epochs=30,
+                            augmentation=("translate",))
 
 
 @zoo.hookimpl
