@@ -242,3 +242,22 @@ def test_cli_bad_input_is_one_line_and_exit_2(tmp_path):
     result = run_zoo("train", "lenet5", "--data", "digits", "--hparams", str(tmp_path / "best.json"))
     assert result.returncode == 2 and "was tuned for 'resnet18', not 'lenet5'" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def _plain(value):
+    return list(value) if isinstance(value, tuple) else value
+
+
+@pytest.mark.parametrize("name", zoo.list())
+def test_every_search_space_defaults_to_the_default_variant(name):
+    """A hook called with an empty ``hp`` returns only the architecture's arguments, at their defaults."""
+    import keras_tuner as kt
+
+    registry = zoo.registry.get_registry()
+    arch = registry.architectures[name]
+    hp = kt.HyperParameters()
+    with hp.name_scope(name):
+        arguments = registry.manager.hook.zoo_hyperparameters(architecture=arch, hp=hp) or {}
+    assert set(arguments) <= set(arch.defaults), f"{name}: not arguments of the architecture"
+    assert {k: _plain(v) for k, v in arguments.items()} == {k: _plain(arch.defaults[k]) for k in arguments}
+    assert all(key.startswith(f"{name}/") for key in hp.values)
