@@ -1,0 +1,47 @@
+"""Nothing lost: a training process killed with SIGKILL resumes, when started again, at its last finished epoch."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+from conftest import run_zoo
+
+EPOCHS = 6
+
+
+def test_sigkill_then_same_command_resumes(tmp_path):
+    run_dir = tmp_path / "run"
+    args = ["train", "lenet5", "--data", "digits", "--epochs", str(EPOCHS), "--batch-size", "32",
+            "--run-dir", str(run_dir)]
+    code = f"import sys; from zoo.cli import main; sys.exit(main({args!r}))"
+    process = subprocess.Popen([sys.executable, "-c", code], env=dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3"),
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    state_file = run_dir / "checkpoint" / "state.json"
+    deadline = time.time() + 240
+    try:
+        while time.time() < deadline and process.poll() is None:
+            if state_file.exists() and json.loads(state_file.read_text())["epoch"] >= 2:
+                break
+            time.sleep(0.05)
+        assert process.poll() is None, "training ended before it could be killed"
+        os.kill(process.pid, signal.SIGKILL)
+        process.wait()
+    finally:
+        if process.poll() is None:
+            process.kill()
+    killed_at = json.loads(state_file.read_text())["epoch"]
+    assert 2 <= killed_at < EPOCHS
+
+    again = run_zoo(*args)
+    assert again.returncode == 0, again.stderr
+    assert f"Epoch {killed_at + 1}/{EPOCHS}" in again.stdout and "Epoch 1/" not in again.stdout
+    assert "test accuracy: " in again.stdout
+    epochs = [line.split(",")[0] for line in (run_dir / "log.csv").read_text().splitlines()[1:]]
+    assert epochs == [str(i) for i in range(EPOCHS)]  # each epoch logged once, none lost
+    assert json.loads(state_file.read_text())["epoch"] == EPOCHS
+    assert json.loads((run_dir / "card.json").read_text())["epochs"] == EPOCHS
