@@ -275,6 +275,27 @@ def test_num_classes_and_in_channels_adapt_lenet(lenet_tag, caplog):
     assert "classifier (predictions)" in caplog.text and "adapted to 3 input channels" in caplog.text
 
 
+def test_include_top_false_without_headless_file_loads_the_backbone(lenet_tag):
+    reference, _ = lenet_tag
+    model = zoo.get("lenet5", pretrained=True, include_top=False, pooling="avg", input_shape=(28, 28, 1))
+    assert model.output_shape == (None, 16)
+    for name in ("conv1", "conv2"):
+        for a, b in zip(model.get_layer(name).get_weights(), reference.get_layer(name).get_weights()):
+            np.testing.assert_array_equal(a, b)
+
+
+@pytest.mark.jax
+def test_pretrained_under_jax(lenet_tag):
+    import keras
+
+    assert keras.backend.backend() == "jax"
+    reference, _ = lenet_tag
+    model = zoo.get("lenet5", pretrained=True, num_classes=3, in_channels=3)
+    np.testing.assert_allclose(model.get_layer("fc1").get_weights()[0], reference.get_layer("fc1").get_weights()[0])
+    x = np.random.default_rng(0).uniform(0, 255, (2, 32, 32, 3)).astype("float32")
+    assert np.asarray(model(zoo.preprocessing("lenet5.test")(x))).shape == (2, 3)
+
+
 def test_adapt_input_conv_as_timm():
     from zoo.adapt import adapt_input_conv
 
@@ -372,6 +393,23 @@ def test_preprocessing_equals_keras_applications(tag, module):
     inputs = keras.Input((8, 8, 3))
     model = keras.Model(inputs, layer(inputs))  # usable inside a model
     np.testing.assert_allclose(model.predict(x, verbose=0), expected, rtol=1e-5, atol=1e-4)
+
+
+def test_preprocessing_resize_and_crop_as_data(lenet_tag, catalog):
+    import keras
+
+    _, entry = lenet_tag
+    spec = {"mode": "torch", "resize": [40, 40], "crop": [32, 32]}
+    catalog({"lenet5.test": {**entry, "preprocessing": spec}})
+    x = np.random.default_rng(0).uniform(0, 255, (2, 64, 48, 3)).astype("float32")
+    expected = keras.layers.CenterCrop(32, 32)(keras.layers.Resizing(40, 40, crop_to_aspect_ratio=True)(x))
+    expected = (np.asarray(expected) / 255 - [0.485, 0.456, 0.406]) / [0.229, 0.224, 0.225]
+    layer = zoo.preprocessing("lenet5.test")
+    np.testing.assert_allclose(np.asarray(layer(x)), expected, rtol=1e-5, atol=1e-5)
+    assert layer.compute_output_shape((None, 64, 48, 3)) == (None, 32, 32, 3)
+    with pytest.raises(ValueError, match="preprocessing field 'crop_pct'"):
+        catalog({"lenet5.test": {**entry, "preprocessing": {"crop_pct": 0.875}}})
+        zoo.preprocessing("lenet5.test")
 
 
 def test_imagenet_class_index_is_the_file_keras_publishes():

@@ -10,8 +10,11 @@ A tag's ``preprocessing`` is data: either a ``mode`` of keras.applications'
     preprocessing: {mode: torch}      # /255, minus mean, over std (DenseNet)
     preprocessing: {mode: tf}         # to [-1, 1] (ResNet v2, MobileNet, Xception)
     preprocessing: {scale: 0.00392156862745098, mean: [0.1307], std: [0.3081]}
+    preprocessing: {mode: torch, resize: [256, 256], crop: [224, 224]}   # resize, then center crop
 
-The layer computes ``((x[..., ::-1] if bgr else x) * scale - mean) / std``.
+The layer resizes (``resize``, cropping to its aspect ratio first, so nothing is
+stretched), center-crops (``crop``), then computes
+``((x[..., ::-1] if bgr else x) * scale - mean) / std``.
 """
 
 from __future__ import annotations
@@ -29,7 +32,7 @@ MODES = {
     "tf": {"bgr": False, "scale": 1 / 127.5, "mean": [1.0], "std": None},
     "none": {"bgr": False, "scale": 1.0, "mean": None, "std": None},
 }
-FIELDS = ("mode", "bgr", "scale", "mean", "std")
+FIELDS = ("mode", "bgr", "scale", "mean", "std", "resize", "crop", "interpolation")
 
 
 def preprocessing_values(spec) -> dict:
@@ -77,17 +80,26 @@ def _layer_class():
 
     @keras.saving.register_keras_serializable(package="zoo")
     class Preprocessing(keras.layers.Layer):
-        """``((x[..., ::-1] if bgr else x) * scale - mean) / std``, per channel."""
+        """Resize, center-crop, then ``((x[..., ::-1] if bgr else x) * scale - mean) / std`` per channel."""
 
-        def __init__(self, bgr=False, scale=1.0, mean=None, std=None, **kwargs):
+        def __init__(self, bgr=False, scale=1.0, mean=None, std=None, resize=None, crop=None,
+                     interpolation="bilinear", **kwargs):
             super().__init__(**kwargs)
             self.bgr, self.scale, self.mean, self.std = bool(bgr), float(scale), mean, std
+            self.resize, self.crop, self.interpolation = resize, crop, interpolation
+            self.resizing = keras.layers.Resizing(*resize, interpolation=interpolation, crop_to_aspect_ratio=True,
+                                                  dtype=self.dtype_policy) if resize else None
+            self.cropping = keras.layers.CenterCrop(*crop, dtype=self.dtype_policy) if crop else None
 
         def call(self, x):
             import numpy as np
             from keras import ops
 
             x = ops.cast(x, self.compute_dtype)
+            if self.resizing is not None:
+                x = self.resizing(x)
+            if self.cropping is not None:
+                x = self.cropping(x)
             if self.bgr:
                 x = ops.flip(x, axis=-1)
             x = x * self.scale
@@ -98,11 +110,12 @@ def _layer_class():
             return x
 
         def compute_output_shape(self, input_shape):
-            return input_shape
+            size = self.crop or self.resize
+            return (*input_shape[:-3], *size, input_shape[-1]) if size else tuple(input_shape)
 
         def get_config(self):
             return {**super().get_config(), "bgr": self.bgr, "scale": self.scale, "mean": self.mean,
-                    "std": self.std}
+                    "std": self.std, "resize": self.resize, "crop": self.crop, "interpolation": self.interpolation}
 
     return Preprocessing
 

@@ -60,6 +60,10 @@ class WeightTag:
                 object.__setattr__(self, name, tuple(value))
         if isinstance(self.class_names, list):
             object.__setattr__(self, "class_names", tuple(self.class_names))
+        if self.preprocessing:
+            from zoo.preprocessing import preprocessing_values
+
+            preprocessing_values(self.preprocessing)  # raises ValueError naming a bad field or mode
 
     @classmethod
     def from_dict(cls, name: str, entry: Mapping[str, Any], where: str) -> "WeightTag":
