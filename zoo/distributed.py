@@ -29,14 +29,14 @@ def make_strategy(name: str | None):
     check_choice("strategy", name, STRATEGIES)
     if name is None:
         return None
+    if name == "multi_worker" and not os.environ.get("TF_CONFIG"):
+        raise ValueError("strategy='multi_worker' needs TF_CONFIG: set it on every machine to "
+                         '{"cluster": {"worker": ["host1:port", "host2:port"]}, "task": {"type": "worker", '
+                         '"index": I}} (see docs/distributed.md)')
     import tensorflow as tf
 
     if name == "mirrored":
         return tf.distribute.MirroredStrategy()
-    if not os.environ.get("TF_CONFIG"):
-        raise ValueError("strategy='multi_worker' needs TF_CONFIG: set it on every machine to "
-                         '{"cluster": {"worker": ["host1:port", "host2:port"]}, "task": {"type": "worker", '
-                         '"index": I}} (see docs/distributed.md)')
     return tf.distribute.MultiWorkerMirroredStrategy()
 
 
