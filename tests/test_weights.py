@@ -23,7 +23,7 @@ import yaml
 import zoo
 import zoo.registry
 from conftest import run_python, run_zoo
-from test_download import WeightServer
+from test_download import server  # noqa: F401 (the loopback HTTP server fixture)
 from zoo.cache import WeightsNotFoundError
 from zoo.download import DownloadError
 
@@ -32,13 +32,6 @@ KERAS_APPLICATIONS = Path(__import__("importlib").util.find_spec("keras").origin
 
 
 # --- fixtures --------------------------------------------------------------------------------------
-
-
-@pytest.fixture
-def server():
-    server = WeightServer()
-    yield server
-    server.close()
 
 
 @pytest.fixture
@@ -318,29 +311,27 @@ def write_legacy_h5(model, path: Path) -> bytes:
     return path.read_bytes()
 
 
-def imagenet_entries(server, registry_tag, top: bytes | None, notop: bytes | None) -> dict:
-    """The shipped tags ``arch.imagenet`` and ``arch.imagenet_notop`` re-pointed at the loopback server."""
+def serve_keras_resnet50(server, catalog, tmp_path, include_top: bool):
+    """keras.applications' ResNet50 (random weights, 32x32) saved as its published ImageNet file, served
+    by the loopback server under the shipped tags resnet50.imagenet(_notop), re-pointed there with its md5."""
+    import keras
+
+    keras.utils.set_random_seed(2)
+    reference = keras.applications.ResNet50(weights=None, include_top=include_top, input_shape=(32, 32, 3))
+    data = write_legacy_h5(reference, tmp_path / "resnet50.h5")
     shipped = yaml.safe_load((ROOT / "registry.yaml").read_text())["weights"]
-    entries = {}
-    for name, data in ((registry_tag, top), (registry_tag + "_notop", notop)):
-        entry = dict(shipped[name])
-        if data is not None:
-            server.files[entry["file_name"]] = data
-        entry["urls"] = [server.url("ok", entry["file_name"])]
-        entry["hash"] = hashlib.md5(data or b"").hexdigest()
-        entries[name] = entry
-    return entries
+    entries = {name: dict(shipped[name]) for name in ("resnet50.imagenet", "resnet50.imagenet_notop")}
+    entry = entries["resnet50.imagenet" if include_top else "resnet50.imagenet_notop"]
+    server.files[entry["file_name"]] = data
+    entry.update(urls=[server.url("ok", entry["file_name"])], hash=hashlib.md5(data).hexdigest())
+    catalog(entries)
+    return reference
 
 
 @needs("resnet50")
 def test_resnet50_imagenet_file_loads_like_keras_applications(server, catalog, tmp_path):
     """include_top=False loads the headless file; outputs equal keras.applications' model."""
-    import keras
-
-    keras.utils.set_random_seed(2)
-    reference = keras.applications.ResNet50(weights=None, include_top=False, input_shape=(32, 32, 3))
-    notop = write_legacy_h5(reference, tmp_path / "notop.h5")
-    catalog(imagenet_entries(server, "resnet50.imagenet", None, notop))
+    reference = serve_keras_resnet50(server, catalog, tmp_path, include_top=False)
     model = zoo.get("resnet50", pretrained=True, include_top=False, input_shape=(32, 32, 3))
     np.testing.assert_allclose(outputs(model, (2, 32, 32, 3)), outputs(reference, (2, 32, 32, 3)), atol=1e-5)
     assert server.count("ok", "resnet50_weights_tf_dim_ordering_tf_kernels_notop.h5") == 1
@@ -349,12 +340,7 @@ def test_resnet50_imagenet_file_loads_like_keras_applications(server, catalog, t
 @needs("resnet50")
 def test_resnet50_num_classes_and_grayscale(server, catalog, tmp_path):
     """num_classes=10, in_channels=1: backbone identical, head fresh, first convolution summed."""
-    import keras
-
-    keras.utils.set_random_seed(3)
-    reference = keras.applications.ResNet50(weights=None, include_top=True, input_shape=(32, 32, 3))
-    top = write_legacy_h5(reference, tmp_path / "top.h5")
-    catalog(imagenet_entries(server, "resnet50.imagenet", top, None))
+    reference = serve_keras_resnet50(server, catalog, tmp_path, include_top=True)
     model = zoo.get("resnet50", pretrained=True, num_classes=10, in_channels=1, input_shape=(32, 32, 3))
     assert model.input_shape == (None, 32, 32, 1) and model.output_shape == (None, 10)
     source = {layer.name: layer.get_weights() for layer in reference.layers if layer.weights}

@@ -92,21 +92,14 @@ def fetch(tag: WeightTag, *, offline: bool | None = None, progress: bool | None 
         PosixPath('/home/me/.cache/keras-zoo/weights/resnet50_weights_tf_dim_ordering_tf_kernels.h5')
     """
     looked = []
-    for directory in mirror_dirs():
-        path = directory / tag.file_name
-        if path.is_file():
-            if matches(path, tag):
-                return path
-            looked.append(f"{path} (wrong {tag.hash_algorithm}, ignored)")
-        else:
-            looked.append(f"{path} (not there)")
     cached = cache_dir() / tag.file_name
-    if cached.is_file():
-        if matches(cached, tag):
-            return cached
-        looked.append(f"{cached} (corrupt: wrong {tag.hash_algorithm})")
-    else:
-        looked.append(f"{cached} (not there)")
+    for path in [*(directory / tag.file_name for directory in mirror_dirs()), cached]:
+        if not path.is_file():
+            looked.append(f"{path} (not there)")
+        elif matches(path, tag):
+            return path
+        else:
+            looked.append(f"{path} (wrong {tag.hash_algorithm}: {'corrupt' if path == cached else 'ignored'})")
     if is_offline(offline) or not tag.urls:
         why = "offline (ZOO_OFFLINE or offline=True), so not downloaded from " + ", ".join(tag.urls) \
             if tag.urls and is_offline(offline) else "the tag has no URL to download it from"
