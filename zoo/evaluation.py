@@ -90,7 +90,9 @@ def read_inputs(items: list[str], model) -> np.ndarray:
 
     shape = model_input_shape(model)
     if len(shape) != 3:
-        return np.array(items, dtype=object)
+        # bytes that were not UTF-8 in the command line become U+FFFD, as the text models' Vectorizer does
+        return np.array([item.encode("utf-8", "surrogateescape").decode("utf-8", "replace") for item in items],
+                        dtype=object)
     from PIL import Image
 
     images = []

@@ -69,6 +69,24 @@ def read_vocabulary(vocabulary) -> list[str]:
     return tokens
 
 
+def as_bytes(texts) -> np.ndarray:
+    """Python strings as a UTF-8 ``bytes`` array, for a string tensor.
+
+    Bytes that were not UTF-8 where the strings came from (``sys.argv``, file
+    names: Python keeps them as surrogate escapes) get their original value
+    back, so that the :class:`Vectorizer` replaces them with U+FFFD instead of
+    TensorFlow refusing the string.
+
+    Example::
+
+        >>> zoo.text.as_bytes(["caf\\udce9", b"ok"])
+        array([b'caf\\xe9', b'ok'], dtype=object)
+    """
+    array = np.asarray(texts, dtype=object)
+    flat = [t.encode("utf-8", "surrogateescape") if isinstance(t, str) else t for t in array.reshape(-1)]
+    return np.array(flat + [b""], dtype=object)[:-1].reshape(array.shape)  # the sentinel keeps dtype=object
+
+
 @keras.saving.register_keras_serializable(package="zoo")
 class Vectorizer(keras.layers.Layer):
     """Raw strings to padded token ids: NFKC + case folding, tokenizing, vocabulary lookup.
@@ -172,7 +190,7 @@ class Vectorizer(keras.layers.Layer):
             if data.element_spec.shape.rank == 0:
                 data = data.batch(batch_size)
         else:
-            texts = np.asarray(data, dtype=object).reshape(-1)
+            texts = as_bytes(data).reshape(-1)
             data = tf.data.Dataset.from_tensor_slices(tf.constant(texts if texts.size else [], tf.string))
             data = data.batch(batch_size)
         counts = collections.Counter()
@@ -182,8 +200,10 @@ class Vectorizer(keras.layers.Layer):
         self.set_vocabulary([token.decode("utf-8") for token, _ in ranked[: self.max_tokens]])
 
     def __call__(self, texts, *args, **kwargs):
-        if isinstance(texts, (str, bytes, list, tuple, np.ndarray)):  # Keras would read a list as several inputs
-            texts = tf.convert_to_tensor(np.asarray(texts, dtype=object), dtype=tf.string)
+        if isinstance(texts, (str, bytes)):
+            texts = [texts]  # a batch of one
+        if isinstance(texts, (list, tuple, np.ndarray)):  # Keras would read a list as several inputs
+            texts = tf.constant(as_bytes(texts), dtype=tf.string)
         return super().__call__(texts, *args, **kwargs)
 
     def call(self, texts):
