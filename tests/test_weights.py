@@ -246,7 +246,9 @@ def test_architecture_arguments_select_the_published_file():
     mobilenet, v2 = registry.architectures["mobilenet"], registry.architectures["mobilenetv2"]
     assert select_tag(mobilenet, {}).name == "mobilenet.imagenet"
     assert select_tag(mobilenet, {"alpha": 0.25, "input_shape": (128, 128, 3)}).name == "mobilenet.imagenet_025_128"
+    assert select_tag(mobilenet, {"input_shape": (160, 160, 3)}).name == "mobilenet.imagenet_100_160"
     assert select_tag(v2, {"alpha": 1.4}).name == "mobilenetv2.imagenet_140_224"
+    assert select_tag(v2, {"alpha": 0.35, "input_shape": (300, 300, 3)}).name == "mobilenetv2.imagenet_035_224"
     with pytest.raises(ValueError, match="alpha=0.3"):
         select_tag(mobilenet, {"alpha": 0.3})
 
@@ -311,27 +313,37 @@ def write_legacy_h5(model, path: Path) -> bytes:
     return path.read_bytes()
 
 
-def serve_keras_resnet50(server, catalog, tmp_path, include_top: bool):
-    """keras.applications' ResNet50 (random weights, 32x32) saved as its published ImageNet file, served
-    by the loopback server under the shipped tags resnet50.imagenet(_notop), re-pointed there with its md5."""
+def serve_keras_file(server, catalog, tmp_path, reference, tag: str, md5: bool = True):
+    """Save a keras.applications model as its published ImageNet file and serve it as the shipped ``tag``.
+
+    Every shipped tag of the architecture is registered through ZOO_REGISTRY with its URL re-pointed at
+    the loopback server; ``tag`` gets the new file's md5 (or, ``md5=False``, no hash, as keras publishes
+    none for the MobileNets).
+    """
+    data = write_legacy_h5(reference, tmp_path / "published.h5")
+    shipped = yaml.safe_load((ROOT / "registry.yaml").read_text())["weights"]
+    architecture = tag.partition(".")[0]
+    entries = {name: dict(entry, urls=[server.url("missing", entry["file_name"])])
+               for name, entry in shipped.items() if name.partition(".")[0] == architecture}
+    entry = entries[tag]
+    server.files[entry["file_name"]] = data
+    entry.update(urls=[server.url("ok", entry["file_name"])], hash=hashlib.md5(data).hexdigest() if md5 else None)
+    catalog(entries)
+    return entry
+
+
+def keras_resnet50(include_top: bool):
     import keras
 
     keras.utils.set_random_seed(2)
-    reference = keras.applications.ResNet50(weights=None, include_top=include_top, input_shape=(32, 32, 3))
-    data = write_legacy_h5(reference, tmp_path / "resnet50.h5")
-    shipped = yaml.safe_load((ROOT / "registry.yaml").read_text())["weights"]
-    entries = {name: dict(shipped[name]) for name in ("resnet50.imagenet", "resnet50.imagenet_notop")}
-    entry = entries["resnet50.imagenet" if include_top else "resnet50.imagenet_notop"]
-    server.files[entry["file_name"]] = data
-    entry.update(urls=[server.url("ok", entry["file_name"])], hash=hashlib.md5(data).hexdigest())
-    catalog(entries)
-    return reference
+    return keras.applications.ResNet50(weights=None, include_top=include_top, input_shape=(32, 32, 3))
 
 
 @needs("resnet50")
 def test_resnet50_imagenet_file_loads_like_keras_applications(server, catalog, tmp_path):
     """include_top=False loads the headless file; outputs equal keras.applications' model."""
-    reference = serve_keras_resnet50(server, catalog, tmp_path, include_top=False)
+    reference = keras_resnet50(include_top=False)
+    serve_keras_file(server, catalog, tmp_path, reference, "resnet50.imagenet_notop")
     model = zoo.get("resnet50", pretrained=True, include_top=False, input_shape=(32, 32, 3))
     np.testing.assert_allclose(outputs(model, (2, 32, 32, 3)), outputs(reference, (2, 32, 32, 3)), atol=1e-5)
     assert server.count("ok", "resnet50_weights_tf_dim_ordering_tf_kernels_notop.h5") == 1
@@ -340,7 +352,8 @@ def test_resnet50_imagenet_file_loads_like_keras_applications(server, catalog, t
 @needs("resnet50")
 def test_resnet50_num_classes_and_grayscale(server, catalog, tmp_path):
     """num_classes=10, in_channels=1: backbone identical, head fresh, first convolution summed."""
-    reference = serve_keras_resnet50(server, catalog, tmp_path, include_top=True)
+    reference = keras_resnet50(include_top=True)
+    serve_keras_file(server, catalog, tmp_path, reference, "resnet50.imagenet")
     model = zoo.get("resnet50", pretrained=True, num_classes=10, in_channels=1, input_shape=(32, 32, 3))
     assert model.input_shape == (None, 32, 32, 1) and model.output_shape == (None, 10)
     source = {layer.name: layer.get_weights() for layer in reference.layers if layer.weights}
@@ -356,6 +369,21 @@ def test_resnet50_num_classes_and_grayscale(server, catalog, tmp_path):
         else:
             for a, b in zip(weights, source[layer.name]):
                 np.testing.assert_array_equal(a, b)
+
+
+@needs("mobilenet")
+def test_mobilenet_width_and_size_pick_their_file(server, catalog, tmp_path):
+    """alpha=0.25 at 128x128 loads mobilenet_2_5_128_tf_no_top.h5 (no published hash: length-checked)."""
+    import keras
+
+    keras.utils.set_random_seed(4)
+    reference = keras.applications.MobileNet(weights=None, alpha=0.25, include_top=False, input_shape=(128, 128, 3))
+    entry = serve_keras_file(server, catalog, tmp_path, reference, "mobilenet.imagenet_025_128_notop", md5=False)
+    assert entry["file_name"] == "mobilenet_2_5_128_tf_no_top.h5"
+    model = zoo.get("mobilenet", alpha=0.25, input_shape=(128, 128, 3), include_top=False, pretrained=True)
+    shape = (2, 128, 128, 3)
+    np.testing.assert_allclose(outputs(model, shape), outputs(reference, shape), atol=1e-5)
+    assert server.count("ok", entry["file_name"]) == 1
 
 
 # --- preprocessing and class names ---------------------------------------------------------------

@@ -59,14 +59,28 @@ def tag_for(name: str) -> WeightTag:
 
 
 def select_tag(arch: Architecture, requested: dict) -> WeightTag:
-    """The default tag of ``arch``, or the one trained with the architecture arguments in ``requested``."""
+    """The tag ``pretrained=True`` means: trained with the architecture arguments in ``requested``
+    (the defaults for those not given), at the requested input size if there is one, the default first.
+
+    Example::
+
+        >>> select_tag(registry.architectures["mobilenet"], {"alpha": 0.5, "input_shape": (160, 160, 3)}).name
+        'mobilenet.imagenet_050_160'
+    """
     registry = get_registry()
     tags = [t for t in registry.tags_for(arch.name) if t.include_top or not _is_headless_of_another(t)]
     if not tags:
         raise ValueError(f"pretrained=True is not possible for {arch.name}: it has no weight tags "
                          f"(`zoo list --pretrained` lists the architectures that have)")
     given = {k: v for k, v in requested.items() if k in arch.defaults and v is not None}
-    fitting = [t for t in tags if all(_same(t.arguments.get(k, arch.defaults[k]), v) for k, v in given.items())]
+    effective = {**arch.defaults, **given}  # mobilenet at 160x160 means alpha=1.0 at 160x160
+
+    def trained_with(t: WeightTag, arguments: dict) -> bool:
+        return all(_same(t.arguments.get(k, arch.defaults[k]), v) for k, v in arguments.items())
+
+    # Tags trained with the arguments asked for (defaults included); if the user asked for none and no
+    # tag was trained with the defaults, any tag (the default one first).
+    fitting = [t for t in tags if trained_with(t, effective)] or ([] if given else tags)
     if not fitting:
         raise ValueError(
             f"no weights of {arch.name} were trained with {_kwargs(given)}; its tags: "
@@ -76,6 +90,7 @@ def select_tag(arch: Architecture, requested: dict) -> WeightTag:
     return min(fitting, key=lambda t: (
         size is not None and t.input_shape is not None and tuple(size[:-1]) != tuple(t.input_shape[:-1]),
         not t.default,
+        t.input_shape is not None and tuple(t.input_shape) != arch.input_shape,  # else the default size
         t.tag,
     ))
 
