@@ -48,6 +48,14 @@ def test_run_directory_holds_everything(first_run):
     assert len(result.history["loss"]) == 2 and "val_accuracy" in result.history
 
 
+def test_weights_load_back_with_zoo_get(first_run):  # (before the resume below changes them)
+    run_dir, result = first_run
+    card = json.loads((run_dir / "card.json").read_text())
+    model = zoo.get("lenet5", pretrained=str(result.weights), num_classes=3, input_shape=tuple(card["input_shape"]))
+    for a, b in zip(model.get_weights(), result.model.get_weights()):
+        np.testing.assert_array_equal(a, b)
+
+
 def test_same_call_resumes_and_trains_only_the_missing_epochs(first_run):
     run_dir, _ = first_run
     result = zoo.train("lenet5", tiny_images(), epochs=3, batch_size=16, run_dir=run_dir, verbose=0, lr=3e-3,
@@ -57,14 +65,6 @@ def test_same_call_resumes_and_trains_only_the_missing_epochs(first_run):
     assert [row.split(",")[0] for row in rows] == ["0", "1", "2"]
     with pytest.raises(ValueError, match="architecture='lenet5'"):  # another model in the same run directory
         zoo.train("resnet20", tiny_images(size=32, channels=3), epochs=1, run_dir=run_dir, verbose=0)
-
-
-def test_weights_load_back_with_zoo_get(first_run):
-    run_dir, result = first_run
-    card = json.loads((run_dir / "card.json").read_text())
-    model = zoo.get("lenet5", pretrained=str(result.weights), num_classes=3, input_shape=tuple(card["input_shape"]))
-    for a, b in zip(model.get_weights(), result.model.get_weights()):
-        np.testing.assert_array_equal(a, b)
 
 
 def test_small_images_are_resized_to_what_the_model_takes(tmp_path):

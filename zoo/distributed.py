@@ -113,6 +113,11 @@ def fit_multi_worker(model, strategy, train, validation, *, epochs: int, initial
             totals = [t + float(v) for t, v in zip(totals, eval_step(x, y))]
         return {"val_loss": totals[0] / max(totals[2], 1), "val_accuracy": totals[1] / max(totals[2], 1)}
 
+    options = tf.data.Options()  # in-memory data has no files to shard: each worker takes its share of batches
+    options.experimental_distribute.auto_shard_policy = tf.data.experimental.AutoShardPolicy.DATA
+    train = train.with_options(options)
+    validation = validation.with_options(options) if validation is not None else None
+
     callback_list = keras.callbacks.CallbackList(callbacks, add_history=True, add_progbar=verbose != 0,
                                                  verbose=verbose, epochs=epochs, steps=steps_per_epoch, model=model)
     iterator = iter(strategy.experimental_distribute_dataset(train))

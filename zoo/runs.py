@@ -19,6 +19,7 @@ import json
 import os
 import shutil
 import tempfile
+import time
 from pathlib import Path
 from typing import Any
 
@@ -174,3 +175,14 @@ class RunCheckpoint(keras.callbacks.Callback):
         for old in self.run.checkpoint.glob("epoch-*.weights.h5"):
             if old.name != name:
                 old.unlink(missing_ok=True)
+
+
+class EpochTimer(keras.callbacks.Callback):
+    """Adds ``epoch_time`` (seconds of training and validation) to each epoch's logs, so the CSV log has it."""
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self.started = time.perf_counter()
+
+    def on_epoch_end(self, epoch, logs=None):
+        if logs is not None:
+            logs["epoch_time"] = round(time.perf_counter() - self.started, 3)

@@ -147,6 +147,13 @@ def steps_in(split, batch_size: int, batched: bool) -> int:
     return max(1, count if batched else -(-count // batch_size))
 
 
+def uint8_images(dataset) -> bool:
+    """Whether the training images are uint8 (the pipeline then scales them by 1/255)."""
+    train = dataset.train
+    dtype = train[0].dtype if isinstance(train, tuple) else train.element_spec[0].dtype
+    return getattr(dtype, "name", str(dtype)) == "uint8"
+
+
 def library_versions() -> dict[str, str]:
     """Versions of what produced a set of weights, for the model card."""
     import keras
@@ -199,7 +206,7 @@ def train(model_or_name, data, *, recipe=None, epochs=None, batch_size=None, run
     from zoo import inputs
     from zoo.datasets.sources import as_dataset
     from zoo.optimizers import make_loss, make_optimizer
-    from zoo.runs import Run, RunCheckpoint, atomic_json, sha256
+    from zoo.runs import EpochTimer, Run, RunCheckpoint, atomic_json, sha256
 
     keras.utils.set_random_seed(seed)
     named = isinstance(model_or_name, str)
@@ -255,7 +262,7 @@ def train(model_or_name, data, *, recipe=None, epochs=None, batch_size=None, run
 
     monitor, mode = ("val_accuracy", "max") if val_ds is not None and "accuracy" in recipe.metrics else (
         ("val_loss", "min") if val_ds is not None else ("loss", "min"))
-    callbacks = [RunCheckpoint(run, monitor, mode, best),
+    callbacks = [EpochTimer(), RunCheckpoint(run, monitor, mode, best),
                  keras.callbacks.CSVLogger(str(run.log), append=initial_epoch > 0)]
     if not rank:
         callbacks.append(keras.callbacks.TensorBoard(str(run.tensorboard), write_graph=False))
@@ -301,7 +308,7 @@ def train(model_or_name, data, *, recipe=None, epochs=None, batch_size=None, run
         "num_classes": int(model.outputs[0].shape[-1]),
         "class_names": list(dataset.class_names),
         "input_shape": list(inputs.model_input_shape(model)),
-        "preprocessing": {"images": "uint8 0..255 scaled to float 0..1"} if image_model else {},
+        "preprocessing": {"scale": 1 / 255} if image_model and uint8_images(dataset) else {},
         "dataset": dataset.name,
         "split": dataset.split,
         "recipe": recipe.to_dict(),
