@@ -347,6 +347,9 @@ def test_resnet50_imagenet_file_loads_like_keras_applications(server, catalog, t
     model = zoo.get("resnet50", pretrained=True, include_top=False, input_shape=(32, 32, 3))
     np.testing.assert_allclose(outputs(model, (2, 32, 32, 3)), outputs(reference, (2, 32, 32, 3)), atol=1e-5)
     assert server.count("ok", "resnet50_weights_tf_dim_ordering_tf_kernels_notop.h5") == 1
+    features = zoo.get("resnet50", pretrained=True, include_top=False, features=True, input_shape=(32, 32, 3))
+    x = np.random.default_rng(0).random((2, 32, 32, 3), dtype=np.float32)
+    np.testing.assert_allclose(np.asarray(features(x)[-1]), outputs(reference, (2, 32, 32, 3)), atol=1e-5)
 
 
 @needs("resnet50")

@@ -72,15 +72,17 @@ def select_tag(arch: Architecture, requested: dict) -> WeightTag:
     if not tags:
         raise ValueError(f"pretrained=True is not possible for {arch.name}: it has no weight tags "
                          f"(`zoo list --pretrained` lists the architectures that have)")
-    given = {k: v for k, v in requested.items() if k in arch.defaults and v is not None}
-    effective = {**arch.defaults, **given}  # mobilenet at 160x160 means alpha=1.0 at 160x160
+    # Only the arguments some tag records matter (alpha: yes; dropout, features: no).
+    relevant = set().union(*(t.arguments for t in tags)) & set(arch.defaults)
+    given = {k: v for k, v in requested.items() if k in relevant and v is not None}
+    effective = {k: given.get(k, arch.defaults[k]) for k in relevant}  # mobilenet at 160x160: alpha=1.0
 
-    def trained_with(t: WeightTag, arguments: dict) -> bool:
-        return all(_same(t.arguments.get(k, arch.defaults[k]), v) for k, v in arguments.items())
+    def trained_with(t: WeightTag) -> bool:
+        return all(_same(t.arguments.get(k, arch.defaults[k]), v) for k, v in effective.items())
 
     # Tags trained with the arguments asked for (defaults included); if the user asked for none and no
     # tag was trained with the defaults, any tag (the default one first).
-    fitting = [t for t in tags if trained_with(t, effective)] or ([] if given else tags)
+    fitting = [t for t in tags if trained_with(t)] or ([] if given else tags)
     if not fitting:
         raise ValueError(
             f"no weights of {arch.name} were trained with {_kwargs(given)}; its tags: "
