@@ -500,8 +500,11 @@ def test_cli_import_then_get(lenet_file, tmp_path, zoo_home, monkeypatch):
     assert "lenet5.mine" in listing.stdout and str(zoo_home / "weights") in listing.stdout
     cached = zoo_home / "weights" / "lenet5.mine.weights.h5"
     cached.write_bytes(b"garbage")
+    stale = zoo_home / "weights" / f".lenet5.mine.weights.h5.{2 ** 22 + 1}.part"  # no such process
+    stale.write_bytes(b"half a file")
     verify = run_zoo("weights", "verify", env={"ZOO_HOME": str(zoo_home)})
     assert verify.returncode == 1 and "CORRUPT" in verify.stdout and not cached.exists()
+    assert "partial" in verify.stdout and not stale.exists()
     assert run_zoo("weights", "verify", env={"ZOO_HOME": str(zoo_home)}).returncode == 0
 
 

@@ -104,8 +104,25 @@ def run_verify(args) -> int:
             path.unlink()
             corrupt += 1
             print(f"CORRUPT  {path} ({tags[0].name}: wrong {tags[0].hash_algorithm}); removed")
+    for path in sorted(directory.glob(".*.part")) if directory.is_dir() else []:
+        pid = path.name.rsplit(".", 2)[-2]  # .NAME.PID.part, written by zoo.download
+        if pid.isdigit() and not _running(int(pid)):
+            path.unlink()
+            print(f"partial  {path} (left by a stopped download); removed")
     print(f"{len(files)} file(s) in {directory}, {corrupt} corrupt")
     return 1 if corrupt else 0
+
+
+def _running(pid: int) -> bool:
+    import os
+
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def run_import(args) -> int:
