@@ -168,10 +168,11 @@ def tune(name_or_pattern, data, *, tuner: str = "bayesian", max_trials: int, obj
     from zoo.hypermodels import ZooHyperModel, reported_metrics
 
     dataset = as_dataset(data, seed=seed or 0, image_size=tuple(selected[0].input_shape[:2]))
+    shapes = input_shapes(selected, dataset)
     architectures = match_architectures(name_or_pattern, num_classes=dataset.num_classes, task=dataset.task,
-                                        input_shape=input_shapes(selected, dataset))
-    model = ZooHyperModel(architectures, num_classes=dataset.num_classes, input_shape=input_shapes(selected, dataset),
-                          pretrained=pretrained, tune_training=tune_training, seed=seed or 0)
+                                        input_shape=shapes)
+    model = ZooHyperModel(architectures, num_classes=dataset.num_classes, input_shape=shapes, pretrained=pretrained,
+                          tune_training=tune_training, seed=seed or 0)
     _check_objective(objective, reported_metrics(model, validation=dataset.validation is not None
                                                  or "validation_data" in search_kwargs))
     fit_kwargs = dict(search_kwargs)
