@@ -9,6 +9,8 @@ from zoo.cards import info, list_models, load_stats
 from zoo.cli.table import format_table, human_count
 from zoo.registry import get_registry
 
+MAX_TAGS = 3  # `zoo list` shows the first few weight tags; `zoo info` and `zoo weights list` show all
+
 
 def register(subparsers) -> None:
     parser = subparsers.add_parser("list", help="list architectures (a table: name, family, task, params, weights)")
@@ -33,8 +35,9 @@ def run_list(args) -> int:
     rows = []
     for name in names:
         arch = registry.architectures[name]
-        tags = ", ".join(t.tag for t in registry.tags_for(name)) or "-"
-        rows.append([name, arch.family, arch.task, human_count(stats.get(name, {}).get("params")), tags])
+        tags = [t.tag for t in registry.tags_for(name)]
+        shown = ", ".join(tags[:MAX_TAGS]) + (f" (+{len(tags) - MAX_TAGS} more)" if len(tags) > MAX_TAGS else "")
+        rows.append([name, arch.family, arch.task, human_count(stats.get(name, {}).get("params")), shown or "-"])
     print(format_table(["name", "family", "task", "params", "weights"], rows))
     return 0
 
