@@ -272,7 +272,7 @@ def test_num_classes_and_in_channels_adapt_lenet(lenet_tag, caplog):
 
 def test_include_top_false_without_headless_file_loads_the_backbone(lenet_tag):
     reference, _ = lenet_tag
-    model = zoo.get("lenet5", pretrained=True, include_top=False, pooling="avg", input_shape=(28, 28, 1))
+    model = zoo.get("lenet5.test", pretrained=True, include_top=False, pooling="avg", input_shape=(28, 28, 1))
     assert model.output_shape == (None, 16)
     for name in ("conv1", "conv2"):
         for a, b in zip(model.get_layer(name).get_weights(), reference.get_layer(name).get_weights()):

@@ -69,9 +69,14 @@ class Registry:
         )
 
     def tags_for(self, architecture: str) -> list[WeightTag]:
-        """The weight tags of one architecture, the default first."""
+        """The weight tags of one architecture, the default first.
+
+        Of several default tags the one registered last wins, so a default in the user's catalog
+        (``ZOO_REGISTRY``, ``$ZOO_HOME/registry.yaml``) overrides the shipped one.
+        """
+        order = {name: i for i, name in enumerate(self.weights)}
         tags = [t for t in self.weights.values() if t.architecture == architecture]
-        return sorted(tags, key=lambda t: (not t.default, t.tag))
+        return sorted(tags, key=lambda t: (not t.default, -order[t.name] if t.default else 0, t.tag))
 
 
 class Registrar:

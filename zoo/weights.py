@@ -93,7 +93,7 @@ def select_tag(arch: Architecture, requested: dict) -> WeightTag:
         size is not None and t.input_shape is not None and tuple(size[:-1]) != tuple(t.input_shape[:-1]),
         not t.default,
         t.input_shape is not None and tuple(t.input_shape) != arch.input_shape,  # else the default size
-        t.tag,
+        tags.index(t),  # registry order: of several defaults, the user's
     ))
 
 
