@@ -6,11 +6,11 @@ a :class:`zoo.text.Vectorizer` inside the model, the other takes the token ids
 that the same vectorizer produced once, ahead of time. Both read the
 ``rotten_tomatoes`` training sentences from in-memory ``tf.data`` batches.
 
-- inference: ``model.predict`` over every sentence, batch 256; best of ``--repeats`` passes, the two
-  models alternating to spread the noise of a shared CPU;
-- training: one epoch of ``model.fit`` (Adam, batch 50 as in the TextCNN recipe).
+- inference: ``model.predict`` over every sentence, batch 256;
+- training: one epoch of ``model.fit`` over every sentence (Adam, batch 50 as in the TextCNN recipe).
 
-Each model first runs one untimed prediction pass and one untimed epoch (tracing, first-call costs).
+Each figure is the best of ``--repeats`` rounds, the two models alternating within a round to spread
+the noise of a shared CPU. Each model first runs one untimed prediction pass and one untimed epoch (tracing, first-call costs).
 
 Run: ``TF_CPP_MIN_LOG_LEVEL=3 python benchmarks/bench_textcnn_cpu.py [--repeats 3]``
 """
@@ -18,9 +18,8 @@ Run: ``TF_CPP_MIN_LOG_LEVEL=3 python benchmarks/bench_textcnn_cpu.py [--repeats 
 from __future__ import annotations
 
 import argparse
+import os
 import time
-
-import numpy as np
 
 ARGUMENTS = dict(num_classes=2, embedding_dim=128, max_tokens=8000)
 
@@ -76,16 +75,14 @@ def main(argv=None) -> None:
     for _ in range(args.repeats):
         for name, (model, predict_ds, train_ds) in feeds.items():
             inference[name].append(seconds(lambda: model.predict(predict_ds, verbose=0)))
-    for name, (model, predict_ds, train_ds) in feeds.items():
-        training[name].append(seconds(lambda: model.fit(train_ds, epochs=1, verbose=0)))
+            training[name].append(seconds(lambda: model.fit(train_ds, epochs=1, verbose=0)))
     results = {name: (n / min(inference[name]), n / min(training[name])) for name in feeds}
 
     print(f"textcnn (embedding_dim=128, max_tokens=8000), {n} rotten_tomatoes sentences, "
-          f"TensorFlow {tf.__version__}, {tf.config.threading.get_inter_op_parallelism_threads() or 'default'} "
-          "inter-op threads")
+          f"TensorFlow {tf.__version__}, {os.cpu_count()} CPUs")
     print(f"{'input':<12} {'inference sentences/s':>22} {'training sentences/s':>21}")
-    for name, (inference, training) in results.items():
-        print(f"{name:<12} {inference:>22,.0f} {training:>21,.0f}")
+    for name, (inference_rate, training_rate) in results.items():
+        print(f"{name:<12} {inference_rate:>22,.0f} {training_rate:>21,.0f}")
     ratio_inference = results["strings"][0] / results["token ids"][0]
     ratio_training = results["strings"][1] / results["token ids"][1]
     print(f"strings / ids: inference {ratio_inference:.2f}, training {ratio_training:.2f} "

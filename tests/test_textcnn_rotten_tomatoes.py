@@ -106,3 +106,12 @@ def test_predict_prints_label_and_probability():
 def test_weights_with_another_vocabulary_are_refused_naming_both_sizes():
     with pytest.raises(ValueError, match=r"vocabulary given has 2 tokens .* vocabulary of \d+ tokens"):
         zoo.get(TAG, pretrained=True, vocabulary=["film", "dull"])
+
+
+def test_new_head_and_headless_models_keep_the_vocabulary_and_embeddings():
+    source = zoo.get(TAG, pretrained=True)
+    for model in (zoo.get(TAG, pretrained=True, num_classes=3), zoo.get(TAG, pretrained=True, include_top=False)):
+        assert model.get_layer("vectorizer").get_vocabulary() == source.get_layer("vectorizer").get_vocabulary()
+        np.testing.assert_array_equal(model.get_layer("embedding").embeddings.numpy(),
+                                      source.get_layer("embedding").embeddings.numpy())
+    assert model.output.shape == (None, 300)

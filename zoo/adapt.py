@@ -53,6 +53,18 @@ def _weighted_layers(model) -> list:
     return [layer for layer in model.layers if layer.weights]
 
 
+def _copy_state_without_weights(source, target) -> None:
+    """Copy the saved state of weightless layers (a text vectorizer's vocabulary) to same-named ones."""
+    others = {layer.name: layer for layer in source.layers if not layer.weights}
+    for layer in target.layers:
+        other = others.get(layer.name)
+        if other is not None and not layer.weights and type(other) is type(layer):
+            state = {}
+            other.save_own_variables(state)
+            if state:
+                layer.load_own_variables(state)
+
+
 def transfer_weights(source, target, *, name: str = "weights") -> dict:
     """Copy ``source``'s weights into ``target``, adapting the first convolution and skipping the head.
 
@@ -94,6 +106,7 @@ def transfer_weights(source, target, *, name: str = "weights") -> dict:
                 f"the weight file has {type(other).__name__} {other.name!r} with shapes "
                 f"{[tuple(v.shape) for v in values]}; only the classifier and the input channels may differ"
             )
+    _copy_state_without_weights(source, target)
     if report["adapted"]:
         logger.info("%s: first convolution %s adapted to %d input channels", name, report["adapted"][0],
                     target_layers[first_conv].weights[0].shape[-2])
