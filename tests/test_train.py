@@ -26,7 +26,7 @@ def tiny_images(n=48, size=28, channels=1, classes=3, seed=0):
 def first_run(tmp_path_factory):
     run_dir = tmp_path_factory.mktemp("run") / "lenet"
     result = zoo.train("lenet5", tiny_images(), epochs=2, batch_size=16, run_dir=run_dir, verbose=0, lr=3e-3,
-                       label_smoothing=0.1, schedule="step", warmup_epochs=1)
+                       label_smoothing=0.1, schedule="step", warmup_epochs=1, augmentation=("flip", "crop", "translate"))
     return run_dir, result
 
 
@@ -59,7 +59,7 @@ def test_weights_load_back_with_zoo_get(first_run):  # (before the resume below 
 def test_same_call_resumes_and_trains_only_the_missing_epochs(first_run):
     run_dir, _ = first_run
     result = zoo.train("lenet5", tiny_images(), epochs=3, batch_size=16, run_dir=run_dir, verbose=0, lr=3e-3,
-                       label_smoothing=0.1, schedule="step", warmup_epochs=1)
+                       label_smoothing=0.1, schedule="step", warmup_epochs=1, augmentation=("flip", "crop", "translate"))
     assert result.epochs_run == 1
     rows = (run_dir / "log.csv").read_text().splitlines()[1:]
     assert [row.split(",")[0] for row in rows] == ["0", "1", "2"]
@@ -139,3 +139,10 @@ def test_cli_train_evaluate_predict(tmp_path, capsys):
     assert line.startswith(f"{image}: ") and line.count("%") == 2
     assert main(["predict", "lenet5", str(image)]) == 2  # no weights: a one-line error
     assert "pass --weights FILE" in capsys.readouterr().err
+
+
+def test_mirrored_strategy_trains_with_model_fit(tmp_path):
+    result = zoo.train("lenet5", tiny_images(n=32), epochs=1, batch_size=16, run_dir=tmp_path / "r",
+                       strategy="mirrored", verbose=0)
+    card = json.loads(result.card.read_text())
+    assert card["strategy"] == "mirrored" and card["precision"] == "float32" and result.history["loss"]

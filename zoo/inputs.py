@@ -104,23 +104,30 @@ def pipeline(split, model, *, batch_size: int, training: bool = False, seed: int
 
 
 def augmentation(names: tuple[str, ...], image_shape: tuple, seed: int = 0):
-    """The recipe's augmentation as a Keras model of preprocessing layers, or None.
+    """The recipe's augmentation as a function of a batch of images (Keras preprocessing layers), or None.
 
     ``flip``: random horizontal flip; ``crop``: pad 4 pixels and crop back at random (He et al. 2016);
-    ``translate``: random shifts of up to 10%.
+    ``translate``: random shifts of up to 10%. The layers run inside ``tf.data`` with any Keras backend.
     """
     if not names:
         return None
-    import keras
+    import tensorflow as tf
     from keras import layers
 
     height, width = image_shape[0], image_shape[1]
     steps = {
         "flip": lambda: [layers.RandomFlip("horizontal", seed=seed)],
-        "crop": lambda: [layers.ZeroPadding2D(4), layers.RandomCrop(height, width, seed=seed)],
+        "crop": lambda: [lambda x: tf.pad(x, [[0, 0], [4, 4], [4, 4], [0, 0]]), layers.RandomCrop(height, width, seed=seed)],
         "translate": lambda: [layers.RandomTranslation(0.1, 0.1, seed=seed)],
     }
-    return keras.Sequential([layer for name in names for layer in steps[name]()], name="augmentation")
+    chain = [step for name in names for step in steps[name]()]
+
+    def augment(x, training=True):
+        for step in chain:
+            x = step(x, training=training) if isinstance(step, layers.Layer) else step(x)
+        return x
+
+    return augment
 
 
 def prepare_images(x, model) -> np.ndarray:
