@@ -12,10 +12,11 @@ import argparse
 import importlib
 import sys
 
+from zoo.download import DownloadError
 from zoo.errors import CatalogError, PluginError, UnknownModelError
 
 COMMANDS = ("listing", "plugins", "weights", "train", "tune")  # modules of zoo.cli, in the order `zoo --help` shows them
-USER_ERRORS = (UnknownModelError, ValueError, CatalogError, PluginError, FileNotFoundError)
+USER_ERRORS = (UnknownModelError, ValueError, CatalogError, PluginError, FileNotFoundError, DownloadError)
 
 
 def build_parser() -> argparse.ArgumentParser:

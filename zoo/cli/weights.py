@@ -17,7 +17,7 @@ def register(subparsers) -> None:
     parser = subparsers.add_parser("weights", help="list, pull, verify and import pretrained weights")
     commands = parser.add_subparsers(dest="weights_command", required=True, metavar="ACTION")
 
-    sub = commands.add_parser("list", help="list weight tags (a table: tag, format, classes, input, cached)")
+    sub = commands.add_parser("list", help="list weight tags (a table: tag, format, classes, input, head, local copy)")
     sub.add_argument("pattern", nargs="?", default="*", help="fnmatch pattern on the tag or architecture, e.g. 'resnet*'")
     sub.set_defaults(run=run_list)
 
