@@ -146,3 +146,11 @@ def test_mirrored_strategy_trains_with_model_fit(tmp_path):
                        strategy="mirrored", verbose=0)
     card = json.loads(result.card.read_text())
     assert card["strategy"] == "mirrored" and card["precision"] == "float32" and result.history["loss"]
+
+
+def test_fine_tune_a_shipped_tag_on_other_data(tmp_path):
+    x, y = zoo.datasets.load("digits").test  # 8x8 digits into the 28x28 model of lenet5.mnist5k: resized
+    result = zoo.train("lenet5.mnist5k", (x, y), epochs=1, run_dir=tmp_path / "r", verbose=0, lr=1e-4)
+    assert result.model.input_shape == (None, 28, 28, 1)
+    assert json.loads(result.card.read_text())["architecture"] == "lenet5"
+    assert result.metrics["val_accuracy"] > 0.3  # pretrained on MNIST: far above chance at once
