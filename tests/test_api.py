@@ -17,7 +17,7 @@ def test_list_is_sorted_and_filters():
 def test_unknown_name_suggests_close_matches():
     with pytest.raises(zoo.UnknownModelError) as error:
         zoo.get("lenet")
-    assert "did you mean lenet5?" in str(error.value)
+    assert "did you mean lenet5" in str(error.value) and error.value.suggestions[0] == "lenet5"
     assert isinstance(error.value, KeyError) and isinstance(error.value, ValueError)
     with pytest.raises(zoo.UnknownModelError, match="zoo list"):
         zoo.info("qwertyuiop")

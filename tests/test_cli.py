@@ -27,9 +27,9 @@ def test_info_shows_the_card():
 
 
 def test_user_errors_exit_2_with_one_line():
-    result = run_zoo("info", "lenet")
+    result = run_zoo("info", "resnet5")
     assert result.returncode == 2
-    assert result.stderr.strip() == "zoo info: error: unknown model 'lenet'; did you mean lenet5?"
+    assert result.stderr.strip() == "zoo info: error: unknown model 'resnet5'; did you mean resnet56, resnet50, resnet152?"
     assert "Traceback" not in result.stderr
 
 
