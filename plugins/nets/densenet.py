@@ -64,8 +64,9 @@ def build_densenet(*, num_classes, input_shape, include_top, pooling, blocks, gr
         ...                stem_type="cifar", stem_width=24, bn_epsilon=1e-5, dropout=0.0,
         ...                classifier_activation="softmax", features=False)
     """
-    check_head(include_top=include_top, pooling=pooling, features=features, dropout=dropout,
-               classifier_activation=classifier_activation)
+    head = dict(num_classes=num_classes, include_top=include_top, pooling=pooling, dropout=dropout,
+                classifier_activation=classifier_activation, features=features)
+    check_head(**head)
     check_choice("stem_type", stem_type, ("imagenet", "cifar"))
     check_range("compression", compression, 0.0, 1.0, low_inclusive=False)
     for arg, value in (("growth_rate", growth_rate), ("bottleneck_width", bottleneck_width)):
@@ -87,6 +88,4 @@ def build_densenet(*, num_classes, input_shape, include_top, pooling, blocks, gr
     x = layers.BatchNormalization(axis=-1, epsilon=bn_epsilon, name="bn")(x)
     x = layers.Activation("relu", name="relu")(x)
     stages.append(x)
-    return image_model(inputs, x, stages, name=name, include_top=include_top, pooling=pooling,
-                       num_classes=num_classes, dropout=dropout, classifier_activation=classifier_activation,
-                       features=features)
+    return image_model(inputs, x, stages, name=name, **head)

@@ -13,8 +13,9 @@ from keras import layers
 from zoo.validation import check_choice, check_range, classifier
 
 
-def check_head(*, include_top, pooling, features, dropout, classifier_activation):
-    """Refuse head arguments that contradict each other, before building anything."""
+def check_head(*, num_classes, include_top, pooling, dropout, classifier_activation, features):
+    """Refuse head arguments that contradict each other, before building anything (the core checked
+    ``num_classes`` and ``pooling`` alone)."""
     check_choice("features", features, (False, True))
     if features and include_top:
         raise ValueError("features=True is not allowed with include_top=True: pass include_top=False "

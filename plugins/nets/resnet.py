@@ -148,8 +148,9 @@ def build_resnet(*, num_classes, input_shape, include_top, pooling, block, depth
         ...              stem_type="cifar", stem_width=16, use_bias=False, shortcut="zero_pad",
         ...              bn_epsilon=1e-5, dropout=0.0, classifier_activation="softmax", features=False)
     """
-    check_head(include_top=include_top, pooling=pooling, features=features, dropout=dropout,
-               classifier_activation=classifier_activation)
+    head = dict(num_classes=num_classes, include_top=include_top, pooling=pooling, dropout=dropout,
+                classifier_activation=classifier_activation, features=features)
+    check_head(**head)
     check_choice("block", block, ("basic", "bottleneck"))
     check_choice("stem_type", stem_type, ("imagenet", "cifar"))
     check_choice("shortcut", shortcut, ("projection", "zero_pad"))
@@ -184,6 +185,4 @@ def build_resnet(*, num_classes, input_shape, include_top, pooling, block, depth
         x = layers.BatchNormalization(axis=-1, epsilon=bn_epsilon, name="post_bn")(x)
         x = layers.Activation("relu", name="post_relu")(x)
     stages.append(x)
-    return image_model(inputs, x, stages, name=name, include_top=include_top, pooling=pooling,
-                       num_classes=num_classes, dropout=dropout, classifier_activation=classifier_activation,
-                       features=features)
+    return image_model(inputs, x, stages, name=name, **head)

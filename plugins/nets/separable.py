@@ -77,8 +77,9 @@ def build_mobilenet(*, num_classes, input_shape, include_top, pooling, alpha, de
         ...                 alpha=0.5, depth_multiplier=1, dropout=1e-3, classifier_activation="softmax",
         ...                 features=False)
     """
-    check_head(include_top=include_top, pooling=pooling, features=features, dropout=dropout,
-               classifier_activation=classifier_activation)
+    head = dict(num_classes=num_classes, include_top=include_top, pooling=pooling, dropout=dropout,
+                classifier_activation=classifier_activation, features=features)
+    check_head(**head)
     check_width(alpha, depth_multiplier)
     name = f"mobilenet_{alpha:0.2f}"
 
@@ -95,9 +96,7 @@ def build_mobilenet(*, num_classes, input_shape, include_top, pooling, alpha, de
         x = depthwise_block(x, int(filters * alpha), stride, depth_multiplier, block_id)
     stages.append(x)
     if not include_top:
-        return image_model(inputs, x, stages, name=name, include_top=False, pooling=pooling,
-                           num_classes=num_classes, dropout=dropout, classifier_activation=classifier_activation,
-                           features=features)
+        return image_model(inputs, x, stages, name=name, **head)
     x = layers.GlobalAveragePooling2D(keepdims=True, name="avg_pool")(x)
     x = layers.Dropout(dropout, name="dropout")(x)
     # float32 from here on, so the outputs stay float32 under a mixed-precision policy
@@ -143,8 +142,9 @@ def build_mobilenetv2(*, num_classes, input_shape, include_top, pooling, alpha, 
         >>> build_mobilenetv2(num_classes=10, input_shape=(64, 64, 3), include_top=True, pooling=None,
         ...                   alpha=0.35, dropout=0.2, classifier_activation="softmax", features=False)
     """
-    check_head(include_top=include_top, pooling=pooling, features=features, dropout=dropout,
-               classifier_activation=classifier_activation)
+    head = dict(num_classes=num_classes, include_top=include_top, pooling=pooling, dropout=dropout,
+                classifier_activation=classifier_activation, features=features)
+    check_head(**head)
     check_width(alpha)
     name = f"mobilenetv2_{alpha:0.2f}"
 
@@ -167,9 +167,7 @@ def build_mobilenetv2(*, num_classes, input_shape, include_top, pooling, alpha, 
     x = layers.BatchNormalization(axis=-1, epsilon=1e-3, momentum=0.999, name="Conv_1_bn")(x)
     x = layers.ReLU(6.0, name="out_relu")(x)
     stages.append(x)
-    return image_model(inputs, x, stages, name=name, include_top=include_top, pooling=pooling,
-                       num_classes=num_classes, dropout=dropout, classifier_activation=classifier_activation,
-                       features=features)
+    return image_model(inputs, x, stages, name=name, **head)
 
 
 # --- Xception ----------------------------------------------------------------------------------------------
@@ -211,8 +209,9 @@ def build_xception(*, num_classes, input_shape, include_top, pooling, entry_widt
         ...                exit_widths=(728, 1024), head_widths=(1536, 2048), dropout=0.0,
         ...                classifier_activation="softmax", features=False)
     """
-    check_head(include_top=include_top, pooling=pooling, features=features, dropout=dropout,
-               classifier_activation=classifier_activation)
+    head = dict(num_classes=num_classes, include_top=include_top, pooling=pooling, dropout=dropout,
+                classifier_activation=classifier_activation, features=features)
+    check_head(**head)
     if isinstance(middle_blocks, bool) or not isinstance(middle_blocks, int) or middle_blocks < 0:
         raise ValueError(f"middle_blocks={middle_blocks!r} is not allowed: it must be an integer >= 0")
 
@@ -242,6 +241,4 @@ def build_xception(*, num_classes, input_shape, include_top, pooling, entry_widt
         x = layers.BatchNormalization(axis=-1, name=f"block{block + 1}_sepconv{index}_bn")(x)
         x = layers.Activation("relu", name=f"block{block + 1}_sepconv{index}_act")(x)
     stages.append(x)
-    return image_model(inputs, x, stages, name="xception", include_top=include_top, pooling=pooling,
-                       num_classes=num_classes, dropout=dropout, classifier_activation=classifier_activation,
-                       features=features)
+    return image_model(inputs, x, stages, name="xception", **head)

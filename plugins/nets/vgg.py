@@ -41,8 +41,9 @@ def build_vgg(*, num_classes, input_shape, include_top, pooling, convs, widths, 
         ...           convs=(1, 1, 2, 2, 2), widths=(64, 128, 256, 512, 512), batch_norm=True,
         ...           fc_units=512, dropout=0.5, classifier_activation="softmax", features=False)
     """
-    check_head(include_top=include_top, pooling=pooling, features=features, dropout=dropout,
-               classifier_activation=classifier_activation)
+    head = dict(num_classes=num_classes, include_top=include_top, pooling=pooling, dropout=dropout,
+                classifier_activation=classifier_activation, features=features)
+    check_head(**head)
     check_choice("batch_norm", batch_norm, (False, True))
     if isinstance(fc_units, bool) or not isinstance(fc_units, int) or fc_units < 1:
         raise ValueError(f"fc_units={fc_units!r} is not allowed: it must be a positive integer")
@@ -65,6 +66,4 @@ def build_vgg(*, num_classes, input_shape, include_top, pooling, convs, widths, 
         x = layers.Dense(fc_units, activation="relu", name="fc2")(x)
         x = classifier(x, num_classes, dropout, classifier_activation)
         return keras.Model(inputs, x, name=name)
-    return image_model(inputs, x, stages[1:], name=name, include_top=False, pooling=pooling,
-                       num_classes=num_classes, dropout=dropout, classifier_activation=classifier_activation,
-                       features=features)
+    return image_model(inputs, x, stages[1:], name=name, **head)

@@ -1,0 +1,146 @@
+"""Zoo image models against keras.applications on this CPU: inference and training-step images/s.
+
+For resnet50, densenet121, mobilenetv2, vgg16 and xception, in one run: the zoo
+model and the keras.applications model (``weights=None``), same input
+(batch 16, 224x224x3, float32), same optimizer (SGD) and loss. Each pair runs
+one untimed warm-up step per mode, then ``--repeats`` timed rounds in which the
+two models alternate, so that the load of a shared CPU falls on both; the best
+round counts. Prints images/s and the ratio zoo / keras.applications, and with
+``--write`` puts the table and the machine's description in ``docs/benchmarks.md``
+(between this benchmark's markers, leaving other sections alone).
+
+Run: ``TF_CPP_MIN_LOG_LEVEL=3 python benchmarks/bench_image_cpu.py [--repeats 3] [--write]``
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import time
+from pathlib import Path
+
+import numpy as np
+
+BATCH, SIZE = 16, 224
+MODELS = {"resnet50": "ResNet50", "densenet121": "DenseNet121", "mobilenetv2": "MobileNetV2", "vgg16": "VGG16",
+          "xception": "Xception"}
+DOC = Path(__file__).resolve().parents[1] / "docs" / "benchmarks.md"
+START, END = "<!-- bench_image_cpu: start -->", "<!-- bench_image_cpu: end -->"
+
+
+def build_pair(name):
+    """The zoo model and the keras.applications model of ``name``, both compiled alike."""
+    import keras
+
+    import zoo
+
+    shape = (SIZE, SIZE, 3)
+    pair = {"zoo": zoo.get(name, input_shape=shape),
+            "keras": getattr(keras.applications, MODELS[name])(weights=None, input_shape=shape)}
+    for model in pair.values():
+        model.compile(optimizer=keras.optimizers.SGD(0.01, momentum=0.9), loss="sparse_categorical_crossentropy")
+    return pair
+
+
+def best_rates(pair, x, y, repeats, infer_steps=1, train_steps=1):
+    """Best images/s of each model, inference and training, over ``repeats`` alternating rounds."""
+    for model in pair.values():  # warm-up: tracing and first-call costs
+        model.predict_on_batch(x)
+        model.train_on_batch(x, y)
+    rates = {(impl, mode): 0.0 for impl in pair for mode in ("infer", "train")}
+    for _ in range(repeats):
+        for impl, model in pair.items():
+            start = time.perf_counter()
+            for _ in range(infer_steps):
+                model.predict_on_batch(x)
+            rates[impl, "infer"] = max(rates[impl, "infer"], infer_steps * len(x) / (time.perf_counter() - start))
+            start = time.perf_counter()
+            for _ in range(train_steps):
+                model.train_on_batch(x, y)
+            rates[impl, "train"] = max(rates[impl, "train"], train_steps * len(x) / (time.perf_counter() - start))
+    return rates
+
+
+def machine() -> str:
+    """CPU model, cores, load, and library versions, for the report."""
+    import keras
+    import tensorflow as tf
+
+    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
+                if line.startswith("model name")), platform.processor() or "unknown")
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    load = ", ".join(f"{v:.1f}" for v in os.getloadavg())
+    return (f"{cpu}, {cores} cores available to the process, load average at start {load}; "
+            f"Python {platform.python_version()}, TensorFlow {tf.__version__}, Keras {keras.__version__} "
+            f"(backend {keras.backend.backend()}), float32")
+
+
+def table(results) -> str:
+    rows = ["| model | mode | zoo img/s | keras.applications img/s | zoo / keras.applications |",
+            "|---|---|---:|---:|---:|"]
+    for name, rates in results.items():
+        for mode in ("infer", "train"):
+            ours, theirs = rates["zoo", mode], rates["keras", mode]
+            rows.append(f"| {name} | {'inference' if mode == 'infer' else 'train step'} | {ours:.1f} | "
+                        f"{theirs:.1f} | {ours / theirs:.3f} |")
+    return "\n".join(rows)
+
+
+def write_doc(section: str) -> None:
+    """Replace this benchmark's section of docs/benchmarks.md (created if missing)."""
+    text = DOC.read_text() if DOC.exists() else "# Benchmarks\n"
+    block = f"{START}\n{section.rstrip()}\n{END}"
+    if START in text and END in text:
+        text = text[:text.index(START)] + block + text[text.index(END) + len(END):]
+    else:
+        text = text.rstrip() + "\n\n" + block + "\n"
+    DOC.write_text(text)
+
+
+def main(argv=None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--repeats", type=int, default=3, help="timed rounds per model pair (best counts)")
+    parser.add_argument("--models", nargs="*", default=list(MODELS), choices=list(MODELS))
+    parser.add_argument("--write", action="store_true", help="write the results to docs/benchmarks.md")
+    args = parser.parse_args(argv)
+
+    import keras
+
+    about = machine()
+    print(about, flush=True)
+    rng = np.random.default_rng(0)
+    x = rng.random((BATCH, SIZE, SIZE, 3), dtype=np.float32)
+    y = rng.integers(0, 1000, BATCH)
+    results = {}
+    for name in args.models:
+        results[name] = best_rates(build_pair(name), x, y, args.repeats)
+        keras.backend.clear_session()
+        r = results[name]
+        print(f"{name:12s} inference {r['zoo', 'infer']:6.1f} vs {r['keras', 'infer']:6.1f} img/s "
+              f"(x{r['zoo', 'infer'] / r['keras', 'infer']:.3f}); train {r['zoo', 'train']:6.1f} vs "
+              f"{r['keras', 'train']:6.1f} img/s (x{r['zoo', 'train'] / r['keras', 'train']:.3f})", flush=True)
+    print(table(results))
+    if args.write:
+        write_doc(f"""## Image models on CPU: zoo vs keras.applications (`benchmarks/bench_image_cpu.py`)
+
+Machine: {about}. Run on {time.strftime('%Y-%m-%d', time.gmtime())}.
+
+Batch {BATCH}, {SIZE}x{SIZE}x3 random images, `weights=None`, SGD; inference is `predict_on_batch`
+(1 step per round), a train step is `train_on_batch` (1 step per round); one untimed warm-up
+each, then {args.repeats} rounds alternating the two models, best round kept. The CPU was shared
+with other processes during the run (see the load average), so absolute numbers are noisy; the
+ratios compare the two models under the same conditions. The zoo builds the same graph as
+keras.applications (same layers, same order), so a ratio below 1 here is measurement noise.
+
+{table(results)}
+
+GPU: no GPU was available to this session, so the GPU comparison the issue asks for (Keras JAX
+backend, bf16, batch 256, against timm eager and keras.applications, scripts in
+`../shared/bench/gpu`) has not been run; no GPU numbers are reported here.
+""")
+        print(f"wrote {DOC}")
+
+
+if __name__ == "__main__":
+    main()
