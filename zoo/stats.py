@@ -9,7 +9,7 @@ Example::
 
     >>> model = zoo.get("resnet50")
     >>> count_macs(model) / 1e9
-    3.87
+    3.858
 """
 
 from __future__ import annotations
