@@ -122,3 +122,16 @@ def test_cli_tune_then_train_from_best_json(tmp_path):
     assert {k: card["arguments"][k] for k in best["arguments"]} == best["arguments"]
     recipe = json.loads((tmp_path / "run" / "recipe.json").read_text())
     assert all(recipe[key] == value for key, value in best["recipe"].items())
+
+
+@pytest.mark.slow
+def test_hyperband_is_capped_by_max_trials(tmp_path):
+    import zoo
+    from test_tuning import digits
+
+    result = zoo.tune("lenet5", digits(300), tuner="hyperband", max_trials=3, epochs=3, directory=tmp_path,
+                      project_name="hb", seed=0, verbose=0)
+    assert len(result.tuner.oracle.trials) == 3
+    assert 1 <= len(result.trials) <= 3 and result.best["tuner"] == "hyperband"
+    assert all("tuner/epochs" in trial["values"] for trial in result.trials)
+    assert (result.path / "model.keras").exists()
