@@ -155,3 +155,13 @@ def test_load_vectors_errors(tmp_path):
         load_vectors(path, ["a", "b"])
     with pytest.raises(FileNotFoundError, match="nothing.txt"):
         load_vectors(tmp_path / "nothing.txt", ["a"])
+
+
+def test_a_new_vocabulary_reaches_functions_traced_before():
+    vectorizer = Vectorizer(max_tokens=10, sequence_length=3, name="vectorizer")
+    inputs = keras.Input(shape=(), dtype="string")
+    model = keras.Model(inputs, vectorizer(inputs))
+    texts = np.array(["a b", "c"], dtype=object)
+    assert model.predict(texts, verbose=0).tolist() == [[1, 1, 0], [1, 0, 0]]  # all out of vocabulary
+    vectorizer.adapt(["a b c"])
+    assert model.predict(texts, verbose=0).tolist() == [[2, 3, 0], [4, 0, 0]]

@@ -116,6 +116,19 @@ def test_training_recipe_and_search_space_hooks():
     assert textcnn.zoo_hyperparameters(registry.architectures["lenet5"], hp) is None
 
 
+def test_zoo_train_on_a_folder_of_text_files_adapts_the_vectorizer(tmp_path):
+    words = {"fresh": "gripping moving superb", "rotten": "dull tedious lifeless"}
+    for label, vocabulary in words.items():
+        (tmp_path / "data" / label).mkdir(parents=True)
+        for i in range(12):
+            (tmp_path / "data" / label / f"{i}.txt").write_text(f"{vocabulary.split()[i % 3]} film {i}")
+    result = zoo.train("textcnn", tmp_path / "data", epochs=1, batch_size=8, run_dir=tmp_path / "run", verbose=0,
+                       model_args=dict(include_preprocessing=True, embedding_dim=8, num_filters=4, max_tokens=50))
+    vocabulary = result.model.get_layer("vectorizer").get_vocabulary()
+    assert "film" in vocabulary and "gripping" in vocabulary
+    assert result.weights.is_file() and result.model.inputs[0].dtype == "string"
+
+
 @pytest.mark.jax
 def test_model_runs_under_jax():
     import keras

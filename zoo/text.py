@@ -61,8 +61,9 @@ def read_vocabulary(vocabulary) -> list[str]:
         path = Path(vocabulary)
         if not path.is_file():
             raise FileNotFoundError(f"vocabulary={str(vocabulary)!r}: no such file (one token per line expected)")
-        return path.read_text(encoding="utf-8").splitlines()
-    tokens = [t.decode("utf-8") if isinstance(t, bytes) else t for t in vocabulary]
+        tokens = path.read_text(encoding="utf-8").splitlines()
+    else:
+        tokens = [t.decode("utf-8") if isinstance(t, bytes) else t for t in vocabulary]
     bad = [t for t in tokens if not isinstance(t, str) or not t or any(c.isspace() for c in t)]
     if bad:
         raise ValueError(f"vocabulary token {bad[0]!r} is not allowed: tokens are non-empty strings without spaces")
@@ -126,6 +127,8 @@ class Vectorizer(keras.layers.Layer):
         self._tokenize = (tf_text.UnicodeScriptTokenizer() if tokenizer == "unicode_script"
                           else tf_text.WhitespaceTokenizer()).tokenize
         self._given_vocabulary = vocabulary is not None
+        with tf.init_scope():  # one table for the layer's life: traced functions keep seeing its contents
+            self._table = tf.lookup.experimental.MutableHashTable(tf.string, tf.int64, default_value=-1)
         self.set_vocabulary([] if vocabulary is None else vocabulary)
         self.built = True
 
@@ -159,13 +162,12 @@ class Vectorizer(keras.layers.Layer):
             duplicate = next(t for t, n in collections.Counter(tokens).items() if n > 1)
             raise ValueError(f"the vocabulary lists token {duplicate!r} twice")
         self._vocabulary = tokens
-        keys = tokens or [""]  # a table cannot be empty; tokenizers never produce ""
         first = self.num_oov_buckets + 1
-        values = np.arange(first, first + len(tokens), dtype=np.int64) if tokens else np.array([-1], np.int64)
         with tf.init_scope():
-            self._table = tf.lookup.StaticHashTable(
-                tf.lookup.KeyValueTensorInitializer(tf.constant(keys, tf.string), tf.constant(values)), -1
-            )
+            self._table.remove(self._table.export()[0])
+            if tokens:
+                self._table.insert(tf.constant(tokens, tf.string),
+                                   tf.range(first, first + len(tokens), dtype=tf.int64))
 
     def tokenize(self, texts):
         """Normalize and split ``texts`` (a string tensor of any batch shape) into a ragged tensor of tokens."""
