@@ -76,6 +76,16 @@ def test_values_reach_the_model_and_the_compiled_recipe():
     assert model.optimizer.momentum == 0.9  # SGD chosen over an Adam recipe gets momentum
 
 
+def test_model_args_are_fixed_over_the_space():
+    import keras_tuner as kt
+
+    hp = kt.HyperParameters()
+    model = zoo.hypermodel("lenet5", num_classes=10, input_shape=SHAPE, model_args={"activation": "relu"}).build(hp)
+    assert hp["lenet5/activation"] == "tanh" and model.get_layer("conv1").activation.__name__ == "relu"
+    with pytest.raises(ValueError, match="depth=3 is not an argument of lenet5"):
+        zoo.hypermodel("lenet5", num_classes=10, input_shape=SHAPE, model_args={"depth": 3})
+
+
 def test_tune_training_false_keeps_the_recipe():
     import keras_tuner as kt
 

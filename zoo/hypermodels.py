@@ -131,13 +131,14 @@ class ZooHyperModel(keras_tuner.HyperModel):
     """A KerasTuner hypermodel over one or several registered architectures (see :func:`zoo.hypermodel`)."""
 
     def __init__(self, architectures: list[Architecture], *, num_classes, input_shape, pretrained=None,
-                 tune_training=True, seed=0, name=None, tunable=True):
+                 tune_training=True, model_args=None, seed=0, name=None, tunable=True):
         super().__init__(name=name, tunable=tunable)
         self.architectures = {arch.name: arch for arch in architectures}
         self.num_classes = num_classes
         self.input_shapes = {arch.name: shape_for(input_shape, arch.name) for arch in architectures}
         self.seed = seed
         self.pretrained = pretrained
+        self.model_args = dict(model_args or {})  # fixed build arguments, for the architectures that take them
         self.tune_training = tune_training
         self.recipes = {arch.name: recipe_for(arch) for arch in architectures}
 
@@ -158,6 +159,7 @@ class ZooHyperModel(keras_tuner.HyperModel):
                     if not self.pretrained:  # pretrained weights fix the architecture's arguments
                         space = get_registry().manager.hook.zoo_hyperparameters(architecture=arch, hp=hp)
                         arguments = dict(space or {})
+                    arguments.update({k: v for k, v in self.model_args.items() if k in arch.defaults})
                     recipe = self.recipes[name]
                     if self.tune_training:
                         with hp.name_scope("train"):

@@ -81,7 +81,7 @@ def shape_for(input_shape, name: str):
     return None if shape is None else tuple(shape)
 
 
-def hypermodel(name_or_pattern, *, num_classes, input_shape, pretrained=None, tune_training=True):
+def hypermodel(name_or_pattern, *, num_classes, input_shape, pretrained=None, tune_training=True, model_args=None):
     """A ``keras_tuner.HyperModel`` over the architectures a name or fnmatch pattern selects.
 
     :param name_or_pattern: ``"lenet5"``, ``"resnet*"`` or a list of names and patterns.
@@ -89,6 +89,8 @@ def hypermodel(name_or_pattern, *, num_classes, input_shape, pretrained=None, tu
     :param input_shape: e.g. ``(28, 28, 1)``; likewise.
     :param pretrained: a weight tag (or True, or a local weights file): fine-tune in two phases.
     :param tune_training: also tune the recipe's lr, weight decay, label smoothing, batch size, optimizer.
+    :param model_args: build arguments fixed for every trial (``{"include_preprocessing": True}``), given to
+        each architecture that has them, over what its search space says.
     :return: a :class:`zoo.hypermodels.ZooHyperModel`.
 
     Example::
@@ -101,8 +103,17 @@ def hypermodel(name_or_pattern, *, num_classes, input_shape, pretrained=None, tu
     from zoo.hypermodels import ZooHyperModel
 
     architectures = match_architectures(name_or_pattern, num_classes=num_classes, input_shape=input_shape)
+    check_model_args(model_args, architectures)
     return ZooHyperModel(architectures, num_classes=num_classes, input_shape=input_shape, pretrained=pretrained,
-                         tune_training=tune_training)
+                         tune_training=tune_training, model_args=model_args)
+
+
+def check_model_args(model_args, architectures) -> None:
+    """Every fixed build argument must be an argument of at least one of the architectures."""
+    for key, value in (model_args or {}).items():
+        if not any(key in arch.defaults for arch in architectures):
+            raise ValueError(f"{key}={value!r} is not an argument of {', '.join(a.name for a in architectures)}; "
+                             f"`zoo info NAME` lists each architecture's arguments")
 
 
 @dataclass
@@ -121,8 +132,8 @@ class TuningResult:
 
 def tune(name_or_pattern, data, *, tuner: str = "bayesian", max_trials: int, objective="val_accuracy",
          directory="zoo-tuning", project_name: str | None = None, overwrite: bool = False, pretrained=None,
-         tune_training: bool = True, epochs: int | None = None, distributed: bool = False, seed: int | None = None,
-         verbose: int = 1, **search_kwargs) -> TuningResult:
+         tune_training: bool = True, model_args: dict | None = None, epochs: int | None = None,
+         distributed: bool = False, seed: int | None = None, verbose: int = 1, **search_kwargs) -> TuningResult:
     """Search the architectures' and recipes' hyperparameters on a dataset with KerasTuner.
 
     Prints the trials ranked, then writes the best model, its hyperparameters (``best.json``,
@@ -142,6 +153,8 @@ def tune(name_or_pattern, data, *, tuner: str = "bayesian", max_trials: int, obj
     :param overwrite: start afresh instead of continuing.
     :param pretrained: fine-tune from these weights (see :func:`hypermodel`).
     :param tune_training: tune the recipe's training hyperparameters too.
+    :param model_args: build arguments fixed for every trial, as in ``zoo.train`` (text models on raw
+        strings need ``{"include_preprocessing": True}``).
     :param epochs: epochs per trial (default: the recipe's; Hyperband's maximum).
     :param distributed: run as a chief or worker of KerasTuner's protocol, from ``KERASTUNER_TUNER_ID``,
         ``KERASTUNER_ORACLE_IP`` and ``KERASTUNER_ORACLE_PORT``.
@@ -171,8 +184,9 @@ def tune(name_or_pattern, data, *, tuner: str = "bayesian", max_trials: int, obj
     shapes = input_shapes(selected, dataset)
     architectures = match_architectures(name_or_pattern, num_classes=dataset.num_classes, task=dataset.task,
                                         input_shape=shapes)
+    check_model_args(model_args, architectures)
     model = ZooHyperModel(architectures, num_classes=dataset.num_classes, input_shape=shapes, pretrained=pretrained,
-                          tune_training=tune_training, seed=seed or 0)
+                          tune_training=tune_training, model_args=model_args, seed=seed or 0)
     _check_objective(objective, reported_metrics(model, validation=dataset.validation is not None
                                                  or "validation_data" in search_kwargs))
     fit_kwargs = dict(search_kwargs)
@@ -198,7 +212,11 @@ def tune(name_or_pattern, data, *, tuner: str = "bayesian", max_trials: int, obj
         return TuningResult(best=None, trials=[], path=None, tuner=search)
     trials = ranked_trials(search, model)
     if not trials:
-        raise RuntimeError(f"no trial completed in {search.project_dir}; the trials' errors are in its trial_*/trial.json")
+        errors = [[line.strip() for line in t.message.splitlines() if "Error" in line][-1]
+                  for t in search.oracle.trials.values() if t.message and "Error" in t.message]
+        raise RuntimeError(f"no trial completed in {search.project_dir}"
+                           + (f"; the first error: {errors[0]}" if errors else "")
+                           + " (every trial's error is in its trial_*/trial.json)")
     print(format_trials(trials, search.oracle.objective.name))
     best = {**trials[0]["best"], "objective": {"name": search.oracle.objective.name, "value": float(trials[0]["score"]),
                                                 "direction": search.oracle.objective.direction},
@@ -295,7 +313,8 @@ def _check_objective(objective, reported: set[str]) -> None:
 
 def ranked_trials(search, model) -> list[dict[str, Any]]:
     """The completed trials, best first: id, score, hyperparameter values and what best.json would say."""
-    completed = search.oracle.get_best_trials(num_trials=len(search.oracle.trials))
+    completed = [trial for trial in search.oracle.get_best_trials(num_trials=len(search.oracle.trials))
+                 if trial.status == "COMPLETED" and trial.score is not None]
     return [{"rank": rank, "trial_id": trial.trial_id, "score": trial.score,
              "values": dict(trial.hyperparameters.values), "best": model.describe(trial.hyperparameters.values)}
             for rank, trial in enumerate(completed, 1)]

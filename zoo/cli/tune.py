@@ -20,6 +20,8 @@ def register(subparsers) -> None:
     parser.add_argument("--directory", default="zoo-tuning", help="KerasTuner's working directory")
     parser.add_argument("--project-name", help="the project folder under DIRECTORY (default: from the pattern)")
     parser.add_argument("--overwrite", action="store_true", help="start afresh instead of continuing")
+    parser.add_argument("--arg", action="append", metavar="NAME=VALUE",
+                        help="a build argument fixed for every trial, e.g. --arg include_preprocessing=true")
     parser.add_argument("--pretrained", help="fine-tune from this weight tag or weights file (two phases)")
     parser.add_argument("--no-tune-training", dest="tune_training", action="store_false",
                         help="keep the recipe's lr, weight decay, label smoothing, batch size and optimizer")
@@ -32,11 +34,12 @@ def register(subparsers) -> None:
 
 
 def run(args) -> int:
+    from zoo.cli.train import key_values
     from zoo.tuning import tune
 
     tune(args.pattern if len(args.pattern) > 1 else args.pattern[0], args.data, tuner=args.tuner,
          max_trials=args.max_trials, objective=args.objective, directory=args.directory,
          project_name=args.project_name, overwrite=args.overwrite, pretrained=args.pretrained,
-         tune_training=args.tune_training, epochs=args.epochs, distributed=args.distributed, seed=args.seed,
-         verbose=args.verbose)
+         tune_training=args.tune_training, model_args=key_values(args.arg, "--arg"), epochs=args.epochs,
+         distributed=args.distributed, seed=args.seed, verbose=args.verbose)
     return 0
