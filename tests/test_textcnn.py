@@ -66,6 +66,7 @@ def test_max_norm_keeps_classifier_weight_vectors_within_three():
 @pytest.mark.parametrize("arguments, message", [
     (dict(filter_sizes=(3, 20)), r"filter_sizes=\(3, 20\) is not allowed with sequence_length=12"),
     (dict(filter_sizes=()), r"filter_sizes=\(\)"),
+    (dict(filter_sizes=(3, 3)), "each window size once"),
     (dict(channels=("static",)), r"channels=\('static',\)"),
     (dict(pooling="avg"), "pooling='avg'"),
     (dict(vocab_size=10, include_preprocessing=True), "vocab_size=10 does not match the vectorizer's 32 ids"),

@@ -78,6 +78,9 @@ def build_textcnn(*, num_classes, input_shape, include_top, pooling, vocab_size,
         raise ValueError(f"filter_sizes={filter_sizes!r} is not allowed: give window sizes such as (3, 4, 5)")
     for size in filter_sizes:
         _check_positive("filter_sizes item", size)
+    if len(set(filter_sizes)) != len(filter_sizes):
+        raise ValueError(f"filter_sizes={tuple(filter_sizes)!r} is not allowed: each window size once "
+                         "(raise num_filters for more feature maps)")
     if max(filter_sizes) > sequence_length:
         raise ValueError(
             f"filter_sizes={tuple(filter_sizes)!r} is not allowed with sequence_length={sequence_length}: "
