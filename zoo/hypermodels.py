@@ -254,7 +254,7 @@ class ZooHyperModel(keras_tuner.HyperModel):
         base = self.recipes[plan.architecture].to_dict()
         recipe = {k: v for k, v in plan.recipe.to_dict().items() if v != base[k]}
         result = {"architecture": plan.architecture, "arguments": plan.arguments, "recipe": recipe,
-                  "num_classes": self.num_classes, "input_shape": list(model_shape or []),
+                  "num_classes": self.num_classes, "input_shape": list(model_shape) if model_shape else None,
                   "pretrained": self.pretrained}
         if plan.finetune is not None:
             result["finetune"] = plan.finetune

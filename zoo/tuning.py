@@ -370,7 +370,7 @@ def model_card(best: dict[str, Any], trials: list[dict[str, Any]], parameters: i
         "",
         f"- family: {card.family} ({card.plugin}, {card.distribution} {card.version})".rstrip(),
         f"- paper: {card.paper or '-'}",
-        f"- input shape: {tuple(best['input_shape'])}, classes: {best['num_classes']}, parameters: {parameters:,}",
+        f"- input shape: {tuple(best['input_shape'] or ()) or 'the default'}, classes: {best['num_classes']}, parameters: {parameters:,}",
         f"- pretrained: {best['pretrained'] or 'no'}",
         f"- search: {best['tuner']}, {len(trials)} completed trials, best is trial {best['trial_id']}",
         f"- {objective['name']}: {objective['value']:.4f} ({objective['direction']})",
