@@ -135,3 +135,16 @@ def test_hyperband_is_capped_by_max_trials(tmp_path):
     assert 1 <= len(result.trials) <= 3 and result.best["tuner"] == "hyperband"
     assert all("tuner/epochs" in trial["values"] for trial in result.trials)
     assert (result.path / "model.keras").exists()
+
+
+@pytest.mark.slow
+def test_fine_tuning_search_from_a_weight_tag(tmp_path):
+    import zoo
+
+    result = zoo.tune("lenet5", "digits", pretrained="mnist5k", tuner="random", max_trials=1, directory=tmp_path,
+                      project_name="ft", seed=0, verbose=0)
+    best = result.best
+    assert best["pretrained"] == "mnist5k" and best["arguments"] == {}  # the weights fix the arguments
+    assert set(best["finetune"]) == {"head_epochs", "head_lr", "epochs", "lr"}
+    assert not [name for name in result.trials[0]["values"] if name.startswith("lenet5/train/lr")]
+    assert best["objective"]["value"] > 0.5  # MNIST features transfer to digits within a few epochs
