@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from zoo.datasets import Dataset
-from zoo.datasets.splits import stratified_split
+from zoo.datasets.splits import holdout
 
 SEED = 0
 TEST_FRACTION = 0.2
@@ -26,12 +26,7 @@ def load(seed: int = SEED) -> Dataset:
     bunch = load_digits()
     x = np.round(bunch.images * (255.0 / 16.0)).astype("uint8")[..., None]  # 0..16 -> 0..255
     y = bunch.target.astype("int64")
-    train, test = stratified_split(x, y, TEST_FRACTION, seed=seed)
-    train, validation = stratified_split(*train, VALIDATION_FRACTION, seed=seed)
-    return Dataset(
-        name="digits", task="image-classification", class_names=[str(i) for i in range(10)],
-        input_shape=(8, 8, 1), train=train, validation=validation, test=test,
-        split={"source": "sklearn.datasets.load_digits", "method": "stratified", "seed": seed,
-               "test_fraction": TEST_FRACTION, "validation_fraction": VALIDATION_FRACTION,
-               "sizes": {"train": len(train[1]), "validation": len(validation[1]), "test": len(test[1])}},
-    )
+    train, validation, test, record = holdout(x, y, seed=seed, validation_fraction=VALIDATION_FRACTION,
+                                              test_fraction=TEST_FRACTION, source="sklearn.datasets.load_digits")
+    return Dataset(name="digits", task="image-classification", class_names=[str(i) for i in range(10)],
+                   input_shape=(8, 8, 1), train=train, validation=validation, test=test, split=record)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from zoo.datasets import Dataset
 from zoo.datasets.files import find, read_idx
-from zoo.datasets.splits import stratified_split
+from zoo.datasets.splits import holdout
 
 SEED = 0
 VALIDATION_FRACTION = 0.1
@@ -36,11 +36,7 @@ def load(seed: int = SEED) -> Dataset:
         label_path = find(f"fashion-mnist/{labels}", system_dirs=SYSTEM_DIRS)
         arrays[part] = (read_idx(image_path)[..., None], read_idx(label_path).astype("int64"))
         paths[part] = str(image_path.parent)
-    train, validation = stratified_split(*arrays["train"], VALIDATION_FRACTION, seed=seed)
-    return Dataset(
-        name="fashion_mnist", task="image-classification", class_names=list(CLASS_NAMES), input_shape=(28, 28, 1),
-        train=train, validation=validation, test=arrays["test"],
-        split={"source": paths["train"], "method": "official test set; stratified validation from train",
-               "seed": seed, "validation_fraction": VALIDATION_FRACTION,
-               "sizes": {"train": len(train[1]), "validation": len(validation[1]), "test": len(arrays["test"][1])}},
-    )
+    train, validation, test, record = holdout(*arrays["train"], seed=seed, validation_fraction=VALIDATION_FRACTION,
+                                              test=arrays["test"], source=paths["train"])
+    return Dataset(name="fashion_mnist", task="image-classification", class_names=list(CLASS_NAMES),
+                   input_shape=(28, 28, 1), train=train, validation=validation, test=test, split=record)

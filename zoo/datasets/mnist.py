@@ -11,7 +11,7 @@ import numpy as np
 
 from zoo.datasets import Dataset
 from zoo.datasets.files import find
-from zoo.datasets.splits import stratified_split
+from zoo.datasets.splits import holdout
 
 SEED = 0
 VALIDATION_FRACTION = 0.1
@@ -29,12 +29,8 @@ def load(seed: int = SEED) -> Dataset:
     path = find("mnist.npz")
     with np.load(path) as f:
         x_train, y_train, x_test, y_test = (f[k] for k in ("x_train", "y_train", "x_test", "y_test"))
-    train, validation = stratified_split(x_train[..., None], y_train.astype("int64"), VALIDATION_FRACTION, seed=seed)
-    test = (x_test[..., None], y_test.astype("int64"))
-    return Dataset(
-        name="mnist", task="image-classification", class_names=[str(i) for i in range(10)], input_shape=(28, 28, 1),
-        train=train, validation=validation, test=test,
-        split={"source": str(path), "method": "official test set; stratified validation from train", "seed": seed,
-               "validation_fraction": VALIDATION_FRACTION,
-               "sizes": {"train": len(train[1]), "validation": len(validation[1]), "test": len(test[1])}},
-    )
+    train, validation, test, record = holdout(x_train[..., None], y_train.astype("int64"), seed=seed,
+                                              validation_fraction=VALIDATION_FRACTION, source=str(path),
+                                              test=(x_test[..., None], y_test.astype("int64")))
+    return Dataset(name="mnist", task="image-classification", class_names=[str(i) for i in range(10)],
+                   input_shape=(28, 28, 1), train=train, validation=validation, test=test, split=record)

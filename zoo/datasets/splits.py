@@ -30,3 +30,25 @@ def stratified_split(x, y, fraction: float, *, seed: int):
     rest = rng.permutation(np.flatnonzero(~mask))
     held = rng.permutation(held)
     return (x[rest], y[rest]), (x[held], y[held])
+
+
+def holdout(x, y, *, seed: int, validation_fraction: float, test=None, test_fraction: float | None = None,
+            source: str = ""):
+    """Train, validation and test splits and the record of how they were made (for ``Dataset.split``).
+
+    The test split is ``test`` when the dataset has an official one, else a stratified ``test_fraction``
+    of ``(x, y)``; validation is a stratified ``validation_fraction`` of what is left.
+
+    Example::
+
+        >>> train, validation, test, record = holdout(x, y, seed=0, validation_fraction=0.1, test_fraction=0.2)
+    """
+    record = {"source": source, "seed": seed, "validation_fraction": validation_fraction}
+    if test is None:
+        (x, y), test = stratified_split(x, y, test_fraction, seed=seed)
+        record.update(method="stratified", test_fraction=test_fraction)
+    else:
+        record.update(method="official test set; stratified validation from train")
+    train, validation = stratified_split(x, y, validation_fraction, seed=seed)
+    record["sizes"] = {"train": len(train[1]), "validation": len(validation[1]), "test": len(test[1])}
+    return train, validation, test, record
