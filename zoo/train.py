@@ -166,6 +166,72 @@ def library_versions() -> dict[str, str]:
             "tensorflow": tensorflow.__version__, "numpy": numpy.__version__}
 
 
+def run_callbacks(run, recipe: TrainingRecipe, *, validation: bool, best: dict, initial_epoch: int, chief: bool):
+    """The callbacks of every run: epoch timing, checkpoint and best weights, CSV and TensorBoard logs,
+    early stopping when the recipe asks for it. Best weights follow ``val_accuracy`` (or a loss)."""
+    import keras
+
+    from zoo.runs import EpochTimer, RunCheckpoint
+
+    monitor, mode = ("val_loss", "min") if validation else ("loss", "min")
+    if validation and "accuracy" in recipe.metrics:
+        monitor, mode = "val_accuracy", "max"
+    callbacks = [EpochTimer(), RunCheckpoint(run, monitor, mode, best),
+                 keras.callbacks.CSVLogger(str(run.log), append=initial_epoch > 0)]
+    if chief:
+        callbacks.append(keras.callbacks.TensorBoard(str(run.tensorboard), write_graph=False))
+    if recipe.early_stopping_patience:
+        callbacks.append(keras.callbacks.EarlyStopping("val_loss" if validation else "loss",
+                                                       patience=recipe.early_stopping_patience))
+    return callbacks
+
+
+def evaluate_plainly(model, dataset, recipe: TrainingRecipe, multi_worker: bool) -> dict[str, float]:
+    """``model.evaluate`` on ``dataset``; under the multi-worker strategy, where Keras cannot evaluate either,
+    on an undistributed copy of the model."""
+    from zoo.optimizers import make_loss
+
+    if multi_worker:
+        copy = model.__class__.from_config(model.get_config())
+        copy.set_weights(model.get_weights())
+        copy.compile(loss=make_loss(recipe), metrics=list(recipe.metrics))
+        model = copy
+    scores = model.evaluate(dataset, return_dict=True, verbose=0)
+    return {key: round(float(value), 6) for key, value in scores.items()}
+
+
+def model_card(run, model, dataset, recipe: TrainingRecipe, *, name: str, arguments: dict, metrics: dict,
+               pretrained, seed: int, precision: str, strategy, preprocessing: dict, seconds: float) -> dict:
+    """The model card of a run's best weights: what ``card.json`` holds (fields named as in ``zoo.WeightTag``)."""
+    from zoo.inputs import model_input_shape
+    from zoo.runs import sha256
+
+    state = run.read_state()
+    return {
+        "architecture": name,
+        "arguments": {k: list(v) if isinstance(v, tuple) else v for k, v in arguments.items()},
+        "pretrained": pretrained or None,
+        "num_classes": int(model.outputs[0].shape[-1]),
+        "class_names": list(dataset.class_names),
+        "input_shape": list(model_input_shape(model)),
+        "preprocessing": preprocessing,
+        "dataset": dataset.name,
+        "split": dataset.split,
+        "recipe": recipe.to_dict(),
+        "seed": seed,
+        "precision": precision,
+        "strategy": strategy,
+        "epochs": state.get("epoch", 0),
+        "best": state.get("best", {}),
+        "metrics": metrics,
+        "train_seconds_this_call": round(seconds, 1),
+        "versions": library_versions(),
+        "file_name": run.best.name,
+        "hash_algorithm": "sha256",
+        "hash": sha256(run.best),
+    }
+
+
 def train(model_or_name, data, *, recipe=None, epochs=None, batch_size=None, run_dir=None, resume=True,
           strategy=None, precision="auto", pretrained=False, model_args=None, seed=0, verbose="auto",
           **overrides) -> TrainResult:
@@ -201,12 +267,11 @@ def train(model_or_name, data, *, recipe=None, epochs=None, batch_size=None, run
 
     strategy_obj = make_strategy(strategy)  # first: a multi-worker strategy must exist before other TF work
     import keras
-    import tensorflow as tf
 
     from zoo import inputs
     from zoo.datasets.sources import as_dataset
     from zoo.optimizers import make_loss, make_optimizer
-    from zoo.runs import EpochTimer, Run, RunCheckpoint, atomic_json, sha256
+    from zoo.runs import Run, atomic_json
 
     keras.utils.set_random_seed(seed)
     named = isinstance(model_or_name, str)
@@ -240,7 +305,6 @@ def train(model_or_name, data, *, recipe=None, epochs=None, batch_size=None, run
         check_labels_fit(dataset, model)
         if dataset.task == "text-classification":
             adapt_text_layers(model, dataset)
-        replicas = strategy_obj.num_replicas_in_sync if strategy_obj else 1
         steps_per_epoch = steps_in(dataset.train, recipe.batch_size, dataset.batched)
         if multi_worker:
             steps_per_epoch = max(1, len(dataset.train[1]) // recipe.batch_size) if isinstance(dataset.train, tuple) \
@@ -260,15 +324,8 @@ def train(model_or_name, data, *, recipe=None, epochs=None, batch_size=None, run
     test_split = dataset.test if dataset.test is not None else dataset.validation
     test_ds = inputs.pipeline(test_split, where="test", **common) if test_split is not None else None
 
-    monitor, mode = ("val_accuracy", "max") if val_ds is not None and "accuracy" in recipe.metrics else (
-        ("val_loss", "min") if val_ds is not None else ("loss", "min"))
-    callbacks = [EpochTimer(), RunCheckpoint(run, monitor, mode, best),
-                 keras.callbacks.CSVLogger(str(run.log), append=initial_epoch > 0)]
-    if not rank:
-        callbacks.append(keras.callbacks.TensorBoard(str(run.tensorboard), write_graph=False))
-    if recipe.early_stopping_patience:
-        callbacks.append(keras.callbacks.EarlyStopping("val_loss" if val_ds is not None else "loss",
-                                                       patience=recipe.early_stopping_patience))
+    callbacks = run_callbacks(run, recipe, validation=val_ds is not None, best=best, initial_epoch=initial_epoch,
+                              chief=not rank)
     verbose = (1 if sys.stdout.isatty() else 2) if verbose == "auto" else verbose
 
     started = time.time()
@@ -279,7 +336,6 @@ def train(model_or_name, data, *, recipe=None, epochs=None, batch_size=None, run
     else:
         model.fit(train_ds, validation_data=val_ds, epochs=recipe.epochs, initial_epoch=initial_epoch,
                   callbacks=callbacks, verbose=verbose, shuffle=False)  # the pipeline shuffles
-    seconds = time.time() - started
 
     from keras.src.saving import saving_lib
 
@@ -292,38 +348,12 @@ def train(model_or_name, data, *, recipe=None, epochs=None, batch_size=None, run
     metrics = {}
     if test_ds is not None:
         prefix = "test_" if dataset.test is not None else "val_"
-        evaluator = model
-        if multi_worker:  # Keras' evaluate cannot run under the multi-worker strategy either: use a plain copy
-            evaluator = model.__class__.from_config(model.get_config())
-            evaluator.set_weights(model.get_weights())
-            evaluator.compile(loss=make_loss(recipe), metrics=list(recipe.metrics))
-        scores = evaluator.evaluate(test_ds, return_dict=True, verbose=0)
-        metrics = {f"{prefix}{key}": round(float(value), 6) for key, value in scores.items()}
+        metrics = {f"{prefix}{k}": v for k, v in evaluate_plainly(model, test_ds, recipe, multi_worker).items()}
     history = run.history()
-    state = run.read_state()
-    card = {
-        "architecture": model_name,
-        "arguments": {k: list(v) if isinstance(v, tuple) else v for k, v in build_args.items()},
-        "pretrained": pretrained or None,
-        "num_classes": int(model.outputs[0].shape[-1]),
-        "class_names": list(dataset.class_names),
-        "input_shape": list(inputs.model_input_shape(model)),
-        "preprocessing": {"scale": 1 / 255} if image_model and uint8_images(dataset) else {},
-        "dataset": dataset.name,
-        "split": dataset.split,
-        "recipe": recipe.to_dict(),
-        "seed": seed,
-        "precision": policy,
-        "strategy": strategy,
-        "epochs": state.get("epoch", len(history.get("loss", []))),
-        "best": state.get("best", {}),
-        "metrics": metrics,
-        "train_seconds_this_call": round(seconds, 1),
-        "versions": library_versions(),
-        "file_name": run.best.name,
-        "hash_algorithm": "sha256",
-        "hash": sha256(run.best),
-    }
+    card = model_card(run, model, dataset, recipe, name=model_name, arguments=build_args, metrics=metrics,
+                      pretrained=pretrained, seed=seed, precision=policy, strategy=strategy,
+                      preprocessing={"scale": 1 / 255} if image_model and uint8_images(dataset) else {},
+                      seconds=time.time() - started)
     atomic_json(run.card, card)
     from zoo.plots import curves
 

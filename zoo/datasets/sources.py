@@ -40,7 +40,7 @@ def as_dataset(data, *, seed: int = 0, image_size: tuple[int, int] | None = None
                          "nor an existing directory")
     if isinstance(data, (tuple, list)) and len(data) == 2:
         return from_arrays(*data, seed=seed)
-    if type(data).__name__ in ("DatasetV2", "_BatchDataset", "_PrefetchDataset") or hasattr(data, "element_spec"):
+    if hasattr(data, "element_spec"):  # a tf.data.Dataset
         return from_tf_data(data)
     raise ValueError(f"data of type {type(data).__name__} is not accepted: pass a dataset name "
                      f"({', '.join(sorted(LOADERS))}), a directory, (x, y) NumPy arrays or a tf.data.Dataset")
