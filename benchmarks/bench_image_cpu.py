@@ -2,9 +2,10 @@
 
 For resnet50, densenet121, mobilenetv2, vgg16 and xception, in one run: the zoo
 model and the keras.applications model (``weights=None``), same input
-(batch 16, 224x224x3, float32), same optimizer (SGD) and loss. Each pair runs
-one untimed warm-up step per mode, then ``--repeats`` timed rounds in which the
-two models alternate, so that the load of a shared CPU falls on both; the best
+(batch 16, 224x224x3, float32), same optimizer (SGD) and loss. Per mode
+(inference, train step) each pair runs one untimed warm-up step, then
+``--repeats`` rounds of one step per model, back to back, which model goes
+first alternating, so that the load of a shared CPU falls on both; the best
 round counts. Prints images/s and the ratio zoo / keras.applications, and with
 ``--write`` puts the table and the machine's description in ``docs/benchmarks.md``
 (between this benchmark's markers, leaving other sections alone).
@@ -43,22 +44,22 @@ def build_pair(name):
     return pair
 
 
-def best_rates(pair, x, y, repeats, infer_steps=1, train_steps=1):
-    """Best images/s of each model, inference and training, over ``repeats`` alternating rounds."""
-    for model in pair.values():  # warm-up: tracing and first-call costs
-        model.predict_on_batch(x)
-        model.train_on_batch(x, y)
-    rates = {(impl, mode): 0.0 for impl in pair for mode in ("infer", "train")}
-    for _ in range(repeats):
-        for impl, model in pair.items():
-            start = time.perf_counter()
-            for _ in range(infer_steps):
-                model.predict_on_batch(x)
-            rates[impl, "infer"] = max(rates[impl, "infer"], infer_steps * len(x) / (time.perf_counter() - start))
-            start = time.perf_counter()
-            for _ in range(train_steps):
-                model.train_on_batch(x, y)
-            rates[impl, "train"] = max(rates[impl, "train"], train_steps * len(x) / (time.perf_counter() - start))
+def best_rates(pair, x, y, repeats):
+    """Best images/s of each model, inference and training, over ``repeats`` rounds of one step each.
+
+    In each round the two models run back to back, and which one goes first alternates (ABBA),
+    so that a change in the load of a shared CPU falls on both.
+    """
+    steps = {"infer": lambda model: model.predict_on_batch(x), "train": lambda model: model.train_on_batch(x, y)}
+    rates = {}
+    for mode, step in steps.items():
+        for model in pair.values():  # warm-up: tracing and first-call costs
+            step(model)
+        for round_ in range(repeats):
+            for impl in (list(pair) if round_ % 2 == 0 else list(pair)[::-1]):
+                start = time.perf_counter()
+                step(pair[impl])
+                rates[impl, mode] = max(rates.get((impl, mode), 0.0), len(x) / (time.perf_counter() - start))
     return rates
 
 
@@ -100,7 +101,7 @@ def write_doc(section: str) -> None:
 
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--repeats", type=int, default=3, help="timed rounds per model pair (best counts)")
+    parser.add_argument("--repeats", type=int, default=4, help="timed rounds per model pair (best counts)")
     parser.add_argument("--models", nargs="*", default=list(MODELS), choices=list(MODELS))
     parser.add_argument("--write", action="store_true", help="write the results to docs/benchmarks.md")
     args = parser.parse_args(argv)
@@ -126,9 +127,10 @@ def main(argv=None) -> None:
 
 Machine: {about}. Run on {time.strftime('%Y-%m-%d', time.gmtime())}.
 
-Batch {BATCH}, {SIZE}x{SIZE}x3 random images, `weights=None`, SGD; inference is `predict_on_batch`
-(1 step per round), a train step is `train_on_batch` (1 step per round); one untimed warm-up
-each, then {args.repeats} rounds alternating the two models, best round kept. The CPU was shared
+Batch {BATCH}, {SIZE}x{SIZE}x3 random images, `weights=None`, SGD; inference is one
+`predict_on_batch`, a train step one `train_on_batch`; one untimed warm-up each, then
+{args.repeats} rounds in which the two models run back to back (which goes first alternates),
+best round kept. The CPU was shared
 with other processes during the run (see the load average), so absolute numbers are noisy; the
 ratios compare the two models under the same conditions. The zoo builds the same graph as
 keras.applications (same layers, same order), so a ratio below 1 here is measurement noise.

@@ -13,21 +13,23 @@ from zoo.validation import check_choice, check_range
 
 from .heads import check_head, image_model
 
+CHANNELS = 3  # the channel axis as keras.applications writes it here, so both build the same graph
+
 
 def conv_block(x, growth_rate, bottleneck_width, epsilon, name):
     """BN-ReLU-Conv1x1 (``bottleneck_width * growth_rate`` filters), BN-ReLU-Conv3x3, concatenated to the input."""
-    y = layers.BatchNormalization(axis=-1, epsilon=epsilon, name=f"{name}_0_bn")(x)
+    y = layers.BatchNormalization(axis=CHANNELS, epsilon=epsilon, name=f"{name}_0_bn")(x)
     y = layers.Activation("relu", name=f"{name}_0_relu")(y)
     y = layers.Conv2D(bottleneck_width * growth_rate, 1, use_bias=False, name=f"{name}_1_conv")(y)
-    y = layers.BatchNormalization(axis=-1, epsilon=epsilon, name=f"{name}_1_bn")(y)
+    y = layers.BatchNormalization(axis=CHANNELS, epsilon=epsilon, name=f"{name}_1_bn")(y)
     y = layers.Activation("relu", name=f"{name}_1_relu")(y)
     y = layers.Conv2D(growth_rate, 3, padding="same", use_bias=False, name=f"{name}_2_conv")(y)
-    return layers.Concatenate(axis=-1, name=f"{name}_concat")([x, y])
+    return layers.Concatenate(axis=CHANNELS, name=f"{name}_concat")([x, y])
 
 
 def transition_block(x, compression, epsilon, name):
     """BN-ReLU-Conv1x1 keeping ``compression`` of the channels, then 2x2 average pooling."""
-    x = layers.BatchNormalization(axis=-1, epsilon=epsilon, name=f"{name}_bn")(x)
+    x = layers.BatchNormalization(axis=CHANNELS, epsilon=epsilon, name=f"{name}_bn")(x)
     x = layers.Activation("relu", name=f"{name}_relu")(x)
     x = layers.Conv2D(int(x.shape[-1] * compression), 1, use_bias=False, name=f"{name}_conv")(x)
     return layers.AveragePooling2D(2, strides=2, name=f"{name}_pool")(x)
@@ -39,7 +41,7 @@ def stem(x, kind, filters, epsilon):
         return layers.Conv2D(filters, 3, padding="same", use_bias=False, name="conv1_conv")(x)
     x = layers.ZeroPadding2D(3, name="conv1_pad")(x)
     x = layers.Conv2D(filters, 7, strides=2, use_bias=False, name="conv1_conv")(x)
-    x = layers.BatchNormalization(axis=-1, epsilon=epsilon, name="conv1_bn")(x)
+    x = layers.BatchNormalization(axis=CHANNELS, epsilon=epsilon, name="conv1_bn")(x)
     x = layers.Activation("relu", name="conv1_relu")(x)
     x = layers.ZeroPadding2D(1, name="pool1_pad")(x)
     return layers.MaxPooling2D(3, strides=2, name="pool1")(x)
@@ -85,7 +87,7 @@ def build_densenet(*, num_classes, input_shape, include_top, pooling, blocks, gr
         if stage < len(blocks) + 1:
             stages.append(x)
             x = transition_block(x, compression, bn_epsilon, name=f"pool{stage}")
-    x = layers.BatchNormalization(axis=-1, epsilon=bn_epsilon, name="bn")(x)
+    x = layers.BatchNormalization(axis=CHANNELS, epsilon=bn_epsilon, name="bn")(x)
     x = layers.Activation("relu", name="relu")(x)
     stages.append(x)
     return image_model(inputs, x, stages, name=name, **head)

@@ -16,6 +16,7 @@ from zoo.validation import check_choice
 from .heads import check_head, image_model
 
 BN_EPSILON = 1.001e-5  # keras.applications' value
+CHANNELS = 3  # the channel axis as keras.applications writes it here, so both build the same graph
 
 
 def conv_bn(x, filters, kernel_size, *, stride=1, use_bias, name, epsilon=BN_EPSILON, act=True):
@@ -30,7 +31,7 @@ def conv_bn(x, filters, kernel_size, *, stride=1, use_bias, name, epsilon=BN_EPS
         padding = "valid"
     x = layers.Conv2D(filters, kernel_size, strides=stride, padding=padding, use_bias=use_bias,
                       name=f"{name}_conv")(x)
-    x = layers.BatchNormalization(axis=-1, epsilon=epsilon, name=f"{name}_bn")(x)
+    x = layers.BatchNormalization(axis=CHANNELS, epsilon=epsilon, name=f"{name}_bn")(x)
     if act:
         x = layers.Activation("relu", name=f"{name}_relu")(x)
     return x
@@ -47,14 +48,14 @@ def shortcut_branch(x, filters, stride, shortcut, *, use_bias, name, epsilon):
         return x
     if shortcut == "projection":
         x = layers.Conv2D(filters, 1, strides=stride, use_bias=use_bias, name=f"{name}_0_conv")(x)
-        return layers.BatchNormalization(axis=-1, epsilon=epsilon, name=f"{name}_0_bn")(x)
+        return layers.BatchNormalization(axis=CHANNELS, epsilon=epsilon, name=f"{name}_0_bn")(x)
     if filters != 2 * x.shape[-1]:
         raise ValueError(f"shortcut='zero_pad' doubles the channels at each stage; widths go from "
                          f"{x.shape[-1]} to {filters}: use shortcut='projection'")
     if stride > 1:
         x = layers.MaxPooling2D(1, strides=stride, name=f"{name}_0_pool")(x)
     zeros = layers.Rescaling(0.0, name=f"{name}_0_zeros")(x)
-    return layers.Concatenate(axis=-1, name=f"{name}_0_pad")([x, zeros])
+    return layers.Concatenate(axis=CHANNELS, name=f"{name}_0_pad")([x, zeros])
 
 
 def basic_block(x, filters, stride, *, shortcut, use_bias, epsilon, name):
@@ -73,33 +74,37 @@ def bottleneck_block(x, filters, stride, *, shortcut, use_bias, epsilon, name):
     """
     residual = shortcut_branch(x, 4 * filters, stride, shortcut, use_bias=use_bias, name=name, epsilon=epsilon)
     x = layers.Conv2D(filters, 1, strides=stride, use_bias=use_bias, name=f"{name}_1_conv")(x)
-    x = layers.BatchNormalization(axis=-1, epsilon=epsilon, name=f"{name}_1_bn")(x)
+    x = layers.BatchNormalization(axis=CHANNELS, epsilon=epsilon, name=f"{name}_1_bn")(x)
     x = layers.Activation("relu", name=f"{name}_1_relu")(x)
     x = layers.Conv2D(filters, 3, padding="same", use_bias=use_bias, name=f"{name}_2_conv")(x)
-    x = layers.BatchNormalization(axis=-1, epsilon=epsilon, name=f"{name}_2_bn")(x)
+    x = layers.BatchNormalization(axis=CHANNELS, epsilon=epsilon, name=f"{name}_2_bn")(x)
     x = layers.Activation("relu", name=f"{name}_2_relu")(x)
     x = layers.Conv2D(4 * filters, 1, use_bias=use_bias, name=f"{name}_3_conv")(x)
-    x = layers.BatchNormalization(axis=-1, epsilon=epsilon, name=f"{name}_3_bn")(x)
+    x = layers.BatchNormalization(axis=CHANNELS, epsilon=epsilon, name=f"{name}_3_bn")(x)
     x = layers.Add(name=f"{name}_add")([residual, x])
     return layers.Activation("relu", name=f"{name}_out")(x)
 
 
 def preact_bottleneck_block(x, filters, stride, *, conv_shortcut, use_bias, epsilon, name):
-    """Pre-activation bottleneck (ResNet v2), stride in the 3x3 convolution, as keras.applications."""
-    preact = layers.BatchNormalization(axis=-1, epsilon=epsilon, name=f"{name}_preact_bn")(x)
+    """Pre-activation bottleneck (ResNet v2), stride in the 3x3 convolution, as keras.applications.
+
+    The convolutions followed by batch norm have no bias; ``use_bias`` applies to the shortcut
+    projection and the last 1x1 convolution (keras.applications: True).
+    """
+    preact = layers.BatchNormalization(axis=CHANNELS, epsilon=epsilon, name=f"{name}_preact_bn")(x)
     preact = layers.Activation("relu", name=f"{name}_preact_relu")(preact)
     if conv_shortcut:
-        residual = layers.Conv2D(4 * filters, 1, strides=stride, name=f"{name}_0_conv")(preact)
+        residual = layers.Conv2D(4 * filters, 1, strides=stride, use_bias=use_bias, name=f"{name}_0_conv")(preact)
     else:
         residual = layers.MaxPooling2D(1, strides=stride, name=f"{name}_0_pool")(x) if stride > 1 else x
     x = layers.Conv2D(filters, 1, use_bias=False, name=f"{name}_1_conv")(preact)
-    x = layers.BatchNormalization(axis=-1, epsilon=epsilon, name=f"{name}_1_bn")(x)
+    x = layers.BatchNormalization(axis=CHANNELS, epsilon=epsilon, name=f"{name}_1_bn")(x)
     x = layers.Activation("relu", name=f"{name}_1_relu")(x)
     x = layers.ZeroPadding2D(1, name=f"{name}_2_pad")(x)
     x = layers.Conv2D(filters, 3, strides=stride, use_bias=False, name=f"{name}_2_conv")(x)
-    x = layers.BatchNormalization(axis=-1, epsilon=epsilon, name=f"{name}_2_bn")(x)
+    x = layers.BatchNormalization(axis=CHANNELS, epsilon=epsilon, name=f"{name}_2_bn")(x)
     x = layers.Activation("relu", name=f"{name}_2_relu")(x)
-    x = layers.Conv2D(4 * filters, 1, name=f"{name}_3_conv")(x)
+    x = layers.Conv2D(4 * filters, 1, use_bias=use_bias, name=f"{name}_3_conv")(x)
     return layers.Add(name=f"{name}_out")([residual, x])
 
 
@@ -110,7 +115,7 @@ def stem(x, kind, filters, *, preact, use_bias, epsilon):
     x = layers.ZeroPadding2D(3, name="conv1_pad")(x)
     x = layers.Conv2D(filters, 7, strides=2, use_bias=use_bias, name="conv1_conv")(x)
     if not preact:
-        x = layers.BatchNormalization(axis=-1, epsilon=epsilon, name="conv1_bn")(x)
+        x = layers.BatchNormalization(axis=CHANNELS, epsilon=epsilon, name="conv1_bn")(x)
         x = layers.Activation("relu", name="conv1_relu")(x)
     x = layers.ZeroPadding2D(1, name="pool1_pad")(x)
     return layers.MaxPooling2D(3, strides=2, name="pool1_pool")(x)
@@ -182,7 +187,7 @@ def build_resnet(*, num_classes, input_shape, include_top, pooling, block, depth
                 x = basic_block(x, width, stride, shortcut=shortcut, use_bias=use_bias, epsilon=bn_epsilon,
                                 name=block_name)
     if preact:
-        x = layers.BatchNormalization(axis=-1, epsilon=bn_epsilon, name="post_bn")(x)
+        x = layers.BatchNormalization(axis=CHANNELS, epsilon=bn_epsilon, name="post_bn")(x)
         x = layers.Activation("relu", name="post_relu")(x)
     stages.append(x)
     return image_model(inputs, x, stages, name=name, **head)
