@@ -3,14 +3,14 @@
 For resnet50, densenet121, mobilenetv2, vgg16 and xception, in one run: the zoo
 model and the keras.applications model (``weights=None``), same input
 (batch 16, 224x224x3, float32), same optimizer (SGD) and loss. Per mode
-(inference, train step) each pair runs one untimed warm-up step, then
+(inference, train step) each pair runs ``--warmup`` untimed steps, then
 ``--repeats`` rounds of one step per model, back to back, which model goes
 first alternating, so that the load of a shared CPU falls on both; the best
 round counts. Prints images/s and the ratio zoo / keras.applications, and with
 ``--write`` puts the table and the machine's description in ``docs/benchmarks.md``
 (between this benchmark's markers, leaving other sections alone).
 
-Run: ``TF_CPP_MIN_LOG_LEVEL=3 python benchmarks/bench_image_cpu.py [--repeats 3] [--write]``
+Run: ``TF_CPP_MIN_LOG_LEVEL=3 python benchmarks/bench_image_cpu.py [--repeats 4] [--warmup 3] [--write]``
 """
 
 from __future__ import annotations
@@ -44,8 +44,11 @@ def build_pair(name):
     return pair
 
 
-def best_rates(pair, x, y, repeats):
+def best_rates(pair, x, y, repeats, warmup):
     """Best images/s of each model, inference and training, over ``repeats`` rounds of one step each.
+
+    ``warmup`` untimed steps per model and mode come first: on this CPU the first few calls are
+    several times slower than the later ones (tracing, then oneDNN's first runs).
 
     In each round the two models run back to back, and which one goes first alternates (ABBA),
     so that a change in the load of a shared CPU falls on both.
@@ -53,8 +56,9 @@ def best_rates(pair, x, y, repeats):
     steps = {"infer": lambda model: model.predict_on_batch(x), "train": lambda model: model.train_on_batch(x, y)}
     rates = {}
     for mode, step in steps.items():
-        for model in pair.values():  # warm-up: tracing and first-call costs
-            step(model)
+        for _ in range(warmup):
+            for model in pair.values():
+                step(model)
         for round_ in range(repeats):
             for impl in (list(pair) if round_ % 2 == 0 else list(pair)[::-1]):
                 start = time.perf_counter()
@@ -102,6 +106,7 @@ def write_doc(section: str) -> None:
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--repeats", type=int, default=4, help="timed rounds per model pair (best counts)")
+    parser.add_argument("--warmup", type=int, default=3, help="untimed steps per model and mode first")
     parser.add_argument("--models", nargs="*", default=list(MODELS), choices=list(MODELS))
     parser.add_argument("--write", action="store_true", help="write the results to docs/benchmarks.md")
     args = parser.parse_args(argv)
@@ -115,7 +120,7 @@ def main(argv=None) -> None:
     y = rng.integers(0, 1000, BATCH)
     results = {}
     for name in args.models:
-        results[name] = best_rates(build_pair(name), x, y, args.repeats)
+        results[name] = best_rates(build_pair(name), x, y, args.repeats, args.warmup)
         keras.backend.clear_session()
         r = results[name]
         print(f"{name:12s} inference {r['zoo', 'infer']:6.1f} vs {r['keras', 'infer']:6.1f} img/s "
@@ -128,7 +133,7 @@ def main(argv=None) -> None:
 Machine: {about}. Run on {time.strftime('%Y-%m-%d', time.gmtime())}.
 
 Batch {BATCH}, {SIZE}x{SIZE}x3 random images, `weights=None`, SGD; inference is one
-`predict_on_batch`, a train step one `train_on_batch`; one untimed warm-up each, then
+`predict_on_batch`, a train step one `train_on_batch`; {args.warmup} untimed warm-up steps each, then
 {args.repeats} rounds in which the two models run back to back (which goes first alternates),
 best round kept. The CPU was shared
 with other processes during the run (see the load average), so absolute numbers are noisy; the
