@@ -11,13 +11,13 @@ import time
 
 from conftest import run_zoo
 
-EPOCHS = 6
+EPOCHS = 4
 
 
 def test_sigkill_then_same_command_resumes(tmp_path):
     run_dir = tmp_path / "run"
     args = ["train", "lenet5", "--data", "digits", "--epochs", str(EPOCHS), "--batch-size", "32",
-            "--run-dir", str(run_dir)]
+            "--set", "augmentation=[]", "--run-dir", str(run_dir)]
     code = f"import sys; from zoo.cli import main; sys.exit(main({args!r}))"
     process = subprocess.Popen([sys.executable, "-c", code], env=dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3"),
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
