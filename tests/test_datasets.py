@@ -160,3 +160,10 @@ def test_bad_labels(labels, message):
 def test_mismatched_arrays():
     with pytest.raises(ValueError, match="x has 3 rows but y has 2"):
         from_arrays(np.zeros((3, 4)), np.zeros(2))
+
+
+def test_load_one_split():
+    x, y = zoo.datasets.load("digits", split="test")
+    assert len(x) == len(y) == 359
+    with pytest.raises(ValueError, match="split='dev'"):
+        zoo.datasets.load("digits", split="dev")

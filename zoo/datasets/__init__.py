@@ -54,15 +54,22 @@ def list() -> builtins.list[str]:
     return sorted(LOADERS)
 
 
-def load(name: str, **kwargs) -> Dataset:
-    """Load a built-in dataset by name.
+SPLITS = ("train", "validation", "test")
+
+
+def load(name: str, split: str | None = None, **kwargs):
+    """Load a built-in dataset by name: the whole Dataset, or one split's ``(x, y)`` with ``split=``.
 
     Example::
 
         >>> data = zoo.datasets.load("mnist5k")
         >>> data.train[0].shape, data.class_names[:3]
+        >>> x_test, y_test = zoo.datasets.load("mnist5k", split="test")
     """
     if name not in LOADERS:
         raise UnknownModelError(name, sorted(LOADERS), "dataset")
+    if split is not None and split not in SPLITS:
+        raise ValueError(f"split={split!r} is not allowed: use one of {SPLITS}, or None for the whole dataset")
     module, _, function = LOADERS[name].partition(":")
-    return getattr(importlib.import_module(f"zoo.datasets.{module}"), function)(**kwargs)
+    dataset = getattr(importlib.import_module(f"zoo.datasets.{module}"), function)(**kwargs)
+    return dataset if split is None else getattr(dataset, split)
