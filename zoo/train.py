@@ -86,9 +86,9 @@ def dtype_policy(name: str):
 def fit_input_shape(architecture, data_shape: tuple) -> tuple:
     """The input shape to build an image model with for data of ``data_shape``: the data's own size
     when the architecture takes it, else the architecture's default size; always the data's channels."""
-    from zoo.inputs import check_image_shape
-
-    check_image_shape(tuple(data_shape), (None, None, data_shape[-1] if data_shape else 0))
+    if len(data_shape) != 3:
+        raise ValueError(f"data has examples of shape {tuple(data_shape)}: {architecture.name} takes images of "
+                         f"(height, width, channels), e.g. {architecture.input_shape}")
     height, width, channels = data_shape
     minimum = architecture.min_input_size or 1
     if architecture.any_input_size and None not in (height, width) and min(height, width) >= minimum:
