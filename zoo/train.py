@@ -104,6 +104,9 @@ def build_model(name: str, dataset, *, pretrained=False, model_args: dict | None
     architecture, tag = get_registry().resolve(name)
     kwargs = dict(model_args or {})
     kwargs.setdefault("num_classes", dataset.num_classes)
+    if architecture.task == "text-classification" and "include_preprocessing" in architecture.defaults \
+            and dataset.task == "text-classification" and dataset.input_shape == ():
+        kwargs.setdefault("include_preprocessing", True)  # raw strings: the model brings its vectorizer
     if pretrained or tag:
         model = zoo.get(name, pretrained=pretrained or True, **kwargs)
     else:
