@@ -16,6 +16,7 @@ different ``num_classes`` or ``in_channels`` is handled by
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 from pathlib import Path
@@ -232,7 +233,8 @@ def import_weights(path, name_tag: str, *, check: bool = True, **metadata) -> We
     :param check: build the model from the new tag and load the file, before registering it.
     :param metadata: any other :class:`zoo.WeightTag` field: ``num_classes``, ``class_names``,
         ``input_shape``, ``arguments``, ``preprocessing``, ``metrics``, ``recipe``, ``source``,
-        ``license``, ``default``.
+        ``license``, ``default``. Fields not given are taken from the ``card.json`` that
+        ``zoo.train`` writes beside the file, when its hash matches.
     :return: the registered :class:`zoo.WeightTag`.
 
     Example::
@@ -252,6 +254,7 @@ def import_weights(path, name_tag: str, *, check: bool = True, **metadata) -> We
         raise ValueError(f"--as {name_tag!r} is not allowed: name the weights 'architecture.tag', e.g. 'lenet5.mine'")
     registry = get_registry()
     arch, _ = registry.resolve(architecture)
+    metadata = {**card_metadata(path), **metadata}
     fmt = file_format(path)
     suffix = next(s for s, k in WEIGHT_SUFFIXES.items() if str(path).endswith(s))
     entry = _plain({"file_name": f"{arch.name}.{tag}{suffix}", "hash": file_hash(path), "format": fmt,
@@ -278,6 +281,32 @@ def import_weights(path, name_tag: str, *, check: bool = True, **metadata) -> We
         os.replace(partial, catalog)
     registry.weights[new.name] = new  # the running process sees it at once
     return new
+
+
+def card_metadata(path: Path) -> dict:
+    """Tag fields from the ``card.json`` that ``zoo.train`` writes beside its weights, if it describes this file.
+
+    The card's hash must match the file, so a card left over from another run is never used.
+    """
+    card_path = path.with_name("card.json")
+    if not card_path.is_file():
+        return {}
+    card = json.loads(card_path.read_text(encoding="utf-8"))
+    if card.get("hash") != file_hash(path):
+        return {}
+    arguments = {k: v for k, v in card.get("arguments", {}).items()
+                 if k not in ("num_classes", "input_shape", "in_channels")}
+    found = {
+        "num_classes": card.get("num_classes"),
+        "class_names": card.get("class_names"),
+        "input_shape": card.get("input_shape") or None,
+        "arguments": arguments,
+        "preprocessing": card.get("preprocessing"),
+        "metrics": card.get("metrics"),
+        "recipe": card.get("recipe"),
+        "source": f"zoo train {card.get('architecture')} --data {card.get('dataset')} (seed {card.get('seed')})",
+    }
+    return {key: value for key, value in found.items() if value not in (None, {}, [])}
 
 
 def _plain(value):
