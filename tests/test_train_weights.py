@@ -10,7 +10,8 @@ import zoo
 from zoo.evaluation import evaluate
 from zoo.registry import get_registry
 
-SHIPPED = {"lenet5.mnist5k": "mnist5k", "lenet5.fashion_mnist": "fashion_mnist"}  # tag -> dataset it was tested on
+SHIPPED = {"lenet5.mnist5k": "mnist5k", "lenet5.fashion_mnist": "fashion_mnist",
+           "resnet20.fashion_mnist": "fashion_mnist"}  # tag -> dataset it was tested on
 
 
 @pytest.mark.parametrize("tag, dataset", SHIPPED.items())
