@@ -25,6 +25,14 @@ def zoo_home(tmp_path, monkeypatch):
     return home
 
 
+@pytest.fixture(autouse=True)
+def fresh_keras_session():
+    """Each test starts Keras' global state afresh, so hundreds of built models don't slow later tests."""
+    yield
+    if "keras" in sys.modules:
+        sys.modules["keras"].backend.clear_session()
+
+
 def run_python(code: str, *, env: dict | None = None, pythonpath: list | None = None, timeout: int = 300):
     """Run ``code`` in a fresh Python process with this interpreter; returns the CompletedProcess."""
     full_env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3")
