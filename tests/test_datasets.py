@@ -138,6 +138,12 @@ def test_text_folder(tmp_path):
             (tmp_path / "reviews" / label / f"{i}.txt").write_text(f"{text} {i}")
     data = as_dataset(tmp_path / "reviews")
     assert data.task == "text-classification" and data.class_names == ["neg", "pos"]
+    loaded = zoo.datasets.load(str(tmp_path / "reviews"))
+    assert loaded.task == "text-classification" and loaded.class_names == ["neg", "pos"]
+    texts, labels = next(iter(zoo.datasets.load(tmp_path / "reviews", split="train")))
+    assert texts.dtype.name == "string" and int(labels) in (0, 1)
+    with pytest.raises(zoo.UnknownModelError, match="a directory must exist"):
+        zoo.datasets.load(str(tmp_path / "missing"))
 
 
 def test_arrays_get_a_stratified_validation_split():

@@ -5,6 +5,10 @@ from __future__ import annotations
 import difflib
 
 
+HINTS = {"dataset": "zoo.datasets.list() names the built-in datasets; a directory must exist",
+         "weight tag": "`zoo weights list` shows the registered tags"}
+
+
 class UnknownModelError(KeyError, ValueError):
     """A model name (or weight tag) that no plugin registered.
 
@@ -23,7 +27,7 @@ class UnknownModelError(KeyError, ValueError):
         if self.suggestions:
             message += f"; did you mean {', '.join(self.suggestions)}?"
         else:
-            message += "; `zoo list` shows what is registered"
+            message += "; " + HINTS.get(kind, "`zoo list` shows what is registered")
         super().__init__(message)
 
     def __str__(self) -> str:  # KeyError would quote the message

@@ -10,6 +10,7 @@ from __future__ import annotations
 import builtins
 import importlib
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from zoo.errors import UnknownModelError
@@ -57,19 +58,28 @@ def list() -> builtins.list[str]:
 SPLITS = ("train", "validation", "test")
 
 
-def load(name: str, split: str | None = None, **kwargs):
-    """Load a built-in dataset by name: the whole Dataset, or one split's ``(x, y)`` with ``split=``.
+def load(name, split: str | None = None, **kwargs):
+    """Load a built-in dataset by name, or a directory with one subfolder per class (images or text files).
+
+    Returns the whole Dataset, or one split's ``(x, y)`` with ``split=``. A directory becomes
+    ``tf.data`` splits (see :func:`zoo.datasets.folders.load_directory` for its options).
 
     Example::
 
         >>> data = zoo.datasets.load("mnist5k")
         >>> data.train[0].shape, data.class_names[:3]
         >>> x_test, y_test = zoo.datasets.load("mnist5k", split="test")
+        >>> reviews = zoo.datasets.load("/data/reviews")  # reviews/pos/*.txt, reviews/neg/*.txt
     """
-    if name not in LOADERS:
-        raise UnknownModelError(name, sorted(LOADERS), "dataset")
     if split is not None and split not in SPLITS:
         raise ValueError(f"split={split!r} is not allowed: use one of {SPLITS}, or None for the whole dataset")
-    module, _, function = LOADERS[name].partition(":")
-    dataset = getattr(importlib.import_module(f"zoo.datasets.{module}"), function)(**kwargs)
+    if str(name) in LOADERS:
+        module, _, function = LOADERS[str(name)].partition(":")
+        dataset = getattr(importlib.import_module(f"zoo.datasets.{module}"), function)(**kwargs)
+    elif Path(name).is_dir():
+        from zoo.datasets.folders import load_directory
+
+        dataset = load_directory(name, **kwargs)
+    else:
+        raise UnknownModelError(str(name), sorted(LOADERS), "dataset")
     return dataset if split is None else getattr(dataset, split)

@@ -32,10 +32,8 @@ def as_dataset(data, *, seed: int = 0, image_size: tuple[int, int] | None = None
     if isinstance(data, (str, Path)):
         if str(data) in LOADERS:
             return load(str(data))
-        if Path(data).exists():
-            from zoo.datasets.folders import load_directory
-
-            return load_directory(data, image_size=image_size, seed=seed)
+        if Path(data).is_dir():
+            return load(data, image_size=image_size, seed=seed)
         raise ValueError(f"data={str(data)!r} is neither a built-in dataset ({', '.join(sorted(LOADERS))}) "
                          "nor an existing directory")
     if isinstance(data, (tuple, list)) and len(data) == 2:
