@@ -13,7 +13,7 @@ Example::
 from zoo.architecture import Architecture
 from zoo.cards import ModelCard, info
 from zoo.cards import list_models as list
-from zoo.errors import CatalogError, DuplicateArchitectureError, PluginError, UnknownModelError
+from zoo.errors import CatalogError, DuplicateArchitectureError, PluginError, SearchFailedError, UnknownModelError
 from zoo.hookspecs import hookimpl
 from zoo.models import get
 from zoo.preprocessing import decode_predictions, preprocessing
@@ -30,6 +30,7 @@ __all__ = [
     "DuplicateArchitectureError",
     "ModelCard",
     "PluginError",
+    "SearchFailedError",
     "TrainResult",
     "TrainingRecipe",
     "UnknownModelError",

@@ -44,3 +44,7 @@ class PluginError(RuntimeError):
 
 class CatalogError(ValueError):
     """A catalog file (``registry.yaml`` or a ``ZOO_REGISTRY`` file) does not match the schema."""
+
+
+class SearchFailedError(RuntimeError):
+    """A tuning search ended with no completed trial; the message gives the first trial's error."""

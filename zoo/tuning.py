@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from zoo.architecture import Architecture
+from zoo.errors import SearchFailedError
 from zoo.models import build_arguments
 from zoo.registry import get_registry
 
@@ -214,7 +215,7 @@ def tune(name_or_pattern, data, *, tuner: str = "bayesian", max_trials: int, obj
     if not trials:
         errors = [[line.strip() for line in t.message.splitlines() if "Error" in line][-1]
                   for t in search.oracle.trials.values() if t.message and "Error" in t.message]
-        raise RuntimeError(f"no trial completed in {search.project_dir}"
+        raise SearchFailedError(f"no trial completed in {search.project_dir}"
                            + (f"; the first error: {errors[0]}" if errors else "")
                            + " (every trial's error is in its trial_*/trial.json)")
     print(format_trials(trials, search.oracle.objective.name))

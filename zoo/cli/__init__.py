@@ -14,10 +14,10 @@ import os
 import sys
 
 from zoo.download import DownloadError
-from zoo.errors import CatalogError, PluginError, UnknownModelError
+from zoo.errors import CatalogError, PluginError, SearchFailedError, UnknownModelError
 
 COMMANDS = ("listing", "plugins", "weights", "train", "tune")  # modules of zoo.cli, in the order `zoo --help` shows them
-USER_ERRORS = (UnknownModelError, ValueError, CatalogError, PluginError, FileNotFoundError, DownloadError)
+USER_ERRORS = (UnknownModelError, ValueError, CatalogError, PluginError, FileNotFoundError, SearchFailedError, DownloadError)
 
 
 def build_parser() -> argparse.ArgumentParser:
