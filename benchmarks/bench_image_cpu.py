@@ -181,9 +181,9 @@ keras.applications with an identical copy of itself: how far two equal models di
 
 {table(results)}
 
-GPU: no GPU was available to this session, so the GPU comparison the issue asks for (Keras JAX
-backend, bf16, batch 256, against timm eager and keras.applications, scripts in
-`../shared/bench/gpu`) has not been run; no GPU numbers are reported here.
+GPU: `benchmarks/bench_image_gpu.py` runs the GPU comparison (Keras JAX backend, bf16, batch 256,
+against timm eager and keras.applications with the scripts in `../shared/bench/gpu`, in one call)
+and writes its own section; until a session with a GPU has run it, no GPU numbers are reported here.
 """)
         print(f"wrote {DOC}")
 
