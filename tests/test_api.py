@@ -35,6 +35,15 @@ def test_info_is_a_model_card():
     assert card.input_shape == (32, 32, 1) and card.min_input_size == 28
     assert card.arguments["activation"] == "tanh"
     assert "LeCun" in card.paper
+    assert card.weights is None  # no tag asked for
+
+
+def test_info_with_a_tag_carries_the_tag():
+    card = zoo.info("lenet5.mnist5k")
+    assert card.name == "lenet5" and card.weights.name == "lenet5.mnist5k"
+    assert card.weights.num_classes == 10 and card.weights.input_shape == (28, 28, 1)
+    assert card.weights.metrics["test_accuracy"] == 0.976
+    assert card.to_dict()["weights"]["file_name"] == "lenet5_mnist5k.weights.h5"
 
 
 def test_get_builds_lenet5_with_the_paper_parameter_count():

@@ -26,6 +26,19 @@ def test_info_shows_the_card():
     assert "plugin           lenet (keras-zoo" in result.stdout
 
 
+def test_info_with_a_tag_shows_the_weights():
+    result = run_zoo("info", "lenet5.mnist5k")
+    assert result.returncode == 0, result.stderr
+    block = result.stdout.split("\nweights lenet5.mnist5k\n", 1)[1]
+    lines = [" ".join(line.split()) for line in block.splitlines()]
+    assert "file lenet5_mnist5k.weights.h5 (keras)" in lines
+    assert "sha256 bed8f4669e830972363193d987c22d234989d98233bab6eae8c149e9870e83d6" in lines
+    assert any(line.startswith("local copy /") and line.endswith("weights/lenet5_mnist5k.weights.h5")
+               for line in lines)  # the shipped file
+    assert "input shape 28x28x1" in lines and "classes 10" in lines
+    assert "metric test_accuracy 0.976" in lines
+
+
 def test_user_errors_exit_2_with_one_line():
     result = run_zoo("info", "resnet5")
     assert result.returncode == 2

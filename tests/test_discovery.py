@@ -119,9 +119,9 @@ def test_plugins_command_reports_load_errors(tmp_path):
 def test_listing_never_imports_tensorflow_or_keras():
     code = """
     import sys, zoo
-    zoo.list(); zoo.info("lenet5"); zoo.list(pretrained=True)
+    zoo.list(); zoo.info("lenet5"); zoo.info("resnet50.imagenet"); zoo.list(pretrained=True)
     from zoo.cli import main
-    for args in (["list"], ["info", "lenet5"], ["plugins"]):
+    for args in (["list"], ["info", "lenet5"], ["info", "lenet5.mnist5k"], ["plugins"]):
         main(args)
     print("HEAVY", [m for m in ("tensorflow", "keras", "keras_tuner", "jax") if m in sys.modules])
     """

@@ -69,6 +69,15 @@ def mirror_dirs() -> list[Path]:
     return [shipped_dir(), *mirrors, keras_home / "models"]
 
 
+def local_copy(tag: WeightTag) -> Path | None:
+    """The first place on this machine holding a file of ``tag``'s name (mirrors, then the cache), unhashed.
+
+    For listings; :func:`fetch` is what checks the hash before a file is used.
+    """
+    return next((path for path in (directory / tag.file_name for directory in [*mirror_dirs(), cache_dir()])
+                 if path.is_file()), None)
+
+
 def matches(path: Path, tag: WeightTag) -> bool:
     """Whether ``path`` holds ``tag``'s file (its hash, when the tag records one)."""
     return tag.hash is None or file_hash(path, tag.hash_algorithm) == tag.hash

@@ -64,9 +64,42 @@ def run_info(args) -> int:
     ]
     for metric, value in card.metrics.items():
         fields.append((metric, value))
-    width = max(len(key) for key, _ in fields)
-    for key, value in fields:
-        print(f"{key.ljust(width)}  {value}")
+    print_fields(fields)
     if card.description:
         print(f"\n{card.description}")
+    if card.weights:
+        print(f"\nweights {card.weights.name}")
+        print_fields(weight_fields(card.weights))
     return 0
+
+
+def weight_fields(tag) -> list[tuple[str, object]]:
+    """What ``zoo info architecture.tag`` shows of the tag: its file, hash, origin, data and metrics."""
+    from zoo.cache import local_copy
+
+    copy = local_copy(tag)
+    return [
+        ("file", f"{tag.file_name} ({tag.format})"),
+        (tag.hash_algorithm, tag.hash or "- (none recorded)"),
+        ("urls", "\n".join(tag.urls) or "- (shipped or imported)"),
+        ("local copy", copy or "-"),
+        ("classes", tag.num_classes or "-"),
+        ("input shape", "x".join(map(str, tag.input_shape)) if tag.input_shape else "-"),
+        ("head", "no top" if not tag.include_top else
+         f"top (no top: {tag.architecture}.{tag.headless})" if tag.headless else "top"),
+        ("arguments", ", ".join(f"{k}={v!r}" for k, v in tag.arguments.items()) or "-"),
+        ("preprocessing", ", ".join(f"{k}={v!r}" for k, v in tag.preprocessing.items()) or "-"),
+        ("license", tag.license or "-"),
+        ("source", tag.source or "-"),
+        *((f"metric {key}", value) for key, value in tag.metrics.items()),
+    ]
+
+
+def print_fields(fields) -> None:
+    """Print ``(key, value)`` pairs as two aligned columns; a value's further lines stay in its column."""
+    width = max(len(key) for key, _ in fields)
+    for key, value in fields:
+        first, *rest = str(value).split("\n")
+        print(f"{key.ljust(width)}  {first}")
+        for line in rest:
+            print(f"{' ' * width}  {line}")

@@ -47,16 +47,16 @@ def _tags(pattern: str):
 
 
 def run_list(args) -> int:
-    from zoo.cache import cache_dir, mirror_dirs
+    from zoo.cache import local_copy
 
     tags = _tags(args.pattern)
     if not tags:
         print(f"no weight tag matches {args.pattern!r}")
         return 0
-    places = [*mirror_dirs(), cache_dir()]
     rows = []
     for tag in tags:
-        where = next((str(d) for d in places if (d / tag.file_name).is_file()), "-")
+        path = local_copy(tag)
+        where = str(path.parent) if path else "-"
         shape = "x".join(str(s) for s in tag.input_shape) if tag.input_shape else "-"
         rows.append([tag.name + (" (default)" if tag.default else ""), tag.format, tag.num_classes or "-", shape,
                      "top" if tag.include_top else "no top", where])
