@@ -25,13 +25,13 @@ import numpy as np
 
 from zoo.architecture import Architecture
 from zoo.datasets import Dataset
+from zoo.phases import finetune_fields, phases, set_backbone_trainable
 from zoo.recipes import TrainingRecipe
 from zoo.registry import get_registry
 from zoo.train import recipe_for
 from zoo.tuning import shape_for
 
 ARCHITECTURE = "architecture"  # the name of the first hyperparameter
-HEAD_LAYERS = ("predictions", "head_dropout")  # trained in the frozen-backbone phase (zoo.validation.classifier)
 
 
 # --- the search spaces, as data -------------------------------------------------------------------
@@ -104,14 +104,6 @@ def one_hot_labels(args: tuple, kwargs: dict, num_classes: int) -> tuple[tuple, 
     if isinstance(validation, (tuple, list)) and len(validation) >= 2:
         kwargs["validation_data"] = (validation[0], encode(validation[1]), *validation[2:])
     return tuple(args), kwargs
-
-
-def set_backbone_trainable(model, trainable: bool) -> None:
-    """Freeze (or unfreeze) every layer but the classifier head (:data:`HEAD_LAYERS`, else the last layer)."""
-    names = {layer.name for layer in model.layers}
-    head = set(HEAD_LAYERS) & names or {model.layers[-1].name}
-    for layer in model.layers:
-        layer.trainable = trainable or layer.name in head
 
 
 # --- the hypermodel -------------------------------------------------------------------------------
@@ -225,24 +217,22 @@ class ZooHyperModel(keras_tuner.HyperModel):
         return (train,), kwargs, steps_in(data.train, recipe.batch_size, data.batched)
 
     def _fine_tune(self, plan: TrialPlan, model, steps, args, kwargs):
-        finetune = plan.finetune
+        """The two phases of :mod:`zoo.phases`, within the epochs budget; one History of both."""
         initial_epoch = kwargs.pop("initial_epoch", 0)
-        total = kwargs.pop("epochs", finetune["head_epochs"] + finetune["epochs"])
-        head_epochs = min(finetune["head_epochs"], total)
+        total = kwargs.pop("epochs", plan.finetune["head_epochs"] + plan.finetune["epochs"])
+        recipe = plan.recipe.override(**finetune_fields(plan.finetune, total))
         history = keras.callbacks.History()
         history.history, history.epoch = {}, []
-        phases = [(False, head_epochs, finetune["head_lr"]), (True, total, finetune["lr"])]
-        for trainable, until, lr in phases:
-            if initial_epoch >= until:
+        for phase in phases(recipe):
+            if initial_epoch >= phase.until:
                 continue
-            set_backbone_trainable(model, trainable)
-            recipe = plan.recipe.override(lr=lr, epochs=until - initial_epoch)
-            compile_model(model, recipe if steps else constant(recipe), steps_per_epoch=steps or 1)
-            phase = model.fit(*args, epochs=until, initial_epoch=initial_epoch, **kwargs)
-            for key, values in phase.history.items():
+            set_backbone_trainable(model, phase.backbone_trainable)
+            compile_model(model, phase.recipe if steps else constant(phase.recipe), steps_per_epoch=steps or 1)
+            fitted = model.fit(*args, epochs=phase.until, initial_epoch=initial_epoch, **kwargs)
+            for key, values in fitted.history.items():
                 history.history.setdefault(key, []).extend(values)
-            history.epoch += phase.epoch
-            initial_epoch = until
+            history.epoch += fitted.epoch
+            initial_epoch = phase.until
         return history
 
     def describe(self, values: dict[str, Any]) -> dict[str, Any]:

@@ -42,6 +42,8 @@ class TrainingRecipe:
     augmentation: tuple[str, ...] = ()  # Keras preprocessing layers for images: flip, crop, translate
     early_stopping_patience: int | None = None  # epochs without val_loss improvement; None: off
     clipnorm: float | None = None
+    head_epochs: int = 0  # first epochs with the backbone frozen, only the classifier head training (fine-tuning)
+    head_lr: float | None = None  # learning rate of those epochs (None: lr)
     extra: dict[str, Any] = field(default_factory=dict)  # anything a plugin's own recipe needs
 
     def __post_init__(self):
@@ -53,6 +55,13 @@ class TrainingRecipe:
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
                 raise ValueError(f"{name}={value!r} is not allowed: it must be a positive number")
+        if isinstance(self.head_epochs, bool) or not isinstance(self.head_epochs, int) \
+                or not 0 <= self.head_epochs <= self.epochs:
+            raise ValueError(f"head_epochs={self.head_epochs!r} is not allowed: it must be an integer from 0 to "
+                             f"epochs ({self.epochs}), the epochs of the frozen-backbone phase within the total")
+        if self.head_lr is not None and (isinstance(self.head_lr, bool) or not isinstance(self.head_lr, (int, float))
+                                         or self.head_lr <= 0):
+            raise ValueError(f"head_lr={self.head_lr!r} is not allowed: it must be a positive number, or None for lr")
         for item in self.augmentation:
             if item not in AUGMENTATIONS:
                 raise ValueError(f"augmentation={self.augmentation!r} is not allowed: items are {AUGMENTATIONS}")

@@ -114,14 +114,24 @@ class Run:
         """The checkpoint state: ``{"epoch": finished epochs, "weights": file, "best": {...}}``, or empty."""
         return json.loads(self.state.read_text()) if self.state.exists() else {}
 
-    def restore(self, model) -> tuple[int, dict]:
-        """Load the last checkpoint into ``model`` (weights and optimizer); returns (finished epochs, best)."""
+    def restore(self, model, *, with_optimizer: bool = True) -> tuple[int, dict]:
+        """Load the last checkpoint into ``model``; returns (finished epochs, best).
+
+        ``with_optimizer=False`` loads the weights alone and leaves the compiled optimizer fresh
+        (a run resuming at the start of a new phase, :mod:`zoo.phases`).
+        """
+        from keras.src.saving import saving_lib
+
         state = self.read_state()
         if not state:
             return 0, {}
-        if model.optimizer is not None and not model.optimizer.built:
-            model.optimizer.build(model.trainable_variables)
-        model.load_weights(self.checkpoint / state["weights"])
+        path = self.checkpoint / state["weights"]
+        if with_optimizer:
+            if model.optimizer is not None and not model.optimizer.built:
+                model.optimizer.build(model.trainable_variables)
+            model.load_weights(path)
+        else:
+            saving_lib.load_weights_only(model, str(path), objects_to_skip=[model.optimizer])
         self.trim_log(state["epoch"])
         return state["epoch"], state.get("best", {})
 

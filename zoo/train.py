@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from zoo.phases import phases, set_backbone_trainable
 from zoo.recipes import TrainingRecipe
 from zoo.validation import check_choice
 
@@ -298,8 +299,19 @@ def train(model_or_name, data, *, recipe=None, epochs=None, batch_size=None, run
     run.start({"architecture": model_name, "dataset": dataset.name}, resume=resume)
     atomic_json(run.recipe, recipe.to_dict())
 
-    scope = strategy_obj.scope() if strategy_obj else contextlib.nullcontext()
-    with dtype_policy(policy), scope:
+    def scope():
+        return strategy_obj.scope() if strategy_obj else contextlib.nullcontext()
+
+    def compile_phase(phase):
+        """Freeze or unfreeze the backbone as the phase says; a fresh optimizer whose schedule spans the phase."""
+        if phase.backbone_trainable is not None:
+            set_backbone_trainable(model, phase.backbone_trainable)
+        model.compile(optimizer=make_optimizer(phase.recipe, steps_per_epoch), loss=make_loss(recipe),
+                      metrics=list(recipe.metrics), steps_per_execution=min(MAX_STEPS_PER_EXECUTION, steps_per_epoch))
+
+    initial_epoch = run.read_state().get("epoch", 0) if resume else 0
+    todo = [phase for phase in phases(recipe) if phase.until > initial_epoch] or phases(recipe)[-1:]
+    with dtype_policy(policy), scope():
         if named:
             model, architecture, build_args = build_model(model_or_name, dataset, pretrained=pretrained,
                                                           model_args=model_args)
@@ -312,9 +324,9 @@ def train(model_or_name, data, *, recipe=None, epochs=None, batch_size=None, run
         if multi_worker:
             steps_per_epoch = max(1, len(dataset.train[1]) // recipe.batch_size) if isinstance(dataset.train, tuple) \
                 else steps_per_epoch
-        model.compile(optimizer=make_optimizer(recipe, steps_per_epoch), loss=make_loss(recipe),
-                      metrics=list(recipe.metrics), steps_per_execution=min(MAX_STEPS_PER_EXECUTION, steps_per_epoch))
-        initial_epoch, best = run.restore(model) if resume else (0, {})
+        compile_phase(todo[0])
+        # mid-phase, the optimizer's state (its step, its moments) resumes too; at a phase's start it is fresh
+        initial_epoch, best = run.restore(model, with_optimizer=initial_epoch > todo[0].start) if resume else (0, {})
 
     one_hot = int(model.outputs[0].shape[-1]) if recipe.label_smoothing else None  # smoothing needs one-hot labels
     image_model = dataset.task == "image-classification" and len(inputs.model_input_shape(model)) == 3
@@ -327,18 +339,24 @@ def train(model_or_name, data, *, recipe=None, epochs=None, batch_size=None, run
     test_split = dataset.test if dataset.test is not None else dataset.validation
     test_ds = inputs.pipeline(test_split, where="test", **common) if test_split is not None else None
 
-    callbacks = run_callbacks(run, recipe, validation=val_ds is not None, best=best, initial_epoch=initial_epoch,
-                              chief=not rank)
     verbose = (1 if sys.stdout.isatty() else 2) if verbose == "auto" else verbose
 
     started = time.time()
-    if multi_worker:
-        fit_multi_worker(model, strategy_obj, train_ds.repeat(), val_ds, epochs=recipe.epochs,
-                         initial_epoch=initial_epoch, steps_per_epoch=steps_per_epoch,
-                         global_batch_size=recipe.batch_size, callbacks=callbacks, verbose=verbose)
-    else:
-        model.fit(train_ds, validation_data=val_ds, epochs=recipe.epochs, initial_epoch=initial_epoch,
-                  callbacks=callbacks, verbose=verbose, shuffle=False)  # the pipeline shuffles
+    for number, phase in enumerate(todo):
+        if number:  # the first phase was compiled before the checkpoint was restored
+            with dtype_policy(policy), scope():
+                compile_phase(phase)
+        first_epoch = max(initial_epoch, phase.start)
+        callbacks = run_callbacks(run, recipe, validation=val_ds is not None, best=best, initial_epoch=first_epoch,
+                                  chief=not rank)
+        if multi_worker:
+            fit_multi_worker(model, strategy_obj, train_ds.repeat(), val_ds, epochs=phase.until,
+                             initial_epoch=first_epoch, steps_per_epoch=steps_per_epoch,
+                             global_batch_size=recipe.batch_size, callbacks=callbacks, verbose=verbose)
+        else:
+            model.fit(train_ds, validation_data=val_ds, epochs=phase.until, initial_epoch=first_epoch,
+                      callbacks=callbacks, verbose=verbose, shuffle=False)  # the pipeline shuffles
+        best = run.read_state().get("best", best)
 
     from keras.src.saving import saving_lib
 

@@ -18,6 +18,7 @@ from typing import Any
 from zoo.architecture import Architecture
 from zoo.errors import SearchFailedError
 from zoo.models import build_arguments
+from zoo.phases import finetune_fields
 from zoo.registry import get_registry
 
 TUNERS = {"bayesian": "BayesianOptimization", "hyperband": "Hyperband", "random": "RandomSearch"}
@@ -249,8 +250,10 @@ def read_hparams(path, name: str) -> dict[str, Any]:
     if architecture != best["architecture"]:
         raise ValueError(f"hparams={str(path)!r} was tuned for {best['architecture']!r}, not {architecture!r}: "
                          f"run zoo train {best['architecture']} --hparams {path}")
-    return {"model_args": dict(best["arguments"]), "recipe": dict(best["recipe"]),
-            "pretrained": best.get("pretrained") or False}
+    recipe = dict(best["recipe"])
+    if best.get("finetune"):  # the two phases the search tuned: head first, then everything
+        recipe.update(finetune_fields(best["finetune"]))
+    return {"model_args": dict(best["arguments"]), "recipe": recipe, "pretrained": best.get("pretrained") or False}
 
 
 # --- the pieces of tune ---------------------------------------------------------------------------
