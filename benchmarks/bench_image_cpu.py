@@ -24,12 +24,12 @@ from pathlib import Path
 
 import numpy as np
 
+from report import write_section
+
 BATCH, SIZE = 16, 224
 MODELS = {"resnet50": "ResNet50", "densenet121": "DenseNet121", "mobilenetv2": "MobileNetV2", "vgg16": "VGG16",
           "xception": "Xception"}
-DOC = Path(__file__).resolve().parents[1] / "docs" / "benchmarks.md"
 TARGET = 0.97
-START, END = "<!-- bench_image_cpu: start -->", "<!-- bench_image_cpu: end -->"
 
 
 def build_models(name):
@@ -127,17 +127,6 @@ def summary(results) -> str:
             f"{min(control):.3f} to {max(control):.3f}.")
 
 
-def write_doc(section: str) -> None:
-    """Replace this benchmark's section of docs/benchmarks.md (created if missing)."""
-    text = DOC.read_text() if DOC.exists() else "# Benchmarks\n"
-    block = f"{START}\n{section.rstrip()}\n{END}"
-    if START in text and END in text:
-        text = text[:text.index(START)] + block + text[text.index(END) + len(END):]
-    else:
-        text = text.rstrip() + "\n\n" + block + "\n"
-    DOC.write_text(text)
-
-
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--repeats", type=int, default=8, help="timed rounds (the median counts)")
@@ -163,7 +152,7 @@ def main(argv=None) -> None:
     end_load = ", ".join(f"{v:.1f}" for v in os.getloadavg())
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
     if args.write:
-        write_doc(f"""## Image models on CPU: zoo vs keras.applications (`benchmarks/bench_image_cpu.py`)
+        write_section("bench_image_cpu", f"""## Image models on CPU: zoo vs keras.applications (`benchmarks/bench_image_cpu.py`)
 
 Machine: {about}; load average {end_load} at the end (the benchmark itself keeps {cores} cores busy).
 Run on {time.strftime('%Y-%m-%d', time.gmtime())}.
@@ -185,7 +174,6 @@ GPU: `benchmarks/bench_image_gpu.py` runs the GPU comparison (Keras JAX backend,
 against timm eager and keras.applications with the scripts in `../shared/bench/gpu`, in one call)
 and writes its own section; until a session with a GPU has run it, no GPU numbers are reported here.
 """)
-        print(f"wrote {DOC}")
 
 
 if __name__ == "__main__":

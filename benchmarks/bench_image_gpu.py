@@ -32,10 +32,10 @@ import sys
 import time
 from pathlib import Path
 
+from report import write_section
+
 MODELS = ("resnet50", "densenet121", "mobilenetv2", "vgg16")  # the models keras_train.py knows
 TARGET = {"keras": 1.0, "timm": 1.15}  # resnet50 training, zoo / anchor
-DOC = Path(__file__).resolve().parents[1] / "docs" / "benchmarks.md"
-START, END = "<!-- bench_image_gpu: start -->", "<!-- bench_image_gpu: end -->"
 RESULT = re.compile(r"^RESULT (?P<impl>[\w.]+)/(?P<name>\w+) .*train (?P<train>[\d.]+) img/s, infer (?P<infer>[\d.]+) img/s",
                     re.MULTILINE)
 
@@ -140,17 +140,6 @@ def verdict(results) -> str:
             f"{ratios['timm']:.3f}x timm eager (target {TARGET['timm']}): {'met' if met else '**not met**'}.")
 
 
-def write_doc(section: str) -> None:
-    """Replace this benchmark's section of docs/benchmarks.md (appended if missing)."""
-    text = DOC.read_text()
-    block = f"{START}\n{section.rstrip()}\n{END}"
-    if START in text and END in text:
-        text = text[:text.index(START)] + block + text[text.index(END) + len(END):]
-    else:
-        text = text.rstrip() + "\n\n" + block + "\n"
-    DOC.write_text(text)
-
-
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--zoo", metavar="NAME", help="measure only the zoo model NAME, in this process")
@@ -178,7 +167,7 @@ def main(argv=None) -> None:
     print(verdict(results))
     if args.write:
         batch, steps = os.environ.get("BS", "256"), os.environ.get("STEPS", "30")
-        write_doc(f"""## Image models on GPU: zoo vs keras.applications and timm (`benchmarks/bench_image_gpu.py`)
+        write_section("bench_image_gpu", f"""## Image models on GPU: zoo vs keras.applications and timm (`benchmarks/bench_image_gpu.py`)
 
 Card and libraries: {about}. Run on {time.strftime('%Y-%m-%d', time.gmtime())}.
 
@@ -192,7 +181,6 @@ is its own process, all in the same call.
 
 {table(results)}
 """)
-        print(f"wrote {DOC}")
 
 
 if __name__ == "__main__":

@@ -69,13 +69,17 @@ def mirror_dirs() -> list[Path]:
     return [shipped_dir(), *mirrors, keras_home / "models"]
 
 
+def places(tag: WeightTag) -> list[Path]:
+    """Where ``tag``'s file may be on this machine, in the order they are searched: mirrors, then the cache."""
+    return [directory / tag.file_name for directory in [*mirror_dirs(), cache_dir()]]
+
+
 def local_copy(tag: WeightTag) -> Path | None:
-    """The first place on this machine holding a file of ``tag``'s name (mirrors, then the cache), unhashed.
+    """The first of :func:`places` holding a file of ``tag``'s name, unhashed.
 
     For listings; :func:`fetch` is what checks the hash before a file is used.
     """
-    return next((path for path in (directory / tag.file_name for directory in [*mirror_dirs(), cache_dir()])
-                 if path.is_file()), None)
+    return next((path for path in places(tag) if path.is_file()), None)
 
 
 def matches(path: Path, tag: WeightTag) -> bool:
@@ -102,7 +106,7 @@ def fetch(tag: WeightTag, *, offline: bool | None = None, progress: bool | None 
     """
     looked = []
     cached = cache_dir() / tag.file_name
-    for path in [*(directory / tag.file_name for directory in mirror_dirs()), cached]:
+    for path in places(tag):
         if not path.is_file():
             looked.append(f"{path} (not there)")
         elif matches(path, tag):

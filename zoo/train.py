@@ -310,7 +310,8 @@ def train(model_or_name, data, *, recipe=None, epochs=None, batch_size=None, run
                       metrics=list(recipe.metrics), steps_per_execution=min(MAX_STEPS_PER_EXECUTION, steps_per_epoch))
 
     initial_epoch = run.read_state().get("epoch", 0) if resume else 0
-    todo = [phase for phase in phases(recipe) if phase.until > initial_epoch] or phases(recipe)[-1:]
+    plan = phases(recipe)
+    todo = [phase for phase in plan if phase.until > initial_epoch] or plan[-1:]
     with dtype_policy(policy), scope():
         if named:
             model, architecture, build_args = build_model(model_or_name, dataset, pretrained=pretrained,
