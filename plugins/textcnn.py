@@ -74,6 +74,8 @@ def zoo_register_architectures(registry):
                 defaults={**DEFAULTS, **arguments},
                 input_shape=(56,),
                 min_input_size=None,
+                free_arguments=("max_norm", "min_count"),  # a training constraint, and adapt's cut-off
+                initializer_arguments=("embeddings", "vocabulary"),  # initial values, held by the weights after
                 num_classes=2,
                 paper=PAPER,
                 description=DESCRIPTIONS[name],

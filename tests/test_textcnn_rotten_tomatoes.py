@@ -73,7 +73,7 @@ def test_shipped_weights_reach_their_recorded_test_accuracy(data_path):
     assert recorded >= 0.75
     model = zoo.get(TAG, pretrained=True)
     assert model.inputs[0].dtype == "string"
-    metrics, _, _ = evaluate(model, zoo.datasets.load("rotten_tomatoes"), "test")
+    metrics, _, _ = evaluate(model, zoo.datasets.load("rotten_tomatoes"), "test", identity=zoo.identity.locate(TAG))
     assert abs(metrics["accuracy"] - recorded) <= 0.005
 
 

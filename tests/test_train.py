@@ -39,7 +39,10 @@ def test_run_directory_holds_everything(first_run):
     assert list((run_dir / "tensorboard").rglob("events.out.tfevents.*"))
     card = json.loads((run_dir / "card.json").read_text())
     assert card["hash"] == sha256(result.weights) and card["hash_algorithm"] == "sha256"
-    assert card["architecture"] == "lenet5" and card["arguments"]["num_classes"] == 3
+    assert card["architecture"] == "lenet5" and card["num_classes"] == 3
+    assert card["arguments"] == {"activation": "tanh", "subsampling": "avg", "filters": [6, 16], "units": [120, 84],
+                                 "dropout": 0.0, "classifier_activation": "softmax"}  # effective: defaults filled in
+    assert card["preprocessing"] == {"scale": 1 / 255} and card["card_version"] == 2
     assert card["recipe"]["lr"] == 3e-3 and card["recipe"]["optimizer"] == "adam"  # LeNet's recipe, overridden
     assert card["seed"] == 0 and card["split"]["method"] == "stratified" and card["versions"]["keras"]
     assert set(card["metrics"]) == {"val_accuracy", "val_loss"}  # arrays have no test split: validation is used

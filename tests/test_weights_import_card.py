@@ -16,7 +16,9 @@ def test_imported_run_weights_carry_the_card_and_reload(tmp_path):
     card = json.loads(result.card.read_text())
 
     tag = import_weights(result.weights, "lenet5.tiny")
-    assert tag.num_classes == 3 and tag.arguments == {"activation": "relu"}
+    assert tag.num_classes == 3 and tag.arguments["activation"] == "relu"
+    assert tag.arguments["subsampling"] == "avg"  # effective arguments: the defaults written out too
+    assert tag.preprocessing == {"scale": 1 / 255}
     assert tag.metrics == card["metrics"] and tag.hash == card["hash"]
     assert "zoo train lenet5" in tag.source
 

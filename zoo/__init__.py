@@ -15,12 +15,13 @@ from zoo.cards import ModelCard, info
 from zoo.cards import list_models as list
 from zoo.errors import CatalogError, DuplicateArchitectureError, PluginError, SearchFailedError, UnknownModelError
 from zoo.hookspecs import hookimpl
+from zoo.identity import ModelIdentity
 from zoo.models import get
-from zoo.preprocessing import decode_predictions, preprocessing
 from zoo.recipes import TrainingRecipe
 from zoo.tags import WeightTag
 from zoo.train import TrainResult, train
 from zoo.tuning import hypermodel, tune
+from zoo.weights import decode_predictions, preprocessing
 
 __version__ = "0.1.0"
 
@@ -29,6 +30,7 @@ __all__ = [
     "CatalogError",
     "DuplicateArchitectureError",
     "ModelCard",
+    "ModelIdentity",
     "PluginError",
     "SearchFailedError",
     "TrainResult",
@@ -46,7 +48,7 @@ __all__ = [
     "tune",
 ]
 
-_SUBMODULES = ("datasets", "testing", "text", "weights")  # imported on first attribute access
+_SUBMODULES = ("datasets", "identity", "testing", "text", "weights")  # imported on first attribute access
 
 
 def __getattr__(name):

@@ -7,6 +7,9 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping, Union
 
 TASKS = ("image-classification", "text-classification")
+# Arguments of every image architecture that do not change what its weights mean: a model built with
+# other values than a weight tag's still fits the tag's file.
+HEAD_ARGUMENTS = ("dropout", "classifier_activation", "features")
 
 BuildFn = Callable[..., Any]
 
@@ -21,6 +24,12 @@ class Architecture:
     The core calls ``build(num_classes=..., input_shape=..., include_top=...,
     pooling=..., **arguments)`` where ``arguments`` are ``defaults`` updated by
     what the user passed. Any argument not in ``defaults`` is refused.
+
+    ``free_arguments`` name the arguments (besides :data:`HEAD_ARGUMENTS`) that do not change
+    what the weights mean, so they may differ from a weight tag's; every other argument given
+    with pretrained weights must equal the tag's. ``initializer_arguments`` only set initial
+    values (pretrained word vectors, a vocabulary): a model card records their default, since
+    the weights file holds what they became.
 
     Example::
 
@@ -41,6 +50,8 @@ class Architecture:
     num_classes: int = 1000
     supports_features: bool = False
     any_input_size: bool = True
+    free_arguments: tuple[str, ...] = ()
+    initializer_arguments: tuple[str, ...] = ()
     paper: str = ""
     description: str = ""
 
@@ -57,6 +68,16 @@ class Architecture:
             )
         object.__setattr__(self, "defaults", dict(self.defaults))
         object.__setattr__(self, "input_shape", tuple(self.input_shape))
+        for name in ("free_arguments", "initializer_arguments"):
+            names = tuple(getattr(self, name))
+            unknown = [n for n in names if n not in self.defaults]
+            if unknown:
+                raise ValueError(f"Architecture {self.name!r}: {name} names {unknown[0]!r}, which is not in defaults")
+            object.__setattr__(self, name, names)
+
+    def is_free(self, argument: str) -> bool:
+        """Whether ``argument`` may differ from a weight tag's (it does not change what the weights mean)."""
+        return argument in HEAD_ARGUMENTS or argument in self.free_arguments or argument in self.initializer_arguments
 
     def build_fn(self) -> BuildFn:
         """The build callable, importing a lazy ``"module:function"`` reference on first use."""

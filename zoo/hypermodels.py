@@ -16,20 +16,26 @@ This module imports KerasTuner and Keras; ``import zoo`` does not import it.
 
 from __future__ import annotations
 
+import contextlib
+import tempfile
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import keras
 import keras_tuner
-import numpy as np
 
 from zoo.architecture import Architecture
 from zoo.datasets import Dataset
-from zoo.phases import finetune_fields, phases, set_backbone_trainable
+from zoo.phases import finetune_fields
 from zoo.recipes import TrainingRecipe
 from zoo.registry import get_registry
-from zoo.train import recipe_for
+from zoo.train import dtype_policy, fit, plan_identity, recipe_for, resolve_precision
 from zoo.tuning import shape_for
+
+FIT_ARGUMENTS = ("x", "y", "validation_data", "validation_split", "batch_size", "epochs", "initial_epoch",
+                 "callbacks", "verbose", "shuffle")  # what a tuner may pass to fit; the recipe decides the rest
+RUN_DIR = "run"  # each trial's run directory, inside its trial directory: checkpoints, best weights, card
 
 ARCHITECTURE = "architecture"  # the name of the first hyperparameter
 
@@ -73,10 +79,8 @@ def finetune_space(hp, recipe: TrainingRecipe) -> dict[str, Any]:
 
 
 def compile_model(model, recipe: TrainingRecipe, *, steps_per_epoch: int = 1):
-    """Compile ``model`` as ``zoo.train`` does: the recipe's optimizer and schedule, loss and metrics.
-
-    With ``label_smoothing`` the loss takes one-hot labels (:func:`one_hot_labels`).
-    """
+    """Compile ``model`` with the recipe's optimizer, loss and metrics (``zoo.train.fit`` compiles it again,
+    knowing the steps, for each phase)."""
     from zoo.optimizers import make_loss, make_optimizer
 
     model.compile(optimizer=make_optimizer(recipe, steps_per_epoch), loss=make_loss(recipe),
@@ -87,23 +91,6 @@ def compile_model(model, recipe: TrainingRecipe, *, steps_per_epoch: int = 1):
 def constant(recipe: TrainingRecipe) -> TrainingRecipe:
     """The recipe without its schedule and warmup (to compile before the number of steps is known)."""
     return recipe.override(schedule="constant", warmup_epochs=0)
-
-
-def one_hot_labels(args: tuple, kwargs: dict, num_classes: int) -> tuple[tuple, dict]:
-    """``fit``'s arguments with integer label arrays (``y`` and ``validation_data``'s) made one-hot."""
-    def encode(y):
-        y = np.asarray(y)
-        return keras.utils.to_categorical(y, num_classes) if y.ndim == 1 or y.shape[-1] == 1 else y
-
-    args, kwargs = list(args), dict(kwargs)
-    if len(args) > 1:
-        args[1] = encode(args[1])
-    elif kwargs.get("y") is not None:
-        kwargs["y"] = encode(kwargs["y"])
-    validation = kwargs.get("validation_data")
-    if isinstance(validation, (tuple, list)) and len(validation) >= 2:
-        kwargs["validation_data"] = (validation[0], encode(validation[1]), *validation[2:])
-    return tuple(args), kwargs
 
 
 # --- the hypermodel -------------------------------------------------------------------------------
@@ -167,73 +154,82 @@ class ZooHyperModel(keras_tuner.HyperModel):
         import zoo
 
         plan = self.plan(hp)
-        model = zoo.get(plan.architecture, pretrained=self.pretrained or False, num_classes=self.num_classes,
-                        input_shape=self.input_shapes[plan.architecture], **plan.arguments)
+        with dtype_policy(resolve_precision("auto")):  # as zoo.train builds: mixed precision on a GPU
+            model = zoo.get(plan.architecture, pretrained=self.pretrained or False,
+                            **self._build_arguments(plan))
         recipe = plan.recipe if plan.finetune is None else plan.recipe.override(lr=plan.finetune["head_lr"])
         return compile_model(model, constant(recipe))  # fit compiles the schedule, knowing the steps
 
     def fit(self, hp, model, *args, **kwargs):
-        """Train as the recipe says; with ``pretrained``, head first (backbone frozen), then everything.
+        """Train a trial's model with :func:`zoo.train.fit`, exactly as ``zoo.train`` trains.
 
-        ``epochs`` in ``kwargs`` (Hyperband passes it) is the total budget; otherwise the recipe's
-        epochs, or with ``pretrained`` the tuned epochs of the two phases.
+        The recipe is the trial's (phases, schedule, early stopping, precision, checkpoints); with
+        ``pretrained``, the head first (backbone frozen), then everything. ``epochs`` (Hyperband
+        passes it) is the total budget; otherwise the recipe's, or with ``pretrained`` the tuned
+        epochs of the two phases. Each trial trains in ``run/`` inside its trial directory, so a
+        trial interrupted by a crash resumes there, and leaves a run's ``card.json``.
+
+        :return: the ``keras.callbacks.History`` of the run, every epoch of it.
         """
         plan = self.plan(hp.copy())
-        recipe = plan.recipe
+        unknown = sorted(set(kwargs) - set(FIT_ARGUMENTS))
+        if unknown:
+            raise ValueError(f"{unknown[0]}={kwargs[unknown[0]]!r} is not an argument the zoo's hypermodel takes in "
+                             f"fit; it takes {', '.join(FIT_ARGUMENTS)} (the recipe decides the rest)")
+        dataset = self.fit_dataset(args, kwargs)
+        epochs = kwargs.get("epochs")
+        if plan.finetune is None:
+            recipe = plan.recipe.override(epochs=epochs)
+        else:
+            recipe = plan.recipe.override(**finetune_fields(plan.finetune, epochs))
+        identity = plan_identity(plan.architecture, dataset, pretrained=self.pretrained or False,
+                                 model_args=self._build_arguments(plan))
+        callbacks = list(kwargs.get("callbacks") or [])
+        with self._run(callbacks) as run:
+            run.start(identity, resume=True)
+            result = fit(model, dataset, recipe, run, identity=identity, seed=self.seed,
+                         verbose=kwargs.get("verbose", "auto"), callbacks=callbacks,
+                         precision=resolve_precision("auto"), initial_epoch=kwargs.get("initial_epoch", 0),
+                         tensorboard=False, evaluate=False, plots=False)
+        history = keras.callbacks.History()
+        history.history = result.history
+        history.epoch = list(range(len(next(iter(result.history.values()), []))))
+        return history
+
+    def _build_arguments(self, plan: "TrialPlan") -> dict[str, Any]:
+        return {"num_classes": self.num_classes, "input_shape": self.input_shapes[plan.architecture], **plan.arguments}
+
+    @staticmethod
+    def fit_dataset(args: tuple, kwargs: dict) -> Dataset:
+        """What the tuner passed to fit, as a ``zoo.datasets.Dataset`` (arrays, validation data, tf.data)."""
+        from zoo.datasets.sources import as_dataset, from_arrays
+
         x = args[0] if args else kwargs.get("x")
         if isinstance(x, Dataset):
-            args, kwargs, steps = self._pipelines(x, model, recipe, kwargs)
+            return x
+        y = args[1] if len(args) > 1 else kwargs.get("y")
+        validation = kwargs.get("validation_data")
+        if y is None:
+            dataset = as_dataset(x)
         else:
-            if _is_array(x):  # a tuned batch size wins over the caller's
-                kwargs["batch_size"] = recipe.batch_size if self.tune_training else kwargs.get("batch_size",
-                                                                                                recipe.batch_size)
-            if recipe.label_smoothing:
-                args, kwargs = one_hot_labels(args, kwargs, int(model.outputs[0].shape[-1]))
-            steps = _steps(x, kwargs)
-        if plan.finetune is None:
-            epochs = kwargs.pop("epochs", recipe.epochs)
-            if steps and (recipe.schedule != "constant" or recipe.warmup_epochs):
-                compile_model(model, recipe.override(epochs=epochs), steps_per_epoch=steps)
-            return model.fit(*args, epochs=epochs, **kwargs)
-        return self._fine_tune(plan, model, steps, args, kwargs)
+            dataset = from_arrays(x, y, validation_fraction=kwargs.get("validation_split") or None) \
+                if validation is None else from_arrays(x, y, validation_fraction=0.0)
+        if validation is not None:
+            dataset.validation = (validation[0], validation[1]) if isinstance(validation, (tuple, list)) else validation
+        return dataset
 
-    def _pipelines(self, data: Dataset, model, recipe: TrainingRecipe, kwargs: dict) -> tuple[tuple, dict, int]:
-        """(fit args, fit kwargs, steps per epoch) for a ``zoo.datasets.Dataset``: ``zoo.train``'s input pipeline."""
-        from zoo import inputs
-        from zoo.train import adapt_text_layers, steps_in
+    @staticmethod
+    @contextlib.contextmanager
+    def _run(callbacks: list):
+        """The trial's run directory, ``run/`` in KerasTuner's trial directory (a temporary one outside a tuner)."""
+        from zoo.runs import Run
 
-        kwargs = {k: v for k, v in kwargs.items() if k not in ("x", "y", "batch_size", "validation_split")}
-        if data.task == "text-classification":
-            adapt_text_layers(model, data)
-        shape = inputs.model_input_shape(model)
-        image = data.task == "image-classification" and len(shape) == 3
-        augment = inputs.augmentation(recipe.augmentation, shape, self.seed) if image else None
-        common = dict(model=model, batch_size=recipe.batch_size, seed=self.seed, batched=data.batched,
-                      num_classes=int(model.outputs[0].shape[-1]) if recipe.label_smoothing else None)
-        train = inputs.pipeline(data.train, training=True, augment=augment, where="train", **common)
-        if data.validation is not None and "validation_data" not in kwargs:
-            kwargs["validation_data"] = inputs.pipeline(data.validation, where="validation", **common)
-        kwargs.setdefault("shuffle", False)  # the pipeline shuffles
-        return (train,), kwargs, steps_in(data.train, recipe.batch_size, data.batched)
-
-    def _fine_tune(self, plan: TrialPlan, model, steps, args, kwargs):
-        """The two phases of :mod:`zoo.phases`, within the epochs budget; one History of both."""
-        initial_epoch = kwargs.pop("initial_epoch", 0)
-        total = kwargs.pop("epochs", plan.finetune["head_epochs"] + plan.finetune["epochs"])
-        recipe = plan.recipe.override(**finetune_fields(plan.finetune, total))
-        history = keras.callbacks.History()
-        history.history, history.epoch = {}, []
-        for phase in phases(recipe):
-            if initial_epoch >= phase.until:
-                continue
-            set_backbone_trainable(model, phase.backbone_trainable)
-            compile_model(model, phase.recipe if steps else constant(phase.recipe), steps_per_epoch=steps or 1)
-            fitted = model.fit(*args, epochs=phase.until, initial_epoch=initial_epoch, **kwargs)
-            for key, values in fitted.history.items():
-                history.history.setdefault(key, []).extend(values)
-            history.epoch += fitted.epoch
-            initial_epoch = phase.until
-        return history
+        reporter = next((cb for cb in callbacks if hasattr(cb, "tuner") and hasattr(cb, "trial")), None)
+        if reporter is not None:
+            yield Run(Path(reporter.tuner.get_trial_dir(reporter.trial.trial_id)) / RUN_DIR)
+            return
+        with tempfile.TemporaryDirectory(prefix="zoo-trial-") as directory:
+            yield Run(Path(directory) / RUN_DIR)
 
     def describe(self, values: dict[str, Any]) -> dict[str, Any]:
         """best.json's content for a trial's hyperparameter values (see docs/tuning.md)."""
@@ -249,17 +245,6 @@ class ZooHyperModel(keras_tuner.HyperModel):
         if plan.finetune is not None:
             result["finetune"] = plan.finetune
         return result
-
-
-def _is_array(x) -> bool:
-    return hasattr(x, "shape") and hasattr(x, "__len__")
-
-
-def _steps(x, kwargs) -> int | None:
-    if not _is_array(x):
-        return None
-    size = len(x) * (1 - kwargs.get("validation_split", 0.0))
-    return max(int(-(-size // kwargs.get("batch_size", 32))), 1)
 
 
 def reported_metrics(hypermodel: ZooHyperModel, *, validation: bool) -> set[str]:

@@ -1,9 +1,16 @@
 """The input pipeline: NumPy arrays or ``tf.data`` splits to fast, model-shaped ``tf.data`` batches.
 
-One place adapts data to a model: uint8 images are scaled to 0..1, grayscale
-is repeated to three channels when the model wants RGB, and images are resized
-when the model's input size is fixed and differs. Anything else that does not
-fit (wrong rank, other channel counts) is a ValueError before training starts.
+One place adapts data to a model, for training, evaluation and prediction alike:
+
+- **uint8 images are pixels** (0..255): they are resized to the model's input size with the
+  zoo's one resize (:func:`zoo.images.resize`), their channels matched (grayscale repeated to
+  RGB, RGB to luma), then put through the model's preprocessing (its identity's
+  ``preprocessing``: ``/255`` for models the zoo trained from scratch, the tag's own for
+  pretrained weights, see :mod:`zoo.pixels`);
+- **float images are taken as already preprocessed**: only resized and channel-matched.
+
+Anything else that does not fit (wrong rank, other channel counts) is a ValueError before
+training starts.
 """
 
 from __future__ import annotations
@@ -19,32 +26,9 @@ def check_image_shape(data_shape: tuple, model_shape: tuple, where: str = "x") -
         raise ValueError(f"{where} has examples of shape {tuple(data_shape)}: image models take (height, width, "
                          f"channels) images, this model {tuple(model_shape)}")
     have, want = data_shape[-1], model_shape[-1]
-    if have != want and not (have == 1 and want == 3):
+    if have != want and {have, want} != {1, 3}:
         raise ValueError(f"{where} has {have} channels but the model takes {want}: pass in_channels={have} "
                          "when building, or convert the images")
-
-
-def adapter(data_shape: tuple, model_shape: tuple, where: str = "x"):
-    """A function from a batch of images (uint8 or float) to what the model takes (float32)."""
-    import tensorflow as tf
-
-    check_image_shape(data_shape, model_shape, where)
-    size = tuple(model_shape[:2])
-    resize = None not in size and tuple(data_shape[:2]) != size
-    repeat = data_shape[-1] == 1 and model_shape[-1] == 3
-
-    def adapt(x):
-        scaled = x.dtype == tf.uint8
-        x = tf.cast(x, tf.float32)
-        if scaled:
-            x = x / 255.0
-        if resize:
-            x = tf.image.resize(x, size)
-        if repeat:
-            x = tf.repeat(x, 3, axis=-1)
-        return x
-
-    return adapt
 
 
 def model_input_shape(model) -> tuple:
@@ -52,20 +36,66 @@ def model_input_shape(model) -> tuple:
     return tuple(model.inputs[0].shape[1:])
 
 
-def pipeline(split, model, *, batch_size: int, training: bool = False, seed: int = 0, num_classes: int | None = None,
-             augment=None, batched: bool = False, drop_remainder: bool = False, where: str = "train"):
-    """A ``tf.data.Dataset`` of model-ready ``(x, y)`` batches from one split.
+def preprocess(images, input_shape: tuple, preprocessing: dict | None, augment=None):
+    """A batch of images as the model takes them: resized, channels matched, augmented, preprocessed.
 
-    NumPy splits are shuffled by index and gathered a batch at a time (no copy of the data per epoch);
-    ``tf.data`` splits are cached after decoding. ``num_classes`` one-hot encodes the labels (for label
-    smoothing); ``augment`` is a Keras preprocessing model applied to training batches.
-
-    Example::
-
-        >>> train = pipeline(data.train, model, batch_size=64, training=True)
+    ``preprocessing`` applies to uint8 pixels only (float images are taken as already
+    preprocessed). ``augment`` (training only) works on pixels, before the preprocessing.
+    Runs in a ``tf.data`` map, a ``tf.function`` (an exported model) or eagerly (prediction).
     """
     import tensorflow as tf
 
+    from zoo import images as zoo_images
+    from zoo import pixels
+
+    is_pixels = images.dtype == tf.uint8
+    spec = preprocessing if is_pixels else None
+    x = zoo_images.to_model_pixels(images, input_shape, resize_to_input=not pixels.resizes(spec))
+    if augment is not None:
+        x = augment(x)
+    if spec:
+        x = tf.cast(pixels.layer(spec)(x), tf.float32)
+    return x
+
+
+def example_size(model_shape: tuple, preprocessing: dict | None) -> tuple[int, int]:
+    """The size :func:`fit_example` gives an image: the preprocessing's own ``resize``, else the model's input."""
+    return tuple((preprocessing or {}).get("resize") or model_shape[:2])
+
+
+def fit_example(image, model_shape: tuple, preprocessing: dict | None):
+    """One image of any size (``[H, W, C]``) at the size its batch is made at: the model's input size, or,
+    when the preprocessing resizes itself (a tag's ``resize``), that size, cropped to its aspect ratio.
+
+    Images of several sizes (a folder, files to predict, an exported model's requests) go through
+    this, one by one, before they are batched and :func:`preprocess` ed.
+    """
+    import tensorflow as tf
+
+    from zoo import images as zoo_images
+
+    own = (preprocessing or {}).get("resize") if image.dtype == tf.uint8 else None
+    return zoo_images.resize(image, example_size(model_shape, preprocessing if own else None),
+                             crop_to_aspect_ratio=bool(own))
+
+
+def pipeline(split, model, *, batch_size: int, preprocessing: dict | None, training: bool = False, seed: int = 0,
+             num_classes: int | None = None, augment=None, batched: bool = False, drop_remainder: bool = False,
+             where: str = "train"):
+    """A ``tf.data.Dataset`` of model-ready ``(x, y)`` batches from one split.
+
+    NumPy splits are shuffled by index and gathered a batch at a time (no copy of the data per epoch);
+    ``tf.data`` splits are cached after decoding (images of several sizes are resized one by one, before
+    batching). ``preprocessing`` is the model identity's (:func:`preprocess`); ``num_classes`` one-hot
+    encodes the labels (for label smoothing); ``augment`` is applied to training batches.
+
+    Example::
+
+        >>> train = pipeline(data.train, model, batch_size=64, preprocessing={"scale": 1 / 255}, training=True)
+    """
+    import tensorflow as tf
+
+    model_shape = model_input_shape(model)
     if isinstance(split, tuple):
         x, y = split
         images = x.dtype.kind not in "OUS"
@@ -87,15 +117,20 @@ def pipeline(split, model, *, batch_size: int, training: bool = False, seed: int
             ds = ds.cache()
             if training:
                 ds = ds.shuffle(10_000, seed=seed, reshuffle_each_iteration=True)
+            image_model = images and len(model_shape) == 3
+            if image_model and None in data_shape[:2]:  # several sizes: each to the model's, then batched
+                check_image_shape(data_shape, model_shape, where=f"data ({where})")
+                ds = ds.map(lambda x, y: (fit_example(x, model_shape, preprocessing), y), num_parallel_calls=AUTOTUNE)
+                data_shape = (*example_size(model_shape, preprocessing if spec.dtype == tf.uint8 else None),
+                              data_shape[-1])
             ds = ds.batch(batch_size, drop_remainder=drop_remainder)
-    if images and len(model_input_shape(model)) == 3:
-        adapt = adapter(data_shape, model_input_shape(model), where=f"data ({where})")
-        ds = ds.map(lambda x, y: (adapt(x), y), num_parallel_calls=AUTOTUNE)
-    elif images and tuple(data_shape) != model_input_shape(model)[-len(data_shape):]:
+    if images and len(model_shape) == 3:
+        check_image_shape(data_shape, model_shape, where=f"data ({where})")
+        chain = augment if training else None
+        ds = ds.map(lambda x, y: (preprocess(x, model_shape, preprocessing, chain), y), num_parallel_calls=AUTOTUNE)
+    elif images and tuple(data_shape) != model_shape[-len(data_shape):]:
         raise ValueError(f"data ({where}) has examples of shape {tuple(data_shape)} but the model takes "
-                         f"{model_input_shape(model)}")
-    if augment is not None and training:
-        ds = ds.map(lambda x, y: (augment(x, training=True), y), num_parallel_calls=AUTOTUNE)
+                         f"{model_shape}")
     if num_classes is not None:
         ds = ds.map(lambda x, y: (x, tf.one_hot(tf.cast(y, tf.int32), num_classes)), num_parallel_calls=AUTOTUNE)
     if not training and isinstance(split, tuple):
@@ -104,10 +139,11 @@ def pipeline(split, model, *, batch_size: int, training: bool = False, seed: int
 
 
 def augmentation(names: tuple[str, ...], image_shape: tuple, seed: int = 0):
-    """The recipe's augmentation as a function of a batch of images (Keras preprocessing layers), or None.
+    """The recipe's augmentation as a function of a batch of pixels (Keras preprocessing layers), or None.
 
-    ``flip``: random horizontal flip; ``crop``: pad 4 pixels and crop back at random (He et al. 2016);
-    ``translate``: random shifts of up to 10%. The layers run inside ``tf.data`` with any Keras backend.
+    ``flip``: random horizontal flip; ``crop``: pad 4 black pixels and crop back at random (He et al.
+    2016); ``translate``: random shifts of up to 10%. The layers run inside ``tf.data`` with any Keras
+    backend, on the pixels before the model's preprocessing.
     """
     if not names:
         return None
@@ -128,11 +164,3 @@ def augmentation(names: tuple[str, ...], image_shape: tuple, seed: int = 0):
         return x
 
     return augment
-
-
-def prepare_images(x, model) -> np.ndarray:
-    """NumPy images (uint8 or float) as the float32 batch ``model`` takes; for evaluate and predict."""
-    import tensorflow as tf
-
-    x = np.asarray(x)
-    return np.asarray(adapter(x.shape[1:], model_input_shape(model))(tf.constant(x)))

@@ -4,7 +4,7 @@ Everything a run writes goes through :func:`atomic_write` (write a temporary
 file, then ``os.replace``), so a run killed at any moment leaves either the old
 file or the new one, never half of one. Layout::
 
-    RUN_DIR/run.json            what is being trained (architecture, dataset): a resume must match it
+    RUN_DIR/run.json            the identity of the model being trained (zoo.identity): a resume must match it
     RUN_DIR/recipe.json         the resolved recipe
     RUN_DIR/checkpoint/         state.json + the last finished epoch's weights and optimizer state
     RUN_DIR/best.weights.h5     the weights with the best validation score (no optimizer state)
@@ -24,6 +24,8 @@ from pathlib import Path
 from typing import Any
 
 import keras
+
+from zoo.identity import RUN_FIELDS, ModelIdentity
 
 
 def atomic_write(path: Path, data: bytes | str) -> None:
@@ -70,13 +72,30 @@ def sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
+class RunMismatchError(ValueError):
+    """A run directory holds a run of another model than the one asked to resume there."""
+
+
+def _run_differences(previous: dict, recorded: dict) -> list[tuple]:
+    """What differs between the run recorded in ``run.json`` and the one starting (older files: architecture, dataset)."""
+    if "identity" not in previous:
+        return [(key, previous.get(key), recorded[key]) for key in ("architecture", "dataset")
+                if previous.get(key) != recorded[key]]
+    def make(data):
+        fields = {k: data.get(k) for k in RUN_FIELDS}
+        return ModelIdentity(**{**fields, "arguments": fields["arguments"] or {},
+                                "preprocessing": fields["preprocessing"] or {}})
+
+    return make(previous["identity"]).differences(make(recorded["identity"]), RUN_FIELDS)
+
+
 class Run:
     """The files of one run directory.
 
     Example::
 
         >>> run = Run("runs/lenet5-mnist5k")
-        >>> run.start({"architecture": "lenet5", "dataset": "mnist5k"}, resume=True)
+        >>> run.start(identity, resume=True)
         >>> initial_epoch, best = run.restore(model)
     """
 
@@ -92,23 +111,32 @@ class Run:
         self.tensorboard = self.path / "tensorboard"
         self.curves = self.path / "curves.png"
 
-    def start(self, config: dict, *, resume: bool) -> None:
-        """Create the directory; check a resumed run trains the same thing; start over when not resuming."""
+    def start(self, identity, *, resume: bool) -> None:
+        """Create the directory; check that a resumed run trains the same model; start over when not resuming.
+
+        :param identity: the :class:`zoo.identity.ModelIdentity` of the model to train.
+        :raises RunMismatchError: the directory holds a run of another model (one line naming the first
+            field that differs, both values, and how to start over).
+        """
+        recorded = {"architecture": identity.architecture, "dataset": identity.dataset,
+                    "identity": identity.to_dict()}
         if self.config.exists() and resume:
             previous = json.loads(self.config.read_text())
-            for key, value in config.items():
-                if previous.get(key) != value:
-                    raise ValueError(
-                        f"run_dir={str(self.path)!r} holds a run with {key}={previous.get(key)!r}, not {value!r}: "
-                        "pass another run directory, or resume=False (--no-resume) to start over there"
-                    )
+            differences = _run_differences(previous, recorded)
+            if differences:
+                field, old, new = differences[0]
+                more = f" (and {len(differences) - 1} more difference(s))" if len(differences) > 1 else ""
+                raise RunMismatchError(
+                    f"run_dir={str(self.path)!r} holds a run with {field}={old!r}, not {new!r}{more}: "
+                    "pass another run directory (--run-dir), or resume=False (--no-resume) to start over there"
+                )
         if not resume:
             for stale in (self.checkpoint, self.tensorboard):
                 shutil.rmtree(stale, ignore_errors=True)
             for stale in (self.log, self.best, self.card, self.curves):
                 stale.unlink(missing_ok=True)
         self.path.mkdir(parents=True, exist_ok=True)
-        atomic_json(self.config, config)
+        atomic_json(self.config, recorded)
 
     def read_state(self) -> dict:
         """The checkpoint state: ``{"epoch": finished epochs, "weights": file, "best": {...}}``, or empty."""

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field, fields
 from typing import Any, Mapping
 
 from zoo.errors import CatalogError
+from zoo.pixels import preprocessing_values
 
 HASH_ALGORITHMS = ("sha256", "md5")
 FORMATS = ("keras", "h5")  # `.weights.h5` written by Keras 3, or the legacy HDF5 layout of keras.applications
@@ -61,8 +62,6 @@ class WeightTag:
         if isinstance(self.class_names, list):
             object.__setattr__(self, "class_names", tuple(self.class_names))
         if self.preprocessing:
-            from zoo.preprocessing import preprocessing_values
-
             preprocessing_values(self.preprocessing)  # raises ValueError naming a bad field or mode
 
     @classmethod

@@ -1,9 +1,13 @@
-"""The training driver: :func:`train` (``zoo train``), one for every architecture, dataset and strategy.
+"""The training driver: :func:`train` (``zoo train``) and :func:`fit`, the one training loop of the zoo.
 
-A run reads its defaults from the architecture's recipe (the ``zoo_training_recipe``
-hook), feeds the data through :mod:`zoo.inputs`, checkpoints every epoch in its run
-directory (:mod:`zoo.runs`) so that the same call resumes after a crash, keeps the
-best weights, and ends with the test metrics, ``curves.png`` and a model card.
+:func:`train` works out the :class:`zoo.identity.ModelIdentity` of the model to train
+(architecture, effective arguments, input shape, classes, preprocessing, the tag it
+starts from) before anything is built, checks it against a run directory it resumes,
+builds the model, then calls :func:`fit`. :func:`fit` is also what every tuning trial
+runs (:mod:`zoo.hypermodels`): the recipe's phases, schedule and early stopping, the
+input pipeline (:mod:`zoo.inputs`), a checkpoint every epoch in the run directory
+(:mod:`zoo.runs`) so that the same call resumes after a crash, the best weights, the
+test metrics, ``curves.png`` and the run's card.
 """
 
 from __future__ import annotations
@@ -12,12 +16,14 @@ import contextlib
 import platform
 import sys
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from zoo.identity import CARD_VERSION, DEFAULT_PREPROCESSING, ModelIdentity, effective_arguments, recorded_arguments
 from zoo.phases import phases, set_backbone_trainable
 from zoo.recipes import TrainingRecipe
+from zoo.registry import get_registry
 from zoo.validation import check_choice
 
 PRECISIONS = ("auto", "float32", "mixed_float16", "mixed_bfloat16")
@@ -35,14 +41,12 @@ class TrainResult:
     weights: Path
     card: Path
     recipe: TrainingRecipe
+    identity: ModelIdentity
     epochs_run: int = 0  # epochs trained by this call (fewer than recipe.epochs after a resume)
-    extra: dict[str, Any] = field(default_factory=dict)
 
 
 def recipe_for(architecture) -> TrainingRecipe:
     """The architecture's recipe from the ``zoo_training_recipe`` hook, or the default recipe."""
-    from zoo.registry import get_registry
-
     if architecture is None:
         return TrainingRecipe()
     recipe = get_registry().manager.hook.zoo_training_recipe(architecture=architecture)
@@ -97,24 +101,68 @@ def fit_input_shape(architecture, data_shape: tuple) -> tuple:
     return (*architecture.input_shape[:2], channels)
 
 
-def build_model(name: str, dataset, *, pretrained=False, model_args: dict | None = None):
-    """Build the architecture ``name`` to fit ``dataset``; returns (model, architecture, build arguments)."""
-    import zoo
-    from zoo.registry import get_registry
+def uint8_images(dataset) -> bool:
+    """Whether the dataset's images are uint8 pixels (the pipeline then applies the model's preprocessing)."""
+    train = dataset.train
+    dtype = train[0].dtype if isinstance(train, tuple) else train.element_spec[0].dtype
+    return getattr(dtype, "name", str(dtype)) == "uint8"
 
-    architecture, tag = get_registry().resolve(name)
+
+def plan_identity(name: str, dataset, *, pretrained=False, model_args: dict | None = None) -> ModelIdentity:
+    """The identity of the model ``zoo.train(name, dataset, ...)`` trains, worked out before anything is built.
+
+    From scratch: the architecture's defaults updated by ``model_args``, the data's classes and
+    (when the architecture takes it) size, and the pipeline's ``/255`` for uint8 images. From
+    weights (``name`` a tag, or ``pretrained``): the weights' identity with the data's classes, its
+    preprocessing, and ``pretrained`` naming the tag; arguments contradicting the weights are a
+    ValueError here, before anything is downloaded.
+    """
+    from zoo.arguments import build_arguments
+    from zoo.weights import plan, pretrained_identity
+
+    registry = get_registry()
+    architecture, tag = registry.resolve(name)
     kwargs = dict(model_args or {})
     kwargs.setdefault("num_classes", dataset.num_classes)
+    image_data = dataset.task == "image-classification"
     if architecture.task == "text-classification" and "include_preprocessing" in architecture.defaults \
             and dataset.task == "text-classification" and dataset.input_shape == ():
         kwargs.setdefault("include_preprocessing", True)  # raw strings: the model brings its vectorizer
+    pixels = image_data and uint8_images(dataset)
+    source = f"zoo train {name} --data {dataset.name}"
     if pretrained or tag:
-        model = zoo.get(name, pretrained=pretrained or True, **kwargs)
-    else:
-        if architecture.task == "image-classification" and not {"input_shape", "in_channels"} & set(kwargs):
-            kwargs["input_shape"] = fit_input_shape(architecture, dataset.input_shape)
-        model = zoo.get(name, **kwargs)
-    return model, architecture, kwargs
+        start = pretrained_identity(architecture, tag, pretrained or True, kwargs)
+        _, built = plan(start, kwargs)
+        return built.replace(
+            arguments=recorded_arguments(architecture, built.arguments), class_names=tuple(dataset.class_names),
+            dataset=dataset.name, source=source, preprocessing=built.preprocessing if pixels else {},
+            tag=None, weights=None, hash=None, pretrained=start.tag or str(start.weights))
+    if architecture.task == "image-classification" and not {"input_shape", "in_channels"} & set(kwargs):
+        kwargs["input_shape"] = fit_input_shape(architecture, dataset.input_shape)
+    args = build_arguments(architecture, **kwargs)
+    return ModelIdentity(
+        architecture=architecture.name,
+        arguments=recorded_arguments(architecture, effective_arguments(
+            architecture, {k: args[k] for k in architecture.defaults}, "model_args")),
+        num_classes=args["num_classes"], input_shape=args["input_shape"], include_top=args["include_top"],
+        class_names=tuple(dataset.class_names), preprocessing=DEFAULT_PREPROCESSING if pixels else {},
+        dataset=dataset.name, source=source,
+    )
+
+
+def build_model(identity: ModelIdentity, model_args: dict | None = None):
+    """The model of a planned identity: with the weights it starts from (``identity.pretrained``), or fresh."""
+    import zoo
+    from zoo.weights import build, pretrained_identity
+
+    architecture = get_registry().architectures[identity.architecture]
+    kwargs = {**identity.arguments, **(model_args or {}), "num_classes": identity.num_classes,
+              "input_shape": identity.input_shape, "include_top": identity.include_top}
+    kwargs.pop("in_channels", None)
+    if identity.pretrained is None:
+        return zoo.get(architecture.name, **kwargs)
+    model, _ = build(pretrained_identity(architecture, None, identity.pretrained, kwargs), kwargs)
+    return model
 
 
 def adapt_text_layers(model, dataset) -> None:
@@ -151,27 +199,23 @@ def steps_in(split, batch_size: int, batched: bool) -> int:
     return max(1, count if batched else -(-count // batch_size))
 
 
-def uint8_images(dataset) -> bool:
-    """Whether the training images are uint8 (the pipeline then scales them by 1/255)."""
-    train = dataset.train
-    dtype = train[0].dtype if isinstance(train, tuple) else train.element_spec[0].dtype
-    return getattr(dtype, "name", str(dtype)) == "uint8"
-
-
 def library_versions() -> dict[str, str]:
-    """Versions of what produced a set of weights, for the model card."""
+    """Versions of what produced a set of weights, for the run's card."""
     import keras
     import numpy
-    import tensorflow
 
     import zoo
 
-    return {"python": platform.python_version(), "keras-zoo": zoo.__version__, "keras": keras.__version__,
-            "tensorflow": tensorflow.__version__, "numpy": numpy.__version__}
+    versions = {"python": platform.python_version(), "keras-zoo": zoo.__version__, "keras": keras.__version__,
+                "backend": keras.backend.backend(), "numpy": numpy.__version__}
+    if "tensorflow" in sys.modules:
+        versions["tensorflow"] = sys.modules["tensorflow"].__version__
+    return versions
 
 
-def run_callbacks(run, recipe: TrainingRecipe, *, validation: bool, best: dict, initial_epoch: int, chief: bool):
-    """The callbacks of every run: epoch timing, checkpoint and best weights, CSV and TensorBoard logs,
+def run_callbacks(run, recipe: TrainingRecipe, *, validation: bool, best: dict, initial_epoch: int,
+                  tensorboard: bool):
+    """The callbacks of every run: epoch timing, checkpoint and best weights, CSV (and TensorBoard) logs,
     early stopping when the recipe asks for it. Best weights follow ``val_accuracy`` (or a loss)."""
     import keras
 
@@ -182,7 +226,7 @@ def run_callbacks(run, recipe: TrainingRecipe, *, validation: bool, best: dict, 
         monitor, mode = "val_accuracy", "max"
     callbacks = [EpochTimer(), RunCheckpoint(run, monitor, mode, best),
                  keras.callbacks.CSVLogger(str(run.log), append=initial_epoch > 0)]
-    if chief:
+    if tensorboard:
         callbacks.append(keras.callbacks.TensorBoard(str(run.tensorboard), write_graph=False))
     if recipe.early_stopping_patience:
         callbacks.append(keras.callbacks.EarlyStopping("val_loss" if validation else "loss",
@@ -204,22 +248,16 @@ def evaluate_plainly(model, dataset, recipe: TrainingRecipe, multi_worker: bool)
     return {key: round(float(value), 6) for key, value in scores.items()}
 
 
-def model_card(run, model, dataset, recipe: TrainingRecipe, *, name: str, arguments: dict, metrics: dict,
-               pretrained, seed: int, precision: str, strategy, preprocessing: dict, seconds: float) -> dict:
-    """The model card of a run's best weights: what ``card.json`` holds (fields named as in ``zoo.WeightTag``)."""
-    from zoo.inputs import model_input_shape
+def run_card(run, identity: ModelIdentity, dataset, recipe: TrainingRecipe, *, metrics: dict, seed: int,
+             precision: str, strategy, seconds: float) -> dict:
+    """The run's card: the identity of its best weights (``card.json``), then how they were trained."""
     from zoo.runs import sha256
 
     state = run.read_state()
+    weights = identity.replace(weights=run.best, hash=sha256(run.best), hash_algorithm="sha256")
     return {
-        "architecture": name,
-        "arguments": {k: list(v) if isinstance(v, tuple) else v for k, v in arguments.items()},
-        "pretrained": pretrained or None,
-        "num_classes": int(model.outputs[0].shape[-1]),
-        "class_names": list(dataset.class_names),
-        "input_shape": list(model_input_shape(model)),
-        "preprocessing": preprocessing,
-        "dataset": dataset.name,
+        "card_version": CARD_VERSION,
+        **weights.to_dict(relative_to=run.path),
         "split": dataset.split,
         "recipe": recipe.to_dict(),
         "seed": seed,
@@ -230,9 +268,6 @@ def model_card(run, model, dataset, recipe: TrainingRecipe, *, name: str, argume
         "metrics": metrics,
         "train_seconds_this_call": round(seconds, 1),
         "versions": library_versions(),
-        "file_name": run.best.name,
-        "hash_algorithm": "sha256",
-        "hash": sha256(run.best),
     }
 
 
@@ -241,8 +276,8 @@ def train(model_or_name, data, *, recipe=None, epochs=None, batch_size=None, run
           **overrides) -> TrainResult:
     """Train a registered architecture (or a ``keras.Model``) on ``data``.
 
-    :param model_or_name: an architecture name (``"lenet5"``), ``"arch.tag"`` to fine-tune
-        pretrained weights, or a ``keras.Model`` (used as built).
+    :param model_or_name: an architecture name (``"lenet5"``), ``"arch.tag"`` to fine-tune pretrained
+        weights, or a ``keras.Model`` (used as built).
     :param data: a built-in dataset name (``zoo.datasets.list()``), a directory with one subfolder of
         images or text files per class, ``(x, y)`` NumPy arrays, a ``tf.data.Dataset`` of ``(x, y)``
         batches, or a ``zoo.datasets.Dataset``.
@@ -250,7 +285,9 @@ def train(model_or_name, data, *, recipe=None, epochs=None, batch_size=None, run
     :param epochs: total epochs (a resumed run trains up to this many).
     :param batch_size: global batch size (split over the replicas of a strategy).
     :param run_dir: where the checkpoint, best weights, logs and card go (default ``runs/NAME-DATASET``).
-    :param resume: continue from the run directory's last finished epoch; False starts over.
+    :param resume: continue from the run directory's last finished epoch; False starts over. A run
+        directory holding another model (arguments, weights it started from, data, input shape,
+        preprocessing) is an error naming what differs.
     :param strategy: None, ``"mirrored"`` (all local GPUs) or ``"multi_worker"`` (configured by ``TF_CONFIG``).
     :param precision: ``"auto"`` (``mixed_float16`` on GPU, ``float32`` on CPU), ``"float32"``,
         ``"mixed_float16"`` or ``"mixed_bfloat16"``.
@@ -267,40 +304,80 @@ def train(model_or_name, data, *, recipe=None, epochs=None, batch_size=None, run
         >>> result.metrics["test_accuracy"], result.weights
         (0.981, PosixPath('runs/lenet5-mnist5k/best.weights.h5'))
     """
-    from zoo.distributed import fit_multi_worker, is_multi_worker, make_strategy, worker_index
+    from zoo.distributed import is_multi_worker, make_strategy, worker_index
 
     strategy_obj = make_strategy(strategy)  # first: a multi-worker strategy must exist before other TF work
     import keras
 
-    from zoo import inputs
     from zoo.datasets.sources import as_dataset
-    from zoo.optimizers import make_loss, make_optimizer
-    from zoo.runs import Run, atomic_json
+    from zoo.runs import Run
 
     keras.utils.set_random_seed(seed)
     named = isinstance(model_or_name, str)
-    architecture = None
-    if named:
-        from zoo.registry import get_registry
-
-        architecture, _ = get_registry().resolve(model_or_name)
-    image_size = tuple(architecture.input_shape[:2]) if architecture and architecture.task == "image-classification" \
-        else None
-    dataset = as_dataset(data, seed=seed, image_size=image_size)
+    architecture = get_registry().resolve(model_or_name)[0] if named else None
+    dataset = as_dataset(data, seed=seed)
     recipe = resolve_recipe(architecture, recipe, epochs=epochs, batch_size=batch_size, **overrides)
     policy = resolve_precision(precision)
     multi_worker = is_multi_worker(strategy_obj)
     rank = worker_index() if multi_worker else 0
-    model_name = architecture.name if architecture else model_or_name.name
+    if named:
+        identity = plan_identity(model_or_name, dataset, pretrained=pretrained, model_args=model_args)
+    else:
+        identity = model_identity(model_or_name, dataset)
 
-    run = Run(Path(run_dir or Path("runs") / f"{model_name}-{dataset.name}"))
+    run = Run(Path(run_dir or Path("runs") / f"{identity.architecture}-{dataset.name}"))
     if rank:  # other workers keep their own files next to the chief's
         run = Run(run.path / f"worker-{rank}")
-    run.start({"architecture": model_name, "dataset": dataset.name}, resume=resume)
+    run.start(identity, resume=resume)
+
+    with dtype_policy(policy), (strategy_obj.scope() if strategy_obj else contextlib.nullcontext()):
+        model = build_model(identity, model_args) if named else model_or_name
+    return fit(model, dataset, recipe, run, identity=identity, seed=seed, verbose=verbose, strategy=strategy_obj,
+               strategy_name=strategy, precision=policy, resume=resume, tensorboard=not rank)
+
+
+def model_identity(model, dataset) -> ModelIdentity:
+    """The identity of a ``keras.Model`` given to :func:`train` as built: its name stands for the architecture."""
+    from zoo.inputs import model_input_shape
+
+    pixels = dataset.task == "image-classification" and uint8_images(dataset)
+    return ModelIdentity(architecture=model.name, arguments={}, num_classes=int(model.outputs[0].shape[-1]),
+                         input_shape=model_input_shape(model), class_names=tuple(dataset.class_names),
+                         preprocessing=DEFAULT_PREPROCESSING if pixels else {}, dataset=dataset.name,
+                         source=f"zoo.train(keras.Model {model.name!r}) on {dataset.name}")
+
+
+def fit(model, dataset, recipe: TrainingRecipe, run, *, identity: ModelIdentity, seed: int = 0, verbose="auto",
+        callbacks=(), strategy=None, strategy_name=None, precision: str = "float32", resume: bool = True,
+        initial_epoch: int = 0, tensorboard: bool = True, evaluate: bool = True, plots: bool = True) -> TrainResult:
+    """Train a built ``model`` on ``dataset`` as ``recipe`` says, in the run directory ``run``: the one training loop.
+
+    :param identity: the model's identity; the pipeline applies its preprocessing and the card records it.
+    :param callbacks: more Keras callbacks (a tuner's), called after the run's own each epoch.
+    :param strategy: the ``tf.distribute`` strategy the model was built under, or None.
+    :param precision: the Keras dtype policy the model was built under (for the optimizer).
+    :param resume: continue from the run's checkpoint when it has one.
+    :param initial_epoch: where a run without a checkpoint starts (a tuner continuing a trial).
+    :param tensorboard: write TensorBoard logs; ``evaluate``: score the test split; ``plots``: ``curves.png``.
+    :return: a :class:`TrainResult`; ``card.json`` in ``run`` records the identity and the training.
+    """
+    from zoo import inputs
+    from zoo.distributed import fit_multi_worker, is_multi_worker
+    from zoo.optimizers import make_loss, make_optimizer
+    from zoo.runs import atomic_json
+
+    multi_worker = is_multi_worker(strategy)
     atomic_json(run.recipe, recipe.to_dict())
 
     def scope():
-        return strategy_obj.scope() if strategy_obj else contextlib.nullcontext()
+        return strategy.scope() if strategy else contextlib.nullcontext()
+
+    check_labels_fit(dataset, model)
+    if dataset.task == "text-classification":
+        adapt_text_layers(model, dataset)
+    steps_per_epoch = steps_in(dataset.train, recipe.batch_size, dataset.batched)
+    if multi_worker and isinstance(dataset.train, tuple):
+        steps_per_epoch = max(1, len(dataset.train[1]) // recipe.batch_size)
 
     def compile_phase(phase):
         """Freeze or unfreeze the backbone as the phase says; a fresh optimizer whose schedule spans the phase."""
@@ -309,77 +386,72 @@ def train(model_or_name, data, *, recipe=None, epochs=None, batch_size=None, run
         model.compile(optimizer=make_optimizer(phase.recipe, steps_per_epoch), loss=make_loss(recipe),
                       metrics=list(recipe.metrics), steps_per_execution=min(MAX_STEPS_PER_EXECUTION, steps_per_epoch))
 
-    initial_epoch = run.read_state().get("epoch", 0) if resume else 0
+    start = run.read_state().get("epoch", 0) if resume else 0
+    start = start or initial_epoch
     plan = phases(recipe)
-    todo = [phase for phase in plan if phase.until > initial_epoch] or plan[-1:]
-    with dtype_policy(policy), scope():
-        if named:
-            model, architecture, build_args = build_model(model_or_name, dataset, pretrained=pretrained,
-                                                          model_args=model_args)
-        else:
-            model, build_args = model_or_name, {}
-        check_labels_fit(dataset, model)
-        if dataset.task == "text-classification":
-            adapt_text_layers(model, dataset)
-        steps_per_epoch = steps_in(dataset.train, recipe.batch_size, dataset.batched)
-        if multi_worker:
-            steps_per_epoch = max(1, len(dataset.train[1]) // recipe.batch_size) if isinstance(dataset.train, tuple) \
-                else steps_per_epoch
+    todo = [phase for phase in plan if phase.until > start] or plan[-1:]
+    with dtype_policy(precision), scope():
         compile_phase(todo[0])
         # mid-phase, the optimizer's state (its step, its moments) resumes too; at a phase's start it is fresh
-        initial_epoch, best = run.restore(model, with_optimizer=initial_epoch > todo[0].start) if resume else (0, {})
+        restored, best = run.restore(model, with_optimizer=start > todo[0].start) if resume else (0, {})
+    start = restored or start
 
     one_hot = int(model.outputs[0].shape[-1]) if recipe.label_smoothing else None  # smoothing needs one-hot labels
-    image_model = dataset.task == "image-classification" and len(inputs.model_input_shape(model)) == 3
-    augment = inputs.augmentation(recipe.augmentation, inputs.model_input_shape(model), seed) if image_model else None
-    common = dict(model=model, batch_size=recipe.batch_size, seed=seed, num_classes=one_hot, batched=dataset.batched)
+    model_shape = inputs.model_input_shape(model)
+    image_model = dataset.task == "image-classification" and len(model_shape) == 3
+    augment = inputs.augmentation(recipe.augmentation, model_shape, seed) if image_model else None
+    common = dict(model=model, batch_size=recipe.batch_size, seed=seed, num_classes=one_hot, batched=dataset.batched,
+                  preprocessing=identity.preprocessing)
     train_ds = inputs.pipeline(dataset.train, training=True, augment=augment, drop_remainder=multi_worker,
                                where="train", **common)
     val_ds = inputs.pipeline(dataset.validation, where="validation", **common) if dataset.validation is not None \
         else None
     test_split = dataset.test if dataset.test is not None else dataset.validation
-    test_ds = inputs.pipeline(test_split, where="test", **common) if test_split is not None else None
+    test_ds = inputs.pipeline(test_split, where="test", **common) if evaluate and test_split is not None else None
 
     verbose = (1 if sys.stdout.isatty() else 2) if verbose == "auto" else verbose
 
     started = time.time()
     for number, phase in enumerate(todo):
         if number:  # the first phase was compiled before the checkpoint was restored
-            with dtype_policy(policy), scope():
+            with dtype_policy(precision), scope():
                 compile_phase(phase)
-        first_epoch = max(initial_epoch, phase.start)
-        callbacks = run_callbacks(run, recipe, validation=val_ds is not None, best=best, initial_epoch=first_epoch,
-                                  chief=not rank)
+        first_epoch = max(start, phase.start)
+        phase_callbacks = run_callbacks(run, recipe, validation=val_ds is not None, best=best,
+                                        initial_epoch=first_epoch, tensorboard=tensorboard) + list(callbacks)
         if multi_worker:
-            fit_multi_worker(model, strategy_obj, train_ds.repeat(), val_ds, epochs=phase.until,
+            fit_multi_worker(model, strategy, train_ds.repeat(), val_ds, epochs=phase.until,
                              initial_epoch=first_epoch, steps_per_epoch=steps_per_epoch,
-                             global_batch_size=recipe.batch_size, callbacks=callbacks, verbose=verbose)
+                             global_batch_size=recipe.batch_size, callbacks=phase_callbacks, verbose=verbose)
         else:
             model.fit(train_ds, validation_data=val_ds, epochs=phase.until, initial_epoch=first_epoch,
-                      callbacks=callbacks, verbose=verbose, shuffle=False)  # the pipeline shuffles
+                      callbacks=phase_callbacks, verbose=verbose, shuffle=False)  # the pipeline shuffles
         best = run.read_state().get("best", best)
+        if model.stop_training:  # early stopping ends the run, not only the phase
+            break
 
     from keras.src.saving import saving_lib
+
+    from zoo.runs import save_weights
 
     if run.best.exists():
         saving_lib.load_weights_only(model, str(run.best), objects_to_skip=[model.optimizer])
     else:
-        from zoo.runs import save_weights
-
         save_weights(model, run.best)
     metrics = {}
     if test_ds is not None:
         prefix = "test_" if dataset.test is not None else "val_"
         metrics = {f"{prefix}{k}": v for k, v in evaluate_plainly(model, test_ds, recipe, multi_worker).items()}
+    elif best.get("monitor"):
+        metrics = {best["monitor"]: round(float(best["value"]), 6)}
     history = run.history()
-    card = model_card(run, model, dataset, recipe, name=model_name, arguments=build_args, metrics=metrics,
-                      pretrained=pretrained, seed=seed, precision=policy, strategy=strategy,
-                      preprocessing={"scale": 1 / 255} if image_model and uint8_images(dataset) else {},
-                      seconds=time.time() - started)
+    card = run_card(run, identity, dataset, recipe, metrics=metrics, seed=seed, precision=precision,
+                    strategy=strategy_name, seconds=time.time() - started)
     atomic_json(run.card, card)
-    from zoo.plots import curves
+    if plots and history:
+        from zoo.plots import curves
 
-    if history:
-        curves(history, run.curves, title=f"{model_name} on {dataset.name}")
+        curves(history, run.curves, title=f"{identity.architecture} on {dataset.name}")
     return TrainResult(model=model, history=history, metrics=metrics, run_dir=run.path, weights=run.best,
-                       card=run.card, recipe=recipe, epochs_run=max(0, card["epochs"] - initial_epoch))
+                       card=run.card, recipe=recipe, identity=identity.replace(weights=run.best, hash=card["hash"]),
+                       epochs_run=max(0, card["epochs"] - start))

@@ -182,7 +182,7 @@ def tune(name_or_pattern, data, *, tuner: str = "bayesian", max_trials: int, obj
     from zoo.datasets.sources import as_dataset
     from zoo.hypermodels import ZooHyperModel, reported_metrics
 
-    dataset = as_dataset(data, seed=seed or 0, image_size=tuple(selected[0].input_shape[:2]))
+    dataset = as_dataset(data, seed=seed or 0)
     shapes = input_shapes(selected, dataset)
     architectures = match_architectures(name_or_pattern, num_classes=dataset.num_classes, task=dataset.task,
                                         input_shape=shapes)
@@ -342,7 +342,16 @@ def _short(value) -> str:
 
 
 def write_best(search, best: dict[str, Any], trials: list[dict[str, Any]]) -> Path:
-    """Write the best model, best.json and model_card.md under the project folder; returns the folder."""
+    """Write the best model and its identity under the project folder; returns the folder.
+
+    ``model.keras`` (the whole model), ``best.weights.h5`` with the ``card.json`` of its identity (so
+    the folder is a run directory: ``zoo evaluate``, ``zoo predict`` and ``zoo weights import`` take it),
+    ``best.json`` (for ``zoo train --hparams``) and ``model_card.md``.
+    """
+    from zoo.hypermodels import RUN_DIR
+    from zoo.identity import CARD_NAME, read_card
+    from zoo.runs import atomic_json, atomic_write, save_weights, sha256
+
     path = Path(search.project_dir) / BEST_DIR
     path.mkdir(parents=True, exist_ok=True)
     with warnings.catch_warnings():  # the checkpoint's optimizer state is not wanted: the model is saved fresh
@@ -350,8 +359,17 @@ def write_best(search, best: dict[str, Any], trials: list[dict[str, Any]]) -> Pa
         model = search.get_best_models(num_models=1)[0]
     model.optimizer.build(model.trainable_variables)  # so that loading model.keras finds every slot
     model.save(path / "model.keras")
-    (path / "best.json").write_text(json.dumps(best, indent=2, default=_jsonable) + "\n")
-    (path / "model_card.md").write_text(model_card(best, trials, model.count_params()))
+    save_weights(model, path / "best.weights.h5")
+    trial_card = Path(search.get_trial_dir(best["trial_id"])) / RUN_DIR / CARD_NAME
+    card = read_card(trial_card)
+    card.update(file_name="best.weights.h5", hash=sha256(path / "best.weights.h5"), hash_algorithm="sha256",
+                metrics={best["objective"]["name"]: best["objective"]["value"]},
+                source=f"zoo tune, trial {best['trial_id']} of {search.project_dir} ({best['tuner']})")
+    atomic_json(path / CARD_NAME, card)
+    best["identity"] = {k: card[k] for k in ("architecture", "arguments", "num_classes", "input_shape",
+                                             "preprocessing", "class_names", "pretrained", "dataset")}
+    atomic_write(path / "best.json", json.dumps(best, indent=2, default=_jsonable) + "\n")
+    atomic_write(path / "model_card.md", model_card(best, trials, model.count_params()))
     return path
 
 

@@ -1,4 +1,4 @@
-"""Pretrained weights: choosing a tag, building the model it fits, and importing your own files.
+"""Pretrained weights: choosing a tag, checking a request against it, building the model it fits.
 
 :func:`build_pretrained` is what ``zoo.get(..., pretrained=...)`` calls:
 
@@ -6,29 +6,40 @@
   architecture's own arguments are given, the one tag trained with them:
   ``zoo.get("mobilenet", alpha=0.5, input_shape=(160, 160, 3), pretrained=True)``);
 - ``pretrained="imagenet"`` or ``zoo.get("resnet50.imagenet", pretrained=True)`` picks a tag;
-- ``pretrained="/path/to/file.weights.h5"`` loads a local file into the model as built.
+- ``pretrained="/path/to/file.weights.h5"`` loads a local file: into the model its ``card.json``
+  describes when ``zoo train`` wrote one beside it, else into the model as built.
 
-The file is found or downloaded by :func:`zoo.cache.fetch`. With
-``include_top=False`` the tag's headless file is used when it has one. A
-different ``num_classes`` or ``in_channels`` is handled by
-:func:`zoo.adapt.transfer_weights`.
+Every door that loads weights goes through :func:`build`: it takes the weights'
+:class:`zoo.identity.ModelIdentity`, refuses arguments that contradict it before
+anything is downloaded, builds the model, fetches the file (:func:`zoo.cache.fetch`)
+and loads it, adapting the head and the input channels (:func:`zoo.adapt.transfer_weights`)
+when those were asked to differ. :func:`preprocessing` and :func:`decode_predictions`
+say what a tag's weights expect of their input and what their outputs mean.
 """
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 from pathlib import Path
 from typing import Any
 
+from zoo import identity as identities
+from zoo import pixels
 from zoo.architecture import Architecture
+from zoo.arguments import build_arguments, check_positive_int
 from zoo.cache import cache_dir, fetch, user_catalog
 from zoo.download import file_hash
+from zoo.identity import ModelIdentity
 from zoo.registry import get_registry
 from zoo.tags import WeightTag
 
 WEIGHT_SUFFIXES = {".weights.h5": "keras", ".h5": "h5", ".hdf5": "h5"}  # longest first
+SHAPE_ARGUMENTS = identities.SHAPE_ARGUMENTS  # may always differ from the weights': zoo.adapt fits them
+
+
+class WeightsMismatchError(ValueError):
+    """A weights file does not fit the model it is loaded into; the message names the first layer that differs."""
 
 
 def file_format(path) -> str:
@@ -63,6 +74,9 @@ def select_tag(arch: Architecture, requested: dict) -> WeightTag:
     """The tag ``pretrained=True`` means: trained with the architecture arguments in ``requested``
     (the defaults for those not given), at the requested input size if there is one, the default first.
 
+    Arguments that do not change what weights mean (dropout, the classifier's activation) do not
+    count. When none is given and no tag was trained with the defaults, the default tag is used.
+
     Example::
 
         >>> select_tag(registry.architectures["mobilenet"], {"alpha": 0.5, "input_shape": (160, 160, 3)}).name
@@ -73,21 +87,18 @@ def select_tag(arch: Architecture, requested: dict) -> WeightTag:
     if not tags:
         raise ValueError(f"pretrained=True is not possible for {arch.name}: it has no weight tags "
                          f"(`zoo list --pretrained` lists the architectures that have)")
-    # Only the arguments some tag records matter (alpha: yes; dropout, features: no).
-    relevant = set().union(*(t.arguments for t in tags)) & set(arch.defaults)
-    given = {k: v for k, v in requested.items() if k in relevant and v is not None}
-    effective = {k: given.get(k, arch.defaults[k]) for k in relevant}  # mobilenet at 160x160: alpha=1.0
+    given = {k: v for k, v in requested.items() if k in arch.defaults and v is not None and not arch.is_free(k)}
+    wanted = {k: given.get(k, v) for k, v in arch.defaults.items() if not arch.is_free(k)}
 
     def trained_with(t: WeightTag) -> bool:
-        return all(_same(t.arguments.get(k, arch.defaults[k]), v) for k, v in effective.items())
+        arguments = identities.from_tag(t, arch).arguments
+        return all(_same(arguments[k], v) for k, v in wanted.items())
 
-    # Tags trained with the arguments asked for (defaults included); if the user asked for none and no
-    # tag was trained with the defaults, any tag (the default one first).
     fitting = [t for t in tags if trained_with(t)] or ([] if given else tags)
     if not fitting:
         raise ValueError(
             f"no weights of {arch.name} were trained with {_kwargs(given)}; its tags: "
-            + ", ".join(f"{t.name} ({_kwargs(t.arguments) or 'defaults'})" for t in tags)
+            + ", ".join(f"{t.name} ({_kwargs(_own(t, arch)) or 'defaults'})" for t in tags)
         )
     size = requested.get("input_shape")
     return min(fitting, key=lambda t: (
@@ -96,6 +107,11 @@ def select_tag(arch: Architecture, requested: dict) -> WeightTag:
         t.input_shape is not None and tuple(t.input_shape) != arch.input_shape,  # else the default size
         tags.index(t),  # registry order: of several defaults, the user's
     ))
+
+
+def _own(tag: WeightTag, arch: Architecture) -> dict:
+    """A tag's arguments that differ from the architecture's defaults (what to tell a user about it)."""
+    return {k: v for k, v in tag.arguments.items() if not _same(v, arch.defaults.get(k))}
 
 
 def _is_headless_of_another(tag: WeightTag) -> bool:
@@ -109,24 +125,22 @@ def _headless_name(tag: WeightTag) -> str | None:
 
 
 def _same(a, b) -> bool:
-    if isinstance(a, (list, tuple)) and isinstance(b, (list, tuple)):
-        return list(a) == list(b)
-    return a == b
+    return identities._plain(a) == identities._plain(b)
 
 
 def _kwargs(arguments: dict) -> str:
     return ", ".join(f"{k}={v!r}" for k, v in arguments.items())
 
 
-def _resolve(arch: Architecture, tag: str | None, pretrained) -> WeightTag | Path:
+# --- the identity of what ``pretrained`` names ----------------------------------------------------
+
+
+def pretrained_identity(arch: Architecture, tag: str | None, pretrained, requested: dict) -> ModelIdentity:
+    """The identity of the weights ``zoo.get(arch[.tag], pretrained=..., **requested)`` asks for."""
     registry = get_registry()
     if isinstance(pretrained, os.PathLike) or (isinstance(pretrained, str) and (
             os.sep in pretrained or pretrained.endswith(tuple(WEIGHT_SUFFIXES)))):
-        path = Path(pretrained).expanduser()
-        if not path.is_file():
-            raise FileNotFoundError(f"pretrained={str(pretrained)!r}: no such weights file")
-        file_format(path)
-        return path
+        return file_identity(arch, Path(pretrained).expanduser(), requested)
     if isinstance(pretrained, str):
         named, wanted = registry.resolve(pretrained if "." in pretrained else f"{arch.name}.{pretrained}")
         if named.name != arch.name or (tag and wanted != tag):
@@ -135,7 +149,44 @@ def _resolve(arch: Architecture, tag: str | None, pretrained) -> WeightTag | Pat
         tag = wanted
     elif pretrained is not True:
         raise ValueError(f"pretrained={pretrained!r} is not allowed: use True, a tag name or a weights file path")
-    return registry.weights[f"{arch.name}.{tag}"] if tag else None
+    chosen = registry.weights[f"{arch.name}.{tag}"] if tag else select_tag(arch, requested)
+    return identities.from_tag(chosen, arch)
+
+
+def file_identity(arch: Architecture, path: Path, requested: dict) -> ModelIdentity:
+    """The identity of a local weights file: its ``card.json`` when ``zoo train`` wrote one, else the model asked for."""
+    if not path.is_file():
+        raise FileNotFoundError(f"pretrained={str(path)!r}: no such weights file")
+    file_format(path)
+    card = identities.card_path(path)
+    if card is not None:
+        recorded = identities.from_card(identities.read_card(card), arch, str(card))
+        if recorded.architecture == arch.name:
+            return recorded.replace(weights=path)
+    args = build_arguments(arch, **requested)
+    return ModelIdentity(architecture=arch.name, arguments={k: args[k] for k in arch.defaults},
+                         num_classes=args["num_classes"], input_shape=args["input_shape"],
+                         include_top=args["include_top"], weights=path)
+
+
+def check_request(identity: ModelIdentity, arch: Architecture, requested: dict) -> None:
+    """Refuse build arguments that contradict the weights, before anything is downloaded.
+
+    The head and the input (``num_classes``, ``input_shape``, ``in_channels``, ``include_top``,
+    ``pooling``) may differ: :mod:`zoo.adapt` fits them. So may the arguments that do not change
+    what weights mean (:meth:`zoo.Architecture.is_free`). Any other argument must equal the tag's.
+    """
+    if requested.get("num_classes") is not None:
+        check_positive_int("num_classes", requested["num_classes"])
+    for key, value in requested.items():
+        if key in SHAPE_ARGUMENTS or value is None or key not in arch.defaults or arch.is_free(key):
+            continue
+        if not _same(value, identity.arguments.get(key)):
+            raise ValueError(
+                f"{key}={value!r} is not allowed with weights {identity.name}, which were trained with "
+                f"{key}={identity.arguments.get(key)!r}: leave {key} out to build the model the weights fit, "
+                f"or train {arch.name} with {key}={value!r} from scratch (pretrained=False)"
+            )
 
 
 # --- building ------------------------------------------------------------------------------------
@@ -154,48 +205,101 @@ def build_pretrained(arch: Architecture, tag: str | None, pretrained, requested:
 
         >>> model = zoo.get("resnet50", pretrained=True, num_classes=10, in_channels=1)
     """
-    from zoo.models import build_arguments
-
-    chosen = _resolve(arch, tag, pretrained)
-    if isinstance(chosen, Path):
-        model = arch.build_fn()(**build_arguments(arch, **requested))
-        model.load_weights(str(chosen))
-        return model
-    weights = chosen or select_tag(arch, requested)
-    for key, value in weights.arguments.items():
-        if requested.get(key) is not None and not _same(requested[key], value):
-            raise ValueError(f"{key}={requested[key]!r} is not allowed with weights {weights.name}, "
-                             f"which were trained with {key}={value!r}")
-    include_top = requested.get("include_top", True)
-    headless = _headless_name(weights)
-    file_tag = get_registry().weights[headless] if headless and not include_top else weights
-    path = fetch(file_tag)
-
-    trained_shape = weights.input_shape or arch.input_shape
-    target = build_arguments(arch, **{
-        **requested,
-        **{k: v for k, v in weights.arguments.items() if requested.get(k) is None},
-        "num_classes": requested.get("num_classes") or weights.num_classes,
-        "input_shape": requested.get("input_shape") or trained_shape,
-    })
-    source = dict(
-        target,
-        num_classes=weights.num_classes or arch.num_classes,
-        include_top=file_tag.include_top,
-        input_shape=_source_shape(arch, target, trained_shape, file_tag.include_top),
-    )
-    build = arch.build_fn()
-    if source == target:
-        model = build(**target)
-        _load(model, path, file_tag)
-        return model
-    from zoo.adapt import transfer_weights
-
-    donor = build(**source)
-    _load(donor, path, file_tag)
-    model = build(**target)
-    transfer_weights(donor, model, name=weights.name)
+    model, _ = build(pretrained_identity(arch, tag, pretrained, requested), requested)
     return model
+
+
+def plan(identity: ModelIdentity, requested: dict[str, Any] | None = None) -> tuple[dict, ModelIdentity]:
+    """What :func:`build` will make of ``identity`` changed as ``requested``, checked, without building.
+
+    :return: ``(the build function's arguments, the identity of the model it builds)``.
+    :raises ValueError: an argument contradicts the weights (:func:`check_request`) or is invalid.
+    """
+    arch = get_registry().architectures[identity.architecture]
+    requested = {k: v for k, v in (requested or {}).items() if v is not None}
+    check_request(identity, arch, requested)
+    free = {k: v for k, v in requested.items() if k in arch.defaults}
+    target = build_arguments(arch, **{
+        **identity.arguments, **free,
+        "num_classes": requested.get("num_classes", identity.num_classes),
+        "input_shape": requested.get("input_shape", identity.input_shape),
+        "in_channels": requested.get("in_channels"),
+        "include_top": requested.get("include_top", True),
+        "pooling": requested.get("pooling"),
+    })
+    return target, _built_identity(identity, arch, target)
+
+
+def build(identity: ModelIdentity, requested: dict[str, Any] | None = None):
+    """The model ``identity`` describes, with its weights, changed as ``requested``; and its new identity.
+
+    ``requested`` may change the head and the input (another ``num_classes``, ``in_channels``,
+    input size, ``include_top``, ``pooling``) and the arguments that do not change what weights
+    mean; anything else that differs from ``identity`` is a ValueError (:func:`check_request`),
+    raised, like every invalid argument, before the weights are fetched.
+
+    :return: ``(model, identity of the model built)``; its ``pretrained`` names the tag it started from.
+
+    Example::
+
+        >>> model, built = build(zoo.identity.locate("lenet5.mnist5k"), {"num_classes": 3})
+        >>> built.num_classes, built.pretrained
+        (3, 'lenet5.mnist5k')
+    """
+    target, built = plan(identity, requested)
+    arch = get_registry().architectures[identity.architecture]
+    build_fn = arch.build_fn()
+    model = build_fn(**target)  # every argument is checked before anything is downloaded
+
+    include_top = target["include_top"]
+    file_tag, path = _weights_file(identity, include_top)
+    file_has_top = file_tag.include_top if file_tag is not None else identity.include_top
+    source = dict(target, num_classes=identity.num_classes, include_top=file_has_top,
+                  input_shape=_source_shape(arch, target, identity.input_shape, file_has_top))
+    what = f"weights {file_tag.name}" if file_tag is not None else f"weights file {path}"
+    expected_format = file_tag.format if file_tag is not None else None
+    if source == target:
+        load_weights(model, path, what=what, expected_format=expected_format)
+    else:
+        from zoo.adapt import transfer_weights
+
+        donor = build_fn(**source)
+        load_weights(donor, path, what=what, expected_format=expected_format)
+        transfer_weights(donor, model, name=identity.name)
+    return model, built
+
+
+def _weights_file(identity: ModelIdentity, include_top: bool) -> tuple[WeightTag | None, Path]:
+    """(the tag whose file is loaded, its local path): the headless twin's for a model without its top."""
+    if identity.weights is not None:
+        return None, identity.weights
+    registry = get_registry()
+    tag = registry.weights[identity.tag]
+    headless = _headless_name(tag)
+    if headless and not include_top:
+        tag = registry.weights[headless]
+    return tag, fetch(tag)
+
+
+def _built_identity(identity: ModelIdentity, arch: Architecture, target: dict) -> ModelIdentity:
+    """The identity of the model :func:`build` made from ``identity``'s weights with ``target``'s arguments."""
+    same_classes = target["num_classes"] == identity.num_classes
+    channels_changed = arch.task == "image-classification" and target["input_shape"][-1] != identity.input_shape[-1]
+    unchanged = (same_classes and target["include_top"] == identity.include_top and not channels_changed
+                 and tuple(target["input_shape"]) == tuple(identity.input_shape))
+    return identity.replace(
+        arguments={k: target[k] for k in arch.defaults},
+        num_classes=target["num_classes"],
+        input_shape=tuple(target["input_shape"]),
+        include_top=target["include_top"],
+        class_names=identity.class_names if same_classes else None,
+        preprocessing=pixels.for_channels(identity.preprocessing, target["input_shape"][-1])
+        if channels_changed else identity.preprocessing,
+        tag=identity.tag if unchanged else None,
+        weights=identity.weights if unchanged else None,
+        hash=identity.hash if unchanged else None,
+        pretrained=identity.pretrained if unchanged else (identity.tag or str(identity.weights)),
+    )
 
 
 def _source_shape(arch: Architecture, target: dict, trained_shape: tuple, include_top: bool) -> tuple:
@@ -209,16 +313,150 @@ def _source_shape(arch: Architecture, target: dict, trained_shape: tuple, includ
     return (*spatial, trained_shape[-1])
 
 
-def _load(model, path: Path, tag: WeightTag) -> None:
-    """Load ``path`` into ``model``; errors name the tag and the file."""
-    expected = file_format(path)
-    if expected != tag.format:
-        raise ValueError(f"weights {tag.name}: file {path.name} is in the {expected!r} format, "
-                         f"but the tag says format={tag.format!r}")
+def load_weights(model, path: Path, *, what: str, expected_format: str | None = None) -> None:
+    """Load ``path`` into ``model``; a file that does not fit is one line naming it and the first layer that differs.
+
+    :raises WeightsMismatchError: the file is not a weights file, or does not fit the model.
+    """
+    kind = file_format(path)
+    if expected_format is not None and kind != expected_format:
+        raise ValueError(f"{what}: file {Path(path).name} is in the {kind!r} format, "
+                         f"but the tag says format={expected_format!r}")
+    import warnings
+
     try:
-        model.load_weights(str(path))
-    except ValueError as error:
-        raise ValueError(f"weights {tag.name} ({path}) do not load into {model.name}: {error}") from None
+        with warnings.catch_warnings():  # Keras warns about layers it skips; a mismatch is reported below instead
+            warnings.filterwarnings("ignore", message="Skipping")
+            model.load_weights(str(path))
+    except (ValueError, OSError, KeyError, TypeError) as error:
+        raise WeightsMismatchError(f"{what} ({path}) do not load into {model.name}: "
+                                   f"{mismatch(model, path) or _first_line(error)}") from None
+
+
+def _first_line(error: BaseException) -> str:
+    """The reason in an error's message, on one line: for Keras' "A total of N objects could not be
+    loaded" the example error it gives, without the arrays it prints after it."""
+    lines = [line.strip() for line in str(error).strip().splitlines() if line.strip()]
+    if not lines:
+        return type(error).__name__
+    for index, line in enumerate(lines[:-1]):
+        if "Example error message for object" in line:
+            return lines[index + 1].split(" Target variable:")[0].split(" value=[")[0]
+    return lines[0]
+
+
+def mismatch(model, path: Path) -> str | None:
+    """The first layer of ``model`` whose weights the file lacks or holds with other shapes, in words; or None."""
+    try:
+        stored = stored_shapes(path)
+    except OSError as error:
+        return f"it is not a weights file (HDF5 could not read it: {_first_line(error)})"
+    if stored is None:
+        return None
+    weighted = [layer for layer in model.layers if layer.weights]
+    for layer in weighted:
+        shapes = [tuple(w.shape) for w in layer.weights]
+        if layer.name not in stored:
+            return f"the file has no weights for layer {layer.name!r} ({type(layer).__name__}, shapes {shapes})"
+        if stored[layer.name] != shapes:
+            return (f"layer {layer.name!r} ({type(layer).__name__}) has weight shapes {shapes} in the model "
+                    f"but {stored[layer.name]} in the file")
+    extra = [name for name, shapes in stored.items() if shapes and name not in {layer.name for layer in weighted}]
+    if extra:
+        return f"the file has weights for layer {extra[0]!r}, which the model does not have"
+    return None
+
+
+def stored_shapes(path: Path) -> dict[str, list[tuple]] | None:
+    """``{layer name: weight shapes}`` of a weights file, Keras 3 or legacy HDF5 layout; None if neither."""
+    import h5py
+
+    with h5py.File(path, "r") as f:
+        if "layers" in f:  # Keras 3: layers/<key>/vars/<i>, the layer's name in the vars group's attributes
+            found = {}
+            for group in f["layers"].values():
+                if "vars" in group and "name" in group["vars"].attrs:
+                    variables = group["vars"]  # weights are numbered; other keys are a layer's own state
+                    numbers = sorted(int(key) for key in variables if key.isdigit())
+                    found[variables.attrs["name"]] = [tuple(variables[str(i)].shape) for i in numbers]
+            return found
+        if "layer_names" in f.attrs:  # keras.applications' legacy layout
+            names = [n.decode() if isinstance(n, bytes) else n for n in f.attrs["layer_names"]]
+            return {name: [tuple(f[name][w].shape) for w in (
+                        v.decode() if isinstance(v, bytes) else v for v in f[name].attrs.get("weight_names", []))]
+                    for name in names}
+    return None
+
+
+# --- what weights expect and what their outputs mean ----------------------------------------------
+
+
+def _identity(tag) -> ModelIdentity:
+    if isinstance(tag, ModelIdentity):
+        return tag
+    registry = get_registry()
+    if isinstance(tag, WeightTag):
+        return identities.from_tag(tag, registry.architectures[tag.architecture])
+    chosen = tag_for(tag)
+    return identities.from_tag(chosen, registry.architectures[chosen.architecture])
+
+
+def preprocessing(tag):
+    """The preprocessing the weights of ``tag`` expect, as a Keras layer.
+
+    Use it inside a model or in a ``tf.data`` map (with any backend); it takes images with
+    values in [0, 255] and channels last.
+
+    :param tag: ``"architecture.tag"``, an architecture (its default tag), a :class:`zoo.WeightTag`
+        or a :class:`zoo.identity.ModelIdentity`.
+    :return: a ``keras.layers.Layer``.
+
+    Example::
+
+        >>> prep = zoo.preprocessing("resnet50.imagenet")
+        >>> dataset = dataset.map(lambda x, y: (prep(x), y))
+    """
+    return pixels.layer(_identity(tag).preprocessing)
+
+
+def class_names(tag) -> list[str]:
+    """The class names of a tag in output order (``class_names: imagenet`` names the shipped ImageNet list)."""
+    identity = _identity(tag)
+    if identity.class_names is None:
+        raise ValueError(f"weights {identity.name} record no class names (field class_names in the catalog)")
+    if isinstance(identity.class_names, str) and identity.class_names != "imagenet":
+        raise ValueError(f"weights {identity.name}: class_names={identity.class_names!r} is not allowed: "
+                         "use 'imagenet' or a list of names")
+    return identity.labels()
+
+
+def decode_predictions(preds, tag, top: int = 5) -> list[list[tuple]]:
+    """The ``top`` classes of each prediction in a batch, as ``(class id, name, score)``, best first.
+
+    The class id is the WordNet id for ImageNet (as keras.applications'
+    ``decode_predictions``) and the class index otherwise.
+
+    Example::
+
+        >>> zoo.decode_predictions(model.predict(images), "resnet50.imagenet", top=3)[0]
+        [('n02123045', 'tabby', 0.61), ('n02123159', 'tiger_cat', 0.22), ('n02124075', 'Egyptian_cat', 0.1)]
+    """
+    import numpy as np
+
+    identity = _identity(tag)
+    names = class_names(identity)
+    check_positive_int("top", top)
+    preds = np.asarray(preds)
+    if preds.ndim != 2 or preds.shape[1] != len(names):
+        raise ValueError(f"preds of shape {preds.shape} is not allowed: {identity.name} has {len(names)} classes, "
+                         f"so pass a batch of shape (samples, {len(names)})")
+    ids = [wnid for wnid, _ in identities.imagenet_classes()] if identity.class_names == "imagenet" \
+        else list(range(len(names)))
+    results = []
+    for row in preds:
+        best = np.argsort(row)[::-1][:top]
+        results.append([(ids[i], names[i], float(row[i])) for i in best])
+    return results
 
 
 # --- importing a local file ----------------------------------------------------------------------
@@ -234,7 +472,8 @@ def import_weights(path, name_tag: str, *, check: bool = True, **metadata) -> We
     :param metadata: any other :class:`zoo.WeightTag` field: ``num_classes``, ``class_names``,
         ``input_shape``, ``arguments``, ``preprocessing``, ``metrics``, ``recipe``, ``source``,
         ``license``, ``default``. Fields not given are taken from the ``card.json`` that
-        ``zoo.train`` writes beside the file, when its hash matches.
+        ``zoo.train`` writes beside the file, when its hash matches. The tag records the
+        effective arguments (every default filled in).
     :return: the registered :class:`zoo.WeightTag`.
 
     Example::
@@ -251,10 +490,12 @@ def import_weights(path, name_tag: str, *, check: bool = True, **metadata) -> We
         raise FileNotFoundError(f"{path}: no such weights file")
     architecture, dot, tag = name_tag.partition(".")
     if not dot or not architecture or not tag or "." in tag:
-        raise ValueError(f"--as {name_tag!r} is not allowed: name the weights 'architecture.tag', e.g. 'lenet5.mine'")
+        raise ValueError(f"name_tag={name_tag!r} is not allowed: name the weights 'architecture.tag', "
+                         "e.g. 'lenet5.mine'")
     registry = get_registry()
     arch, _ = registry.resolve(architecture)
-    metadata = {**card_metadata(path), **metadata}
+    metadata = {**card_metadata(path, arch), **metadata}
+    metadata["arguments"] = identities.effective_arguments(arch, metadata.get("arguments") or {}, f"--as {name_tag}")
     fmt = file_format(path)
     suffix = next(s for s, k in WEIGHT_SUFFIXES.items() if str(path).endswith(s))
     entry = _plain({"file_name": f"{arch.name}.{tag}{suffix}", "hash": file_hash(path), "format": fmt,
@@ -267,7 +508,8 @@ def import_weights(path, name_tag: str, *, check: bool = True, **metadata) -> We
     try:
         shutil.copyfile(path, partial)
         if check:
-            _load(arch.build_fn()(**build_arguments_for(arch, new)), partial, new)
+            model = arch.build_fn()(**identities.from_tag(new, arch).build_arguments())
+            load_weights(model, partial, what=f"weights {new.name}", expected_format=new.format)
         os.replace(partial, destination)
     finally:
         partial.unlink(missing_ok=True)
@@ -283,44 +525,33 @@ def import_weights(path, name_tag: str, *, check: bool = True, **metadata) -> We
     return new
 
 
-def card_metadata(path: Path) -> dict:
+def card_metadata(path: Path, arch: Architecture) -> dict:
     """Tag fields from the ``card.json`` that ``zoo.train`` writes beside its weights, if it describes this file.
 
     The card's hash must match the file, so a card left over from another run is never used.
     """
-    card_path = path.with_name("card.json")
-    if not card_path.is_file():
+    card_file = identities.card_path(path)
+    if card_file is None:
         return {}
-    card = json.loads(card_path.read_text(encoding="utf-8"))
-    if card.get("hash") != file_hash(path):
+    card = identities.read_card(card_file)
+    if (card.get("hash") or "").lower() != file_hash(path):
         return {}
-    arguments = {k: v for k, v in card.get("arguments", {}).items()
-                 if k not in ("num_classes", "input_shape", "in_channels")}
+    recorded = identities.from_card(card, arch, str(card_file))
     found = {
-        "num_classes": card.get("num_classes"),
-        "class_names": card.get("class_names"),
-        "input_shape": card.get("input_shape") or None,
-        "arguments": arguments,
-        "preprocessing": card.get("preprocessing"),
+        "num_classes": recorded.num_classes,
+        "class_names": list(recorded.class_names) if isinstance(recorded.class_names, tuple) else recorded.class_names,
+        "input_shape": list(recorded.input_shape),
+        "include_top": recorded.include_top,
+        "arguments": dict(recorded.arguments),
+        "preprocessing": dict(recorded.preprocessing),
         "metrics": card.get("metrics"),
         "recipe": card.get("recipe"),
-        "source": f"zoo train {card.get('architecture')} --data {card.get('dataset')} (seed {card.get('seed')})",
+        "source": f"zoo train {card.get('architecture')} --data {card.get('dataset')} (seed {card.get('seed')})"
+        + (f", fine-tuned from {recorded.pretrained}" if recorded.pretrained else ""),
     }
     return {key: value for key, value in found.items() if value not in (None, {}, [])}
 
 
 def _plain(value):
     """``value`` with tuples as lists and NumPy scalars as Python numbers, for YAML."""
-    if isinstance(value, dict):
-        return {str(k): _plain(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_plain(v) for v in value]
-    return value.item() if hasattr(value, "item") and not isinstance(value, (str, bytes)) else value
-
-
-def build_arguments_for(arch: Architecture, tag: WeightTag) -> dict:
-    """The build arguments of the model a tag's file fits exactly."""
-    from zoo.models import build_arguments
-
-    return build_arguments(arch, num_classes=tag.num_classes, input_shape=tag.input_shape,
-                           include_top=tag.include_top, **tag.arguments)
+    return identities._plain(value)

@@ -39,7 +39,9 @@ def register(subparsers) -> None:
     parser.set_defaults(run=run_train)
 
     parser = subparsers.add_parser("evaluate", help="accuracy of trained weights on a dataset")
-    parser.add_argument("name", help="architecture, or a weight tag (then --weights is optional)")
+    parser.add_argument("name", metavar="MODEL",
+                        help="a weight tag (lenet5.mnist5k), a run directory or its card.json, "
+                             "or an architecture with --weights")
     parser.add_argument("--weights", help="a .weights.h5 file (from zoo train: its card.json is read too)")
     parser.add_argument("--data", required=True, help="built-in dataset or a directory")
     parser.add_argument("--split", default="test", choices=("train", "validation", "test"))
@@ -47,10 +49,12 @@ def register(subparsers) -> None:
     parser.set_defaults(run=run_evaluate)
 
     parser = subparsers.add_parser("predict", help="top classes for image files or lines of text")
-    parser.add_argument("name", help="architecture, or a weight tag (then --weights is optional)")
+    parser.add_argument("name", metavar="MODEL",
+                        help="a weight tag (lenet5.mnist5k), a run directory or its card.json, "
+                             "or an architecture with --weights")
     parser.add_argument("inputs", nargs="+", metavar="INPUT", help="image files, or text (one argument per text)")
     parser.add_argument("--weights", help="a .weights.h5 file (from zoo train: its card.json is read too)")
-    parser.add_argument("--top", type=int, default=3)
+    parser.add_argument("--top", type=int, default=3, help="how many classes to show per input (default 3)")
     parser.set_defaults(run=run_predict)
 
 
@@ -80,22 +84,24 @@ def run_evaluate(args) -> int:
     from zoo.evaluation import evaluate, load_model
 
     dataset = as_dataset(args.data)
-    model, class_names = load_model(args.name, args.weights, dataset=dataset)
-    metrics, y_true, y_pred = evaluate(model, dataset, args.split)
+    model, identity = load_model(args.name, args.weights, dataset=dataset)
+    metrics, y_true, y_pred = evaluate(model, dataset, args.split, identity=identity)
     print(f"{args.split} accuracy: {metrics['accuracy']:.2%} ({metrics['examples']} examples of {dataset.name})")
     if args.plot:
         from zoo.plots import confusion_matrix
 
         confusion_matrix(y_true, y_pred, [str(c) for c in dataset.class_names], args.plot,
-                         title=f"{args.name} on {dataset.name} ({args.split}): {metrics['accuracy']:.2%}")
+                         title=f"{identity.name} on {dataset.name} ({args.split}): {metrics['accuracy']:.2%}")
         print(f"confusion matrix: {args.plot}")
     return 0
 
 
 def run_predict(args) -> int:
+    from zoo.arguments import check_positive_int
     from zoo.evaluation import load_model, predict
 
-    model, class_names = load_model(args.name, args.weights)
-    for item, top in zip(args.inputs, predict(model, args.inputs, class_names, top=args.top)):
+    check_positive_int("--top", args.top)
+    model, identity = load_model(args.name, args.weights)
+    for item, top in zip(args.inputs, predict(model, args.inputs, identity, top=args.top)):
         print(f"{item}: " + ", ".join(f"{label} {p:.1%}" for label, p in top))
     return 0

@@ -1,8 +1,10 @@
 """Datasets from a directory: one subfolder per class, holding images or text files.
 
 Every file is checked before training starts (an empty folder or a corrupt
-image is an error that names it); then Keras reads the folder with
-``keras.utils.image_dataset_from_directory`` or ``text_dataset_from_directory``.
+image is an error that names it). Images are decoded by :func:`zoo.images.decode`,
+the zoo's one decoder, at their own size (the input pipeline resizes each to the
+model's input when they differ); text files are read with Keras'
+``text_dataset_from_directory``. A seeded, stratified 10% validates.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from pathlib import Path
 
 from zoo.datasets import Dataset
 
-IMAGE_SUFFIXES = (".bmp", ".gif", ".jpeg", ".jpg", ".png")
+IMAGE_SUFFIXES = (".bmp", ".gif", ".jpeg", ".jpg", ".png")  # what zoo.images.decode reads
 TEXT_SUFFIXES = (".txt",)
 VALIDATION_FRACTION = 0.1
 
@@ -49,31 +51,37 @@ def check_images(files: list[Path]) -> tuple[Counter, Counter]:
     return sizes, modes
 
 
-def load_directory(path, *, image_size: tuple[int, int] | None = None, seed: int = 0) -> Dataset:
+def load_directory(path, *, seed: int = 0) -> Dataset:
     """A folder of images or text files as a Dataset of ``tf.data`` splits (90% train, 10% validation).
 
-    Images keep their size when they all share one, else they are resized to ``image_size``;
-    all-grayscale folders give one channel, anything else three.
+    Images keep their size: the dataset's ``input_shape`` is it when they all share one, else
+    ``(None, None, channels)`` and the input pipeline resizes each to the model's input. All-grayscale
+    folders give one channel, anything else three.
 
     Example::
 
-        >>> data = load_directory("flowers/", image_size=(64, 64))
+        >>> data = load_directory("flowers/")
         >>> data.class_names
         ['daisy', 'rose', 'tulip']
     """
-    import keras
-    import tensorflow as tf
+    import numpy as np
+
+    from zoo.datasets.splits import stratified_split
 
     root = Path(path)
     classes = class_files(root)
     files = [f for group in classes.values() for f in group]
+    labels = np.array([index for index, group in enumerate(classes.values()) for _ in group], dtype="int64")
     suffixes = {f.suffix.lower() for f in files}
-    split = {"source": str(root), "method": "keras validation_split (seeded)", "seed": seed,
+    split = {"source": str(root), "method": "stratified (seeded)", "seed": seed,
              "validation_fraction": VALIDATION_FRACTION}
-    common = dict(labels="inferred", label_mode="int", class_names=list(classes), batch_size=None, shuffle=True,
-                  seed=seed, validation_split=VALIDATION_FRACTION, subset="both")
     if suffixes <= set(TEXT_SUFFIXES):
-        train, validation = keras.utils.text_dataset_from_directory(root, **common)
+        import keras
+
+        train, validation = keras.utils.text_dataset_from_directory(
+            root, labels="inferred", label_mode="int", class_names=list(classes), batch_size=None, shuffle=True,
+            seed=seed, validation_split=VALIDATION_FRACTION, subset="both")
+        split["method"] = "keras validation_split (seeded)"
         return Dataset(name=root.name, task="text-classification", class_names=list(classes), input_shape=(),
                        train=train, validation=validation, split=split)
     unknown = sorted(suffixes - set(IMAGE_SUFFIXES))
@@ -81,11 +89,26 @@ def load_directory(path, *, image_size: tuple[int, int] | None = None, seed: int
         raise ValueError(f"data={str(root)!r} holds files of type {unknown[0]!r}: use images "
                          f"{IMAGE_SUFFIXES} or text files {TEXT_SUFFIXES}, not a mix")
     sizes, modes = check_images(files)
-    size = next(iter(sizes)) if len(sizes) == 1 else tuple(image_size or (224, 224))
-    grayscale = set(modes) <= {"L", "1"}
-    train, validation = keras.utils.image_dataset_from_directory(
-        root, color_mode="grayscale" if grayscale else "rgb", image_size=size, **common)
-    as_uint8 = lambda x, y: (tf.cast(tf.round(x), tf.uint8), y)  # noqa: E731  the zoo's image convention
-    return Dataset(name=root.name, task="image-classification", class_names=list(classes),
-                   input_shape=(*size, 1 if grayscale else 3), train=train.map(as_uint8),
-                   validation=validation.map(as_uint8), split=split)
+    channels = 1 if set(modes) <= {"L", "1"} else 3
+    shape = (*next(iter(sizes)), channels) if len(sizes) == 1 else (None, None, channels)
+    names = np.array([str(f) for f in files])
+    (train_files, train_labels), (val_files, val_labels) = stratified_split(names, labels, VALIDATION_FRACTION,
+                                                                           seed=seed)
+    split["sizes"] = {"train": len(train_files), "validation": len(val_files)}
+    return Dataset(name=root.name, task="image-classification", class_names=list(classes), input_shape=shape,
+                   train=_images(train_files, train_labels, shape),
+                   validation=_images(val_files, val_labels, shape) if len(val_files) else None, split=split)
+
+
+def _images(files, labels, shape):
+    """A ``tf.data.Dataset`` of ``(uint8 image, label)`` decoded from ``files`` by :func:`zoo.images.decode`."""
+    import tensorflow as tf
+
+    from zoo import images
+
+    def read(path, label):
+        image = images.decode(tf.io.read_file(path), shape[-1])
+        image.set_shape(shape)
+        return image, label
+
+    return tf.data.Dataset.from_tensor_slices((list(files), list(labels))).map(read, num_parallel_calls=-1)

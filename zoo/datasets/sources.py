@@ -18,7 +18,7 @@ from zoo.datasets.splits import stratified_split
 VALIDATION_FRACTION = 0.1
 
 
-def as_dataset(data, *, seed: int = 0, image_size: tuple[int, int] | None = None) -> Dataset:
+def as_dataset(data, *, seed: int = 0) -> Dataset:
     """Turn ``data`` into a Dataset.
 
     Example::
@@ -33,7 +33,7 @@ def as_dataset(data, *, seed: int = 0, image_size: tuple[int, int] | None = None
         if str(data) in LOADERS:
             return load(str(data))
         if Path(data).is_dir():
-            return load(data, image_size=image_size, seed=seed)
+            return load(data, seed=seed)
         raise ValueError(f"data={str(data)!r} is neither a built-in dataset ({', '.join(sorted(LOADERS))}) "
                          "nor an existing directory")
     if isinstance(data, (tuple, list)) and len(data) == 2:
@@ -44,8 +44,11 @@ def as_dataset(data, *, seed: int = 0, image_size: tuple[int, int] | None = None
                      f"({', '.join(sorted(LOADERS))}), a directory, (x, y) NumPy arrays or a tf.data.Dataset")
 
 
-def from_arrays(x, y, *, seed: int = 0) -> Dataset:
-    """``(x, y)`` NumPy arrays with a seeded stratified validation split (when every class has 10+ rows)."""
+def from_arrays(x, y, *, seed: int = 0, validation_fraction: float | None = VALIDATION_FRACTION) -> Dataset:
+    """``(x, y)`` NumPy arrays with a seeded stratified validation split (when every class has 10+ rows).
+
+    ``validation_fraction`` 0 or None holds nothing out (validation data given separately).
+    """
     x, y = np.asarray(x), np.asarray(y)
     if len(x) != len(y):
         raise ValueError(f"x has {len(x)} rows but y has {len(y)}: they must match")
@@ -55,13 +58,13 @@ def from_arrays(x, y, *, seed: int = 0) -> Dataset:
     num_classes = int(y.max()) + 1
     counts = np.bincount(y.astype("int64"), minlength=num_classes)
     validation = None
-    if counts[counts > 0].min() >= 10:
-        (x, y), validation = stratified_split(x, y, VALIDATION_FRACTION, seed=seed)
+    if validation_fraction and counts[counts > 0].min() >= 10:
+        (x, y), validation = stratified_split(x, y, validation_fraction, seed=seed)
     task = "text-classification" if x.dtype.kind in "OUS" else "image-classification"
     return Dataset(name="arrays", task=task, class_names=[str(i) for i in range(num_classes)],
                    input_shape=tuple(x.shape[1:]), train=(x, y), validation=validation,
                    split={"source": "numpy arrays", "method": "stratified" if validation else "none",
-                          "seed": seed, "validation_fraction": VALIDATION_FRACTION if validation else 0.0})
+                          "seed": seed, "validation_fraction": validation_fraction if validation else 0.0})
 
 
 def from_tf_data(dataset) -> Dataset:
