@@ -49,3 +49,12 @@ def test_user_errors_exit_2_with_one_line():
 def test_bad_usage_exits_2():
     result = run_zoo("list", "--task", "audio")
     assert result.returncode == 2 and "invalid choice" in result.stderr
+
+
+def test_the_cli_prints_only_its_own_output():
+    """TensorFlow's native start-up lines (oneDNN, CUDA stubs, cuInit) stay off stderr; a fatal line would not."""
+    result = run_zoo("evaluate", "lenet5.mnist5k", "--data", "digits", env={"TF_CPP_MIN_LOG_LEVEL": ""})
+    assert result.returncode == 0, result.stderr
+    assert result.stderr == "" and result.stdout.startswith("test accuracy: ")
+    shown = run_zoo("evaluate", "lenet5.mnist5k", "--data", "digits", env={"TF_CPP_MIN_LOG_LEVEL": "0"})
+    assert "oneDNN" in shown.stderr  # TensorFlow's own variable still shows them when asked

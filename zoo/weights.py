@@ -87,7 +87,7 @@ def select_tag(arch: Architecture, requested: dict) -> WeightTag:
     if not tags:
         raise ValueError(f"pretrained=True is not possible for {arch.name}: it has no weight tags "
                          f"(`zoo list --pretrained` lists the architectures that have)")
-    given = {k: v for k, v in requested.items() if k in arch.defaults and v is not None and not arch.is_free(k)}
+    given = {k: v for k, v in requested.items() if k in arch.defaults and not arch.is_free(k)}
     wanted = {k: given.get(k, v) for k, v in arch.defaults.items() if not arch.is_free(k)}
 
     def trained_with(t: WeightTag) -> bool:
@@ -179,7 +179,7 @@ def check_request(identity: ModelIdentity, arch: Architecture, requested: dict) 
     if requested.get("num_classes") is not None:
         check_positive_int("num_classes", requested["num_classes"])
     for key, value in requested.items():
-        if key in SHAPE_ARGUMENTS or value is None or key not in arch.defaults or arch.is_free(key):
+        if key in SHAPE_ARGUMENTS or key not in arch.defaults or arch.is_free(key):
             continue
         if not _same(value, identity.arguments.get(key)):
             raise ValueError(
@@ -198,7 +198,7 @@ def build_pretrained(arch: Architecture, tag: str | None, pretrained, requested:
     :param arch: the architecture.
     :param tag: the tag named in ``zoo.get``'s name (``"imagenet"`` in ``"resnet50.imagenet"``), or None.
     :param pretrained: True, a tag name, or a local weights file path.
-    :param requested: the user's arguments; None means "not given".
+    :param requested: the user's arguments; None for a head or input argument means "not given".
     :return: a ``keras.Model`` with the weights loaded.
 
     Example::
@@ -216,7 +216,8 @@ def plan(identity: ModelIdentity, requested: dict[str, Any] | None = None) -> tu
     :raises ValueError: an argument contradicts the weights (:func:`check_request`) or is invalid.
     """
     arch = get_registry().architectures[identity.architecture]
-    requested = {k: v for k, v in (requested or {}).items() if v is not None}
+    # None means "not given" for the head and input arguments; an architecture argument given as None is a value
+    requested = {k: v for k, v in (requested or {}).items() if v is not None or k in arch.defaults}
     check_request(identity, arch, requested)
     free = {k: v for k, v in requested.items() if k in arch.defaults}
     target = build_arguments(arch, **{

@@ -34,16 +34,19 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     """Run the ``zoo`` command; returns the exit status."""
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # TensorFlow's start-up chatter, before it loads
+    from zoo.cli.native_log import filtered_native_stderr
+
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")  # TensorFlow's start-up chatter, before it loads
     args = build_parser().parse_args(argv)
-    try:
-        return args.run(args) or 0
-    except USER_ERRORS as error:
-        print(f"zoo {args.command}: error: {error}", file=sys.stderr)
-        return 2
-    except KeyboardInterrupt:
-        print(f"zoo {args.command}: interrupted", file=sys.stderr)
-        return 130
+    with filtered_native_stderr():
+        try:
+            return args.run(args) or 0
+        except USER_ERRORS as error:
+            print(f"zoo {args.command}: error: {error}", file=sys.stderr)
+            return 2
+        except KeyboardInterrupt:
+            print(f"zoo {args.command}: interrupted", file=sys.stderr)
+            return 130
 
 
 if __name__ == "__main__":
