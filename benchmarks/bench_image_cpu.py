@@ -18,13 +18,11 @@ from __future__ import annotations
 
 import argparse
 import os
-import platform
 import time
-from pathlib import Path
 
 import numpy as np
 
-from report import write_section
+from report import machine, write_section
 
 BATCH, SIZE = 16, 224
 MODELS = {"resnet50": "ResNet50", "densenet121": "DenseNet121", "mobilenetv2": "MobileNetV2", "vgg16": "VGG16",
@@ -85,20 +83,6 @@ def paired_ratio(times, impl, base, mode, clock):
     """
     return float(np.median([theirs[clock] / ours[clock]
                             for ours, theirs in zip(times[impl, mode], times[base, mode])]))
-
-
-def machine() -> str:
-    """CPU model, cores, load, and library versions, for the report."""
-    import keras
-    import tensorflow as tf
-
-    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
-                if line.startswith("model name")), platform.processor() or "unknown")
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    load = ", ".join(f"{v:.1f}" for v in os.getloadavg())
-    return (f"{cpu}, {cores} cores available to the process, load average at start {load}; "
-            f"Python {platform.python_version()}, TensorFlow {tf.__version__}, Keras {keras.__version__} "
-            f"(backend {keras.backend.backend()}), float32")
 
 
 def table(results) -> str:

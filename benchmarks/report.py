@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import platform
 from pathlib import Path
 
 DOC = Path(__file__).resolve().parents[1] / "docs" / "benchmarks.md"
@@ -22,3 +24,17 @@ def write_section(benchmark: str, section: str) -> None:
         text = text.rstrip() + "\n\n" + block + "\n"
     DOC.write_text(text)
     print(f"wrote {DOC}")
+
+
+def machine() -> str:
+    """CPU model, cores, load, and library versions, for the report."""
+    import keras
+    import tensorflow as tf
+
+    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
+                if line.startswith("model name")), platform.processor() or "unknown")
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    load = ", ".join(f"{v:.1f}" for v in os.getloadavg())
+    return (f"{cpu}, {cores} cores available to the process, load average at start {load}; "
+            f"Python {platform.python_version()}, TensorFlow {tf.__version__}, Keras {keras.__version__} "
+            f"(backend {keras.backend.backend()}), float32")

@@ -6,6 +6,7 @@ check that the file loads into the architecture.
 
 from __future__ import annotations
 
+import argparse
 import fnmatch
 import json
 import sys
@@ -33,10 +34,25 @@ def register(subparsers) -> None:
     sub.add_argument("--as", dest="name_tag", required=True, metavar="NAME.TAG", help="e.g. lenet5.mine")
     sub.add_argument("--num-classes", type=int, help="classes the weights were trained for")
     sub.add_argument("--input-shape", help="input shape the weights were trained at, e.g. 28,28,1")
-    sub.add_argument("--arguments", type=json.loads, default={}, help='architecture arguments as JSON, e.g. \'{"activation": "relu"}\'')
+    sub.add_argument("--arguments", type=json_mapping, default={},
+                     help='architecture arguments as JSON, e.g. \'{"activation": "relu"}\'')
+    sub.add_argument("--preprocessing", type=json_mapping,
+                     help='what the weights expect done to 0..255 pixels, as JSON, e.g. \'{"scale": 0.00392156862745098}\' '
+                          "or '{\"mode\": \"torch\"}' (default: the run's card.json, else none)")
     sub.add_argument("--default", action="store_true", help="make it the architecture's default tag")
     sub.add_argument("--no-check", dest="check", action="store_false", help="do not load the file to check it")
     sub.set_defaults(run=run_import)
+
+
+def json_mapping(text: str) -> dict:
+    """A JSON object given on the command line (argparse reports a ValueError as a usage error, exit 2)."""
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise argparse.ArgumentTypeError(f"{text!r} is not JSON: {error}") from None
+    if not isinstance(value, dict):
+        raise argparse.ArgumentTypeError(f"{text!r} is not a JSON object such as '{{\"key\": 1}}'")
+    return value
 
 
 def _tags(pattern: str):
@@ -138,6 +154,8 @@ def run_import(args) -> int:
             raise ValueError(f"--input-shape={args.input_shape!r} is not allowed: use integers, e.g. 28,28,1") from None
     if args.arguments:
         metadata["arguments"] = args.arguments
+    if args.preprocessing is not None:
+        metadata["preprocessing"] = args.preprocessing
     tag = import_weights(args.file, args.name_tag, check=args.check, **metadata)
     print(f"{tag.name}: sha256 {tag.hash}, registered in the user catalog; "
           f"zoo.get({tag.name!r}, pretrained=True) loads it")
