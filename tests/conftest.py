@@ -1,11 +1,17 @@
-"""Shared fixtures: a clean zoo environment and a way to run the zoo in a real subprocess."""
+"""Shared fixtures: a clean zoo environment, a fault-injecting HTTP server, and real subprocesses."""
 
 from __future__ import annotations
 
+import collections
+import http.server
 import os
+import socket
+import struct
 import subprocess
 import sys
 import textwrap
+import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -63,3 +69,138 @@ def make_plugin(root: Path, distribution: str, entry_points: dict, modules: dict
     for module, source in modules.items():
         (root / f"{module}.py").write_text(textwrap.dedent(source))
     return root
+
+
+class FaultServer:
+    """A loopback HTTP server on a free port, in a thread, that serves bytes the test gives it.
+
+    The first path component chooses the behaviour, ``/MODE/NAME``:
+
+    - ``ok``: the file with its Content-Length; ``missing``: 404; ``error``: 500;
+    - ``truncated``: announces the full length, sends half, closes;
+    - ``unsized``: no Content-Length, sends half, closes (only a hash or a structural check can tell);
+    - ``chunked``: chunked transfer encoding, dropped in the middle of a chunk;
+    - ``reset``: the connection is reset (TCP RST) before any byte;
+    - ``stall``: headers and a few bytes, then nothing (until the client's timeout);
+    - ``endless``: no Content-Length, bytes without end (a size limit must stop it);
+    - ``slow``: waits a second, then serves the file; ``wrong``: serves other bytes under the name;
+    - ``ftp``: a redirect to an ``ftp://`` URL; ``redirect``: a redirect to ``/ok/NAME``.
+
+    Requests are counted per path.
+    """
+
+    def __init__(self, certificate: Path | None = None):
+        self.files: dict[str, bytes] = {}
+        self.requests = collections.Counter()
+        self.scheme = "https" if certificate else "http"
+        server = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def do_GET(self):
+                _, mode, name = self.path.split("/", 2)
+                server.requests[self.path] += 1
+                body = server.files.get(name)
+                if mode == "missing" or (body is None and mode not in ("endless", "ftp")):
+                    return self.fail(404)
+                if mode == "error":
+                    return self.fail(500)
+                if mode == "reset":
+                    self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+                    self.close_connection = True
+                    return
+                if mode in ("ftp", "redirect"):
+                    self.send_response(302)
+                    self.send_header("Location", f"ftp://127.0.0.1/{name}" if mode == "ftp" else f"/ok/{name}")
+                    self.send_header("Content-Length", "0")
+                    self.end_headers()
+                    return
+                if mode == "slow":
+                    time.sleep(1.0)
+                if mode == "wrong":
+                    body = b"not the file you asked for" * 100
+                self.send_response(200)
+                self.close_connection = True
+                if mode == "chunked":
+                    self.send_header("Transfer-Encoding", "chunked")
+                    self.end_headers()
+                    half = body[: len(body) // 2]
+                    self.wfile.write(f"{len(body):x}\r\n".encode() + half)  # a chunk announced whole, cut
+                    return
+                if mode in ("unsized", "endless"):
+                    self.end_headers()
+                    if mode == "endless":
+                        block = b"\0" * 65536
+                        try:
+                            while True:
+                                self.wfile.write(block)
+                        except OSError:
+                            return
+                    self.wfile.write(body[: len(body) // 2])
+                    return
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                if mode == "stall":
+                    self.wfile.write(body[:10])
+                    self.wfile.flush()
+                    time.sleep(3.0)
+                    return
+                self.wfile.write(body[: len(body) // 2] if mode == "truncated" else body)
+
+            def fail(self, code):
+                self.send_response(code)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            def log_message(self, *args):
+                pass
+
+        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.httpd.daemon_threads = True
+        if certificate:
+            import ssl
+
+            context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            context.load_cert_chain(certificate, certificate.with_suffix(".key"))
+            self.httpd.socket = context.wrap_socket(self.httpd.socket, server_side=True)
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        self.thread.start()
+
+    def url(self, mode: str, name: str) -> str:
+        return f"{self.scheme}://127.0.0.1:{self.httpd.server_address[1]}/{mode}/{name}"
+
+    def count(self, mode: str, name: str) -> int:
+        return self.requests[f"/{mode}/{name}"]
+
+    def close(self):
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+@pytest.fixture
+def server():
+    """A :class:`FaultServer` on 127.0.0.1 for the test (plain http: for files with a hash)."""
+    server = FaultServer()
+    yield server
+    server.close()
+
+
+@pytest.fixture(scope="session")
+def certificate(tmp_path_factory) -> Path:
+    """A self-signed certificate for 127.0.0.1 (made with the openssl command), trusted through SSL_CERT_FILE."""
+    directory = tmp_path_factory.mktemp("tls")
+    cert = directory / "server.pem"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=127.0.0.1",
+                    "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", str(cert.with_suffix(".key")),
+                    "-out", str(cert)], check=True, capture_output=True)
+    return cert
+
+
+@pytest.fixture
+def tls_server(certificate, monkeypatch):
+    """A :class:`FaultServer` over https on 127.0.0.1, its certificate trusted by this process and its children."""
+    monkeypatch.setenv("SSL_CERT_FILE", str(certificate))
+    server = FaultServer(certificate)
+    yield server
+    server.close()

@@ -56,17 +56,35 @@ def test_stratified_split_keeps_every_class():
         stratified_split(x, y, 1.5, seed=0)
 
 
-def test_fashion_mnist_from_a_local_mirror_before_anything_else(tmp_path, monkeypatch):
-    mirror = tmp_path / "mirror"
+@pytest.mark.skipif(not DEBIAN_FASHION.is_dir(), reason="apt-get install dataset-fashion-mnist")
+def test_fashion_mnist_from_a_local_mirror_checked_by_the_content_hash(tmp_path, monkeypatch):
+    """A mirror of other data is ignored (named in no error: it is simply not used); a mirror holding the
+    same data compressed differently (Debian recompresses Zalando's files) is used first."""
+    wrong, right = tmp_path / "wrong", tmp_path / "right"
     rng = np.random.default_rng(0)
     for prefix, n in (("train", 40), ("t10k", 20)):
-        write_idx(mirror / f"{prefix}-images-idx3-ubyte.gz", rng.integers(0, 255, (n, 28, 28)))
-        write_idx(mirror / f"{prefix}-labels-idx1-ubyte.gz", np.arange(n) % 10)
-    monkeypatch.setenv("ZOO_DATA_PATH", str(mirror))
+        write_idx(wrong / f"{prefix}-images-idx3-ubyte.gz", rng.integers(0, 255, (n, 28, 28)))
+        write_idx(wrong / f"{prefix}-labels-idx1-ubyte.gz", np.arange(n) % 10)
+    right.mkdir()
+    for path in DEBIAN_FASHION.glob("*.gz"):
+        with gzip.open(path, "rb") as source, gzip.open(right / path.name, "wb", compresslevel=1) as copy:
+            copy.write(source.read())
+    monkeypatch.setenv("ZOO_DATA_PATH", f"{wrong}:{right}")
     monkeypatch.setenv("ZOO_OFFLINE", "1")
     data = zoo.datasets.load("fashion_mnist")
-    assert len(data.train[1]) + len(data.validation[1]) == 40 and len(data.test[1]) == 20
-    assert data.split["source"] == str(mirror) and data.class_names[9] == "ankle boot"
+    assert data.split["source"] == str(right) and len(data.test[1]) == 10000 and data.class_names[9] == "ankle boot"
+
+
+def test_a_dataset_file_downloads_through_the_file_layer(tls_server, tmp_path, zoo_home):
+    """A dataset file's mirrors, hash and cache: the same fetch as weights (zoo.files)."""
+    data = b"the data" * 1000
+    tls_server.files["d.bin"] = data
+    sha = __import__("hashlib").sha256(data).hexdigest()
+    file = files.DataFile("sub/d.bin", (tls_server.url("wrong", "d.bin"), tls_server.url("ok", "d.bin")), sha)
+    path = files.find(file)
+    assert path == zoo_home / "data" / "sub" / "d.bin" and path.read_bytes() == data
+    assert tls_server.count("wrong", "d.bin") == 1 and tls_server.count("ok", "d.bin") == 1
+    assert files.find(file) == path and tls_server.count("ok", "d.bin") == 1  # cached, checked, not fetched again
 
 
 @pytest.mark.skipif(not DEBIAN_FASHION.is_dir(), reason="apt-get install dataset-fashion-mnist")
@@ -82,7 +100,7 @@ def test_offline_without_files_names_every_place_looked(tmp_path, monkeypatch):
     monkeypatch.setenv("KERAS_HOME", str(tmp_path / "keras"))
     monkeypatch.setenv("ZOO_DATA_PATH", str(tmp_path / "mirror"))
     monkeypatch.setenv("ZOO_OFFLINE", "1")
-    with pytest.raises(FileNotFoundError, match="ZOO_OFFLINE=1") as error:
+    with pytest.raises(FileNotFoundError, match="ZOO_OFFLINE forbids a download") as error:
         zoo.datasets.load("mnist")
     assert str(tmp_path / "mirror" / "mnist.npz") in str(error.value)
 

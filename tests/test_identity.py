@@ -21,7 +21,6 @@ import yaml
 import zoo
 import zoo.registry
 from conftest import ROOT, run_zoo
-from test_download import server  # noqa: F401 (the loopback HTTP server fixture)
 from test_weights import catalog, lenet_file, lenet_tag  # noqa: F401 (a served lenet5 tag)
 from zoo.identity import ModelIdentity
 

@@ -29,10 +29,10 @@ def test_head_epochs_make_a_frozen_phase_then_the_rest_each_with_its_own_length_
 
 
 @pytest.mark.parametrize("fields, message", [
-    ({"epochs": 2, "head_epochs": 3}, "head_epochs=3 is not allowed: it must be an integer from 0 to epochs (2)"),
+    ({"epochs": 2, "head_epochs": 3}, "head_epochs=3 is not allowed: it must be an integer from 0 to 2"),
     ({"head_epochs": -1}, "head_epochs=-1 is not allowed"),
     ({"head_epochs": 1.5}, "head_epochs=1.5 is not allowed"),
-    ({"head_lr": 0}, "head_lr=0 is not allowed: it must be a positive number, or None for lr"),
+    ({"head_lr": 0}, "head_lr=0 is not allowed: it must be a finite number in (0.0, inf) (a positive number, or None for lr)"),
 ])
 def test_bad_phase_fields_are_value_errors(fields, message):
     with pytest.raises(ValueError, match=message.replace("(", r"\(").replace(")", r"\)")):

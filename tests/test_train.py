@@ -10,7 +10,7 @@ import pytest
 import zoo
 from zoo.cli import main
 from zoo.cli.train import key_values
-from zoo.runs import sha256
+from zoo.files import file_hash as sha256
 from zoo.train import resolve_recipe
 
 

@@ -23,9 +23,8 @@ import yaml
 import zoo
 import zoo.registry
 from conftest import run_python, run_zoo
-from test_download import server  # noqa: F401 (the loopback HTTP server fixture)
 from zoo.cache import WeightsNotFoundError
-from zoo.download import DownloadError
+from zoo.errors import DownloadError
 
 ROOT = Path(__file__).resolve().parents[1]
 KERAS_APPLICATIONS = Path(__import__("importlib").util.find_spec("keras").origin).parent / "src" / "applications"
@@ -375,8 +374,10 @@ def test_resnet50_num_classes_and_grayscale(server, catalog, tmp_path):
 
 
 @needs("mobilenet")
-def test_mobilenet_width_and_size_pick_their_file(server, catalog, tmp_path):
-    """alpha=0.25 at 128x128 loads mobilenet_2_5_128_tf_no_top.h5 (no published hash: length-checked)."""
+def test_mobilenet_width_and_size_pick_their_file(tls_server, catalog, tmp_path, zoo_home):
+    """alpha=0.25 at 128x128 loads mobilenet_2_5_128_tf_no_top.h5: no published hash, so served over https,
+    accepted after a complete read of its HDF5 structure, and its sha256 pinned in the user catalog."""
+    server = tls_server
     import keras
 
     keras.utils.set_random_seed(4)
@@ -387,6 +388,9 @@ def test_mobilenet_width_and_size_pick_their_file(server, catalog, tmp_path):
     shape = (2, 128, 128, 3)
     np.testing.assert_allclose(outputs(model, shape), outputs(reference, shape), atol=1e-5)
     assert server.count("ok", entry["file_name"]) == 1
+    pins = yaml.safe_load((zoo_home / "registry.yaml").read_text())["hashes"]
+    assert pins["mobilenet.imagenet_025_128_notop"] == {
+        "file_name": entry["file_name"], "sha256": sha256(server.files[entry["file_name"]])}
 
 
 # --- preprocessing and class names ---------------------------------------------------------------
@@ -500,7 +504,7 @@ def test_cli_import_then_get(lenet_file, tmp_path, zoo_home, monkeypatch):
     assert "lenet5.mine" in listing.stdout and str(zoo_home / "weights") in listing.stdout
     cached = zoo_home / "weights" / "lenet5.mine.weights.h5"
     cached.write_bytes(b"garbage")
-    stale = zoo_home / "weights" / f".lenet5.mine.weights.h5.{2 ** 22 + 1}.part"  # no such process
+    stale = zoo_home / "weights" / f".lenet5.{2 ** 22 + 1}.x1y2z3.tmp.mine.weights.h5"  # zoo.files' partial, no such process
     stale.write_bytes(b"half a file")
     verify = run_zoo("weights", "verify", env={"ZOO_HOME": str(zoo_home)})
     assert verify.returncode == 1 and "CORRUPT" in verify.stdout and not cached.exists()

@@ -13,7 +13,8 @@ Example::
 from zoo.architecture import Architecture
 from zoo.cards import ModelCard, info
 from zoo.cards import list_models as list
-from zoo.errors import CatalogError, DuplicateArchitectureError, PluginError, SearchFailedError, UnknownModelError
+from zoo.errors import (CatalogError, DownloadError, DuplicateArchitectureError, PluginError, SearchFailedError,
+                        StorageError, UnknownModelError, ZooWarning, show_zoo_warnings_on_one_line)
 from zoo.hookspecs import hookimpl
 from zoo.identity import ModelIdentity
 from zoo.models import get
@@ -25,17 +26,22 @@ from zoo.weights import decode_predictions, preprocessing
 
 __version__ = "0.1.0"
 
+show_zoo_warnings_on_one_line()
+
 __all__ = [
     "Architecture",
     "CatalogError",
+    "DownloadError",
     "DuplicateArchitectureError",
     "ModelCard",
     "ModelIdentity",
     "PluginError",
     "SearchFailedError",
+    "StorageError",
     "TrainResult",
     "TrainingRecipe",
     "UnknownModelError",
+    "ZooWarning",
     "WeightTag",
     "decode_predictions",
     "get",

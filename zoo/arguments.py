@@ -10,6 +10,7 @@ Nothing here imports TensorFlow or Keras.
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from zoo.architecture import Architecture
@@ -54,6 +55,56 @@ def resolve_input_shape(arch: Architecture, input_shape, in_channels) -> tuple:
     return shape
 
 
+def _kind(value) -> str:
+    if isinstance(value, bool):
+        return "true or false"
+    if isinstance(value, int):
+        return "an integer"
+    if isinstance(value, float):
+        return "a number"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, (list, tuple)) and value:
+        return f"a list of {_kind(value[0]).removeprefix('a ').removeprefix('an ')}s"
+    return type(value).__name__
+
+
+def _fits(value, default) -> bool:
+    """Whether ``value`` has the type of the architecture's ``default`` (ints for a number, lists for tuples)."""
+    if isinstance(default, bool):
+        return isinstance(value, bool)
+    if isinstance(default, int):
+        return isinstance(value, int) and not isinstance(value, bool)
+    if isinstance(default, float):
+        return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+    if isinstance(default, str):
+        return isinstance(value, str)
+    if isinstance(default, (list, tuple)):
+        return isinstance(value, (list, tuple)) and all(_fits(v, default[0]) for v in value) if default else \
+            isinstance(value, (list, tuple))
+    return True
+
+
+def check_type(arch: Architecture, name: str, value) -> None:
+    """An architecture argument must have its default's type: a ValueError naming it, the value and the type.
+
+    ``None`` is a value where the default is None, a string or a number (the builders' "off": a
+    classifier without activation, no norm constraint); where the default is an integer, a flag or a
+    list, it is not.
+
+    Example::
+
+        >>> check_type(registry.architectures["lenet5"], "filters", "abc")
+        ValueError: filters='abc' is not allowed for lenet5: it must be a list of integers, like (6, 16)
+    """
+    default = arch.defaults[name]
+    if default is None or (value is None and isinstance(default, (str, float))):
+        return
+    if value is None or not _fits(value, default):
+        raise ValueError(f"{name}={value!r} is not allowed for {arch.name}: it must be {_kind(default)}, "
+                         f"like {default!r}")
+
+
 def build_arguments(arch: Architecture, *, num_classes=None, input_shape=None, in_channels=None,
                     include_top=True, pooling=None, **arch_kwargs) -> dict[str, Any]:
     """The complete, checked keyword arguments for ``arch``'s build function."""
@@ -64,6 +115,8 @@ def build_arguments(arch: Architecture, *, num_classes=None, input_shape=None, i
             f"{unknown[0]}={arch_kwargs[unknown[0]]!r} is not an argument of {arch.name}; "
             f"its arguments are num_classes, input_shape, in_channels, include_top, pooling and: {allowed}"
         )
+    for name, value in arch_kwargs.items():
+        check_type(arch, name, value)
     num_classes = arch.num_classes if num_classes is None else num_classes
     check_positive_int("num_classes", num_classes)
     if pooling not in POOLINGS:

@@ -1,4 +1,4 @@
-"""Where weight files are found: :func:`fetch`.
+"""Where weight files are found, and how each is proven to be the right file: :func:`fetch`.
 
 A weight tag's file is looked for, in this order:
 
@@ -8,19 +8,28 @@ A weight tag's file is looked for, in this order:
 3. Keras' own cache (``$KERAS_HOME/models``, default ``~/.keras/models``), where
    ``keras.applications`` keeps the same files;
 4. the zoo's cache, ``$ZOO_HOME/weights`` (``ZOO_HOME`` defaults to ``~/.cache/keras-zoo``);
-5. the tag's URLs, in order, downloaded into the zoo's cache -- unless
-   ``ZOO_OFFLINE=1`` or ``offline=True``.
+5. the tag's URLs, in order, downloaded into the zoo's cache by :func:`zoo.files.fetch` -- unless
+   ``ZOO_OFFLINE`` (see :func:`zoo.files.offline`) or ``offline=True``; ``file:`` URLs are read
+   offline too.
 
-A file is used only if its hash matches the tag's. Nothing here imports
-TensorFlow or Keras.
+A file is used only if its hash matches the tag's. A tag with no published hash (keras
+publishes none for the MobileNets) is accepted only after a complete read of its HDF5
+structure (every dataset), and its sha256 is then pinned in the user catalog
+(``hashes:`` in ``$ZOO_HOME/registry.yaml``), so later corruption is caught like a hashed
+file's. Nothing here imports TensorFlow or Keras.
 """
 
 from __future__ import annotations
 
+import importlib.util
 import os
 from pathlib import Path
 
-from zoo.download import DownloadError, download, file_hash
+from zoo.catalog import read_pins, user_catalog
+from zoo.errors import DownloadError
+from zoo.files import atomic_write, confined, fetch as fetch_file, file_hash, make_directory, mirror_path
+from zoo.files import offline as is_offline
+from zoo.files import same_hash, storage, zoo_home
 from zoo.tags import WeightTag
 
 SHIPPED_WEIGHTS = Path(__file__).resolve().parent.parent / "plugins" / "weights"  # a source checkout
@@ -30,32 +39,13 @@ class WeightsNotFoundError(FileNotFoundError):
     """A weight file is in none of the places looked in (the message lists them)."""
 
 
-def zoo_home() -> Path:
-    """The zoo's own directory: ``$ZOO_HOME``, default ``~/.cache/keras-zoo``."""
-    return Path(os.environ.get("ZOO_HOME") or Path.home() / ".cache" / "keras-zoo").expanduser()
-
-
 def cache_dir() -> Path:
     """Where downloaded and imported weight files are kept: ``$ZOO_HOME/weights``."""
     return zoo_home() / "weights"
 
 
-def user_catalog() -> Path:
-    """The user's own catalog file, written by ``zoo weights import``: ``$ZOO_HOME/registry.yaml``."""
-    return zoo_home() / "registry.yaml"
-
-
-def is_offline(offline: bool | None = None) -> bool:
-    """``offline`` if given, else whether ``ZOO_OFFLINE`` is set to something other than ``0``."""
-    if offline is not None:
-        return bool(offline)
-    return os.environ.get("ZOO_OFFLINE", "").strip().lower() not in ("", "0", "false", "no")
-
-
 def shipped_dir() -> Path:
     """The directory of weight files shipped with the built-in plugins (``zoo_plugins/weights``)."""
-    import importlib.util
-
     spec = importlib.util.find_spec("zoo_plugins")
     if spec is not None and spec.submodule_search_locations:
         return Path(list(spec.submodule_search_locations)[0]) / "weights"
@@ -64,40 +54,79 @@ def shipped_dir() -> Path:
 
 def mirror_dirs() -> list[Path]:
     """The read-only directories searched before the cache: shipped, ``ZOO_WEIGHTS_PATH``, Keras' cache."""
-    mirrors = [Path(p).expanduser() for p in os.environ.get("ZOO_WEIGHTS_PATH", "").split(os.pathsep) if p]
     keras_home = Path(os.environ.get("KERAS_HOME") or Path.home() / ".keras").expanduser()
-    return [shipped_dir(), *mirrors, keras_home / "models"]
+    return [shipped_dir(), *mirror_path("ZOO_WEIGHTS_PATH"), keras_home / "models"]
 
 
 def places(tag: WeightTag) -> list[Path]:
     """Where ``tag``'s file may be on this machine, in the order they are searched: mirrors, then the cache."""
-    return [directory / tag.file_name for directory in [*mirror_dirs(), cache_dir()]]
+    return [confined(directory, tag.file_name, f"weights {tag.name}: file_name")
+            for directory in [*mirror_dirs(), cache_dir()]]
 
 
 def local_copy(tag: WeightTag) -> Path | None:
-    """The first of :func:`places` holding a file of ``tag``'s name, unhashed.
+    """The first of :func:`places` holding a file of ``tag``'s name, unchecked.
 
-    For listings; :func:`fetch` is what checks the hash before a file is used.
+    For listings; :func:`fetch` is what proves a file before it is used.
     """
     return next((path for path in places(tag) if path.is_file()), None)
 
 
+def check_hdf5(path: Path) -> None:
+    """Read every dataset of an HDF5 file; ``ValueError`` if the file is cut short or damaged anywhere."""
+    import h5py
+
+    try:
+        with h5py.File(path, "r") as f:
+            datasets = []
+            f.visititems(lambda name, item: datasets.append(item) if isinstance(item, h5py.Dataset) else None)
+            if not datasets:
+                raise ValueError("it holds no weights")
+            for item in datasets:
+                item[()]
+    except (OSError, RuntimeError, KeyError) as error:
+        raise ValueError(f"not a readable HDF5 weights file: {str(error).strip().splitlines()[0]}") from None
+
+
+def expected_hash(tag: WeightTag) -> tuple[str | None, str]:
+    """``(hex digest, algorithm)`` a file of ``tag`` must have: the tag's own, else the one pinned for it, else None."""
+    if tag.hash is not None:
+        return tag.hash, tag.hash_algorithm
+    pinned = read_pins().get(tag.name)
+    if pinned and pinned["file_name"] == tag.file_name:
+        return pinned["sha256"], "sha256"
+    return None, "sha256"
+
+
+def problem(path: Path, tag: WeightTag) -> str | None:
+    """Why ``path`` is not ``tag``'s file (its hash, or for an unhashed, unpinned tag its structure), or None."""
+    digest, algorithm = expected_hash(tag)
+    if digest is not None:
+        actual = file_hash(path, algorithm)
+        return None if same_hash(actual, digest) else f"wrong {algorithm} {actual}"
+    try:
+        check_hdf5(path)
+    except ValueError as error:
+        return str(error)
+    return None
+
+
 def matches(path: Path, tag: WeightTag) -> bool:
-    """Whether ``path`` holds ``tag``'s file (its hash, when the tag records one)."""
-    return tag.hash is None or file_hash(path, tag.hash_algorithm) == tag.hash
+    """Whether ``path`` holds ``tag``'s file (:func:`problem` finds nothing wrong)."""
+    return problem(path, tag) is None
 
 
 def fetch(tag: WeightTag, *, offline: bool | None = None, progress: bool | None = None) -> Path:
-    """The local path of ``tag``'s weight file, downloading it into the cache if needed.
+    """The local path of ``tag``'s file, downloading it into the cache if needed.
 
-    A cached file whose hash no longer matches (corrupted on disk) is
-    replaced by a fresh download.
+    A cached file that no longer matches (corrupted on disk) is replaced by a fresh download.
+    An unhashed tag's file, once accepted, has its sha256 pinned in the user catalog.
 
     :param tag: the weight tag.
     :param offline: never touch the network (default: ``ZOO_OFFLINE``).
     :param progress: download progress bar (default: only in a terminal).
     :raises WeightsNotFoundError: offline, or no URL, and the file is nowhere; lists every place looked in.
-    :raises zoo.download.DownloadError: every URL failed (names each URL, expected and actual hash).
+    :raises zoo.errors.DownloadError: every URL failed (names each URL, expected and actual hash).
 
     Example::
 
@@ -109,19 +138,44 @@ def fetch(tag: WeightTag, *, offline: bool | None = None, progress: bool | None 
     for path in places(tag):
         if not path.is_file():
             looked.append(f"{path} (not there)")
-        elif matches(path, tag):
+            continue
+        why = problem(path, tag)
+        if why is None:
+            pin(tag, path)
             return path
-        else:
-            looked.append(f"{path} (wrong {tag.hash_algorithm}: {'corrupt' if path == cached else 'ignored'})")
-    if is_offline(offline) or not tag.urls:
+        looked.append(f"{path} ({why}: {'corrupt' if path == cached else 'ignored'})")
+    offline = is_offline(offline)
+    usable = [url for url in tag.urls if not offline or url.startswith("file:")]
+    if not usable:
         why = "offline (ZOO_OFFLINE or offline=True), so not downloaded from " + ", ".join(tag.urls) \
-            if tag.urls and is_offline(offline) else "the tag has no URL to download it from"
+            if tag.urls else "the tag has no URL to download it from"
         raise WeightsNotFoundError(
             f"weights {tag.name}: file {tag.file_name} not found; looked in: {'; '.join(looked)}; {why}. "
             f"Copy the file into a directory named in ZOO_WEIGHTS_PATH, or run `zoo weights pull {tag.name}` "
             "where the network is reachable"
         )
+    make_directory(cache_dir(), "the weights cache")
+    digest, algorithm = expected_hash(tag)
     try:
-        return download(tag.urls, cached, hash=tag.hash, hash_algorithm=tag.hash_algorithm, progress=progress)
+        path = fetch_file(usable, cached, hash=digest, hash_algorithm=algorithm, size=tag.size,
+                          verify=check_hdf5 if digest is None else None, offline=offline, progress=progress)
     except DownloadError as error:
         raise DownloadError(f"weights {tag.name}: {error}") from None
+    pin(tag, path)
+    return path
+
+
+def pin(tag: WeightTag, path: Path) -> None:
+    """For a tag with neither a published nor a pinned hash, record the sha256 of the file just accepted in
+    the user catalog (``hashes:``), so that later corruption on disk is caught as a hashed file's is."""
+    if expected_hash(tag)[0] is not None:
+        return
+    import yaml
+    from filelock import FileLock
+
+    catalog = user_catalog()
+    make_directory(catalog.parent, "the zoo's directory")
+    with storage(catalog, "pin the hash of an accepted file in"), FileLock(str(catalog) + ".lock"):
+        data = (yaml.safe_load(catalog.read_text(encoding="utf-8")) if catalog.exists() else None) or {}
+        data.setdefault("hashes", {})[tag.name] = {"file_name": tag.file_name, "sha256": file_hash(path)}
+        atomic_write(catalog, yaml.safe_dump(data, sort_keys=False))

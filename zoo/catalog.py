@@ -1,6 +1,6 @@
 """The catalog: ``registry.yaml`` and the user's ``ZOO_REGISTRY`` files, read as data.
 
-A catalog file has three optional sections::
+A catalog file has these optional sections::
 
     aliases:                      # another name -> architecture
       textcnn: textcnn_rand
@@ -8,6 +8,8 @@ A catalog file has three optional sections::
       resnet50: {paper: "...", metrics: {imagenet_top1: {value: 74.9, source: "..."}}}
     weights:                      # weight tags, see zoo.WeightTag
       resnet50.imagenet: {file_name: ..., urls: [...], hash: ..., ...}
+    hashes:                       # the user catalog only: sha256 pinned for files published without a hash
+      mobilenet.imagenet: {file_name: mobilenet_1_0_224_tf.h5, sha256: ...}
 
 The core registers it through its own ``zoo_register_weights`` implementation.
 Entries of the shipped catalog whose architecture is not loaded (a disabled
@@ -17,25 +19,37 @@ plugin) are left out; in a user's file they are an error.
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 from typing import Any
 
 from zoo.errors import CatalogError
+from zoo.files import zoo_home
 from zoo.hookspecs import hookimpl
 from zoo.tags import WeightTag
 
 SHIPPED = Path(__file__).with_name("registry.yaml")
-SECTIONS = ("aliases", "models", "weights")
+SECTIONS = ("aliases", "models", "weights", "hashes")
 CARD_FIELDS = ("paper", "url", "metrics", "license", "notes")
+SHA256 = re.compile(r"^[0-9a-fA-F]{64}$")
+
+
+def user_catalog() -> Path:
+    """The user's own catalog file, written by ``zoo weights import``: ``$ZOO_HOME/registry.yaml``."""
+    return zoo_home() / "registry.yaml"
 
 
 def catalog_paths() -> list[Path]:
     """The shipped catalog, the user's ``$ZOO_HOME/registry.yaml`` (written by ``zoo weights import``)
     if it exists, then each file named in ``ZOO_REGISTRY`` (``os.pathsep``-separated)."""
-    from zoo.cache import user_catalog
-
     extra = [Path(p) for p in os.environ.get("ZOO_REGISTRY", "").split(os.pathsep) if p]
     return [SHIPPED, *[p for p in [user_catalog()] if p.is_file()], *extra]
+
+
+def read_pins() -> dict[str, dict[str, str]]:
+    """The sha256 pinned in the user catalog for files published without a hash: ``{tag: {file_name, sha256}}``."""
+    path = user_catalog()
+    return read_catalog(path).get("hashes") or {} if path.is_file() else {}
 
 
 def read_catalog(path: Path) -> dict[str, Any]:
@@ -46,8 +60,14 @@ def read_catalog(path: Path) -> dict[str, Any]:
         data = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
     except FileNotFoundError:
         raise CatalogError(f"{path}: catalog file not found (named by ZOO_REGISTRY?)") from None
+    except IsADirectoryError:
+        raise CatalogError(f"{path}: is a directory, not a catalog file (ZOO_REGISTRY names files, "
+                           f"separated by {os.pathsep!r})") from None
+    except (OSError, UnicodeDecodeError) as error:
+        raise CatalogError(f"{path}: cannot read the catalog file: {getattr(error, 'strerror', None) or error}") \
+            from None
     except yaml.YAMLError as error:
-        raise CatalogError(f"{path}: not valid YAML: {error}") from None
+        raise CatalogError(f"{path}: not valid YAML: {' '.join(str(error).split())}") from None
     if not isinstance(data, dict):
         raise CatalogError(f"{path}: must be a mapping with sections {', '.join(SECTIONS)}")
     for section in data:
@@ -66,6 +86,12 @@ def read_catalog(path: Path) -> dict[str, Any]:
                 raise CatalogError(
                     f"{path}: models[{name!r}]: unknown field {key!r}; allowed: {', '.join(CARD_FIELDS)}"
                 )
+    for name, pin in (data.get("hashes") or {}).items():
+        if not isinstance(pin, dict) or not isinstance(pin.get("file_name"), str) \
+                or not SHA256.match(str(pin.get("sha256", ""))):
+            raise CatalogError(f"{path}: hashes[{name!r}] must be {{file_name: NAME, sha256: 64 hex digits}}, "
+                               f"got {pin!r}")
+        pin["sha256"] = pin["sha256"].lower()
     data["weights"] = [
         WeightTag.from_dict(name, entry, str(path)) for name, entry in (data.get("weights") or {}).items()
     ]
@@ -75,8 +101,6 @@ def read_catalog(path: Path) -> dict[str, Any]:
 @hookimpl
 def zoo_register_weights(registry):
     """Register the aliases, model cards and weight tags of every catalog file."""
-    from zoo.cache import user_catalog
-
     for path in catalog_paths():
         shipped = path == SHIPPED or path == user_catalog()  # entries for a disabled plugin are skipped
         data = read_catalog(path)

@@ -18,7 +18,7 @@ def _pyplot():
 
 def save_figure(figure, path: Path) -> None:
     """Save ``figure`` as PNG atomically and close it."""
-    from zoo.runs import atomic_write
+    from zoo.files import atomic_write
     import io
 
     buffer = io.BytesIO()

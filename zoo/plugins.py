@@ -21,14 +21,14 @@ from importlib.metadata import entry_points
 import pluggy
 
 from zoo import catalog, hookspecs
-from zoo.errors import PluginError
+from zoo.errors import PluginError, ZooWarning
 from zoo.registry import PluginInfo, Registrar, Registry
 
 GROUP = "keras_zoo"
 BUILTIN_DISTRIBUTION = "keras-zoo"
 
 
-class PluginWarning(UserWarning):
+class PluginWarning(ZooWarning):
     """A plugin failed to import or register and was skipped."""
 
 
@@ -46,9 +46,26 @@ def _env_names(variable: str) -> set[str] | None:
     return {name.strip() for name in value.split(",") if name.strip()}
 
 
-def _selected_entry_points():
+def _selected_entry_points(registry: Registry):
+    """The entry points to load, built-in first; unknown names in the variables are a warning (strict: an error)."""
     only = _env_names("ZOO_LOAD_PLUGINS")
     disabled = _env_names("ZOO_DISABLE_PLUGINS") or set()
+    available = {ep.name for ep in entry_points(group=GROUP)}
+    for variable, names in (("ZOO_LOAD_PLUGINS", only or set()), ("ZOO_DISABLE_PLUGINS", disabled)):
+        unknown = sorted(names - available)
+        if unknown:
+            message = (f"keras-zoo: {variable} names {', '.join(map(repr, unknown))}, which "
+                       f"{'is no entry point' if len(unknown) == 1 else 'are no entry points'} of the "
+                       f"{GROUP!r} group; the entry points are: {', '.join(sorted(available)) or 'none'}")
+            if _strict():
+                raise PluginError(message)
+            warnings.warn(message, PluginWarning, stacklevel=4)
+    if only is not None or disabled:
+        loaded = sorted((only if only is not None else available) - disabled & available)
+        registry.restriction = (f"plugin loading is restricted ({'ZOO_LOAD_PLUGINS=' + ','.join(sorted(only)) if only is not None else ''}"
+                                f"{'; ' if only is not None and disabled else ''}"
+                                f"{'ZOO_DISABLE_PLUGINS=' + ','.join(sorted(disabled)) if disabled else ''}): "
+                                f"loaded {', '.join(loaded) or 'none'} of {', '.join(sorted(available))}")
     found = []
     for ep in entry_points(group=GROUP):
         if ep.name in disabled or (only is not None and ep.name not in only):
@@ -62,12 +79,16 @@ def _selected_entry_points():
     return list(unique.values())
 
 
+def _strict() -> bool:
+    return os.environ.get("ZOO_STRICT_PLUGINS", "") not in ("", "0")
+
+
 def _fail(manager: pluggy.PluginManager, info: PluginInfo, stage: str, error: BaseException) -> None:
     if manager.get_plugin(info.name) is not None:
         manager.unregister(name=info.name)
     info.error = f"{stage} failed: {type(error).__name__}: {error}"
-    message = f"keras-zoo plugin {info.name!r} ({info.distribution or 'unknown distribution'}) {info.error}"
-    if os.environ.get("ZOO_STRICT_PLUGINS", "") not in ("", "0"):
+    message = f"keras-zoo: plugin {info.name!r} ({info.distribution or 'unknown distribution'}) {info.error}"
+    if _strict():
         raise PluginError(message) from error
     warnings.warn(message + "; skipped (set ZOO_STRICT_PLUGINS=1 to make this an error)", PluginWarning, stacklevel=4)
 
@@ -77,7 +98,7 @@ def load_registry() -> Registry:
     registry = Registry()
     manager = plugin_manager()
     manager.register(catalog, name="zoo.catalog")
-    for ep in _selected_entry_points():
+    for ep in _selected_entry_points(registry):
         info = PluginInfo(
             name=ep.name,
             value=ep.value,

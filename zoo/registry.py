@@ -40,6 +40,7 @@ class Registry:
         self.weights: dict[str, WeightTag] = {}
         self.plugins: list[PluginInfo] = []
         self.manager = None  # the pluggy.PluginManager, for the training and tuning hooks
+        self.restriction: str | None = None  # how ZOO_LOAD_PLUGINS / ZOO_DISABLE_PLUGINS narrowed the plugins
 
     # --- lookups -------------------------------------------------------------------------------
 
@@ -53,7 +54,8 @@ class Registry:
         base, _, tag = name.partition(".")
         base = self.aliases.get(base, base)
         if base not in self.architectures:
-            raise UnknownModelError(name, sorted([*self.architectures, *self.aliases, *self.weights]))
+            raise UnknownModelError(name, sorted([*self.architectures, *self.aliases, *self.weights]),
+                                    hint=self.restriction)
         if tag and f"{base}.{tag}" not in self.weights:
             raise UnknownModelError(f"{base}.{tag}", sorted(self.weights), "weight tag")
         return self.architectures[base], tag or None

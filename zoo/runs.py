@@ -1,7 +1,8 @@
 """A training run's directory: checkpoints to resume from, best weights, logs and the model card.
 
-Everything a run writes goes through :func:`atomic_write` (write a temporary
-file, then ``os.replace``), so a run killed at any moment leaves either the old
+Everything a run writes goes through the file layer's atomic writes
+(:func:`zoo.files.atomic_output`: a temporary file, fsync, then ``os.replace``),
+so a run killed at any moment, or stopped by a full disk, leaves either the old
 file or the new one, never half of one. Layout::
 
     RUN_DIR/run.json            the identity of the model being trained (zoo.identity): a resume must match it
@@ -14,62 +15,28 @@ file or the new one, never half of one. Layout::
 
 from __future__ import annotations
 
-import hashlib
 import json
-import os
 import shutil
-import tempfile
 import time
 from pathlib import Path
-from typing import Any
 
 import keras
 
+from zoo.files import atomic_json, atomic_output, atomic_write, make_directory, storage
 from zoo.identity import RUN_FIELDS, ModelIdentity
 
 
-def atomic_write(path: Path, data: bytes | str) -> None:
-    """Write ``data`` to ``path`` atomically (same-directory temporary file, fsync, ``os.replace``)."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    umask = os.umask(0)
-    os.umask(umask)
-    try:
-        os.chmod(tmp, 0o666 & ~umask)  # as open() would create it, not mkstemp's 0600
-        with os.fdopen(fd, "wb") as f:
-            f.write(data.encode() if isinstance(data, str) else data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
-def atomic_json(path: Path, value: Any) -> None:
-    """Write ``value`` as indented JSON, atomically."""
-    atomic_write(path, json.dumps(value, indent=2, default=str) + "\n")
-
-
 def save_weights(model, path: Path, *, with_optimizer: bool = False) -> None:
-    """Save ``model``'s weights (and optionally its optimizer state) to ``path`` atomically."""
+    """Save ``model``'s weights (and optionally its optimizer state) to ``path`` atomically.
+
+    A full disk or a read-only directory is a one-line :class:`zoo.errors.StorageError` naming the
+    path (and the free space); the file that was there stays intact.
+    """
     from keras.src.saving import saving_lib
 
-    path = Path(path)
-    tmp = path.with_name(f".{path.name[:-len('.weights.h5')]}.tmp.weights.h5")
     skip = None if with_optimizer or model.optimizer is None else [model.optimizer]
-    saving_lib.save_weights_only(model, str(tmp), objects_to_skip=skip)
-    os.replace(tmp, path)
-
-
-def sha256(path: Path) -> str:
-    """The sha256 hex digest of a file."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
+    with atomic_output(path, what="save weights to") as tmp, storage(path, "save weights to"):
+        saving_lib.save_weights_only(model, str(tmp), objects_to_skip=skip)
 
 
 class RunMismatchError(ValueError):
@@ -121,7 +88,13 @@ class Run:
         recorded = {"architecture": identity.architecture, "dataset": identity.dataset,
                     "identity": identity.to_dict()}
         if self.config.exists() and resume:
-            previous = json.loads(self.config.read_text())
+            with storage(self.config, "read"):
+                text = self.config.read_text()
+            try:
+                previous = json.loads(text)
+            except json.JSONDecodeError:
+                raise ValueError(f"{self.config} is not valid JSON: not a run directory written by zoo train; "
+                                 "pass another --run-dir, or --no-resume to start over there") from None
             differences = _run_differences(previous, recorded)
             if differences:
                 field, old, new = differences[0]
@@ -130,12 +103,13 @@ class Run:
                     f"run_dir={str(self.path)!r} holds a run with {field}={old!r}, not {new!r}{more}: "
                     "pass another run directory (--run-dir), or resume=False (--no-resume) to start over there"
                 )
+        make_directory(self.path, "the run directory")
         if not resume:
-            for stale in (self.checkpoint, self.tensorboard):
-                shutil.rmtree(stale, ignore_errors=True)
-            for stale in (self.log, self.best, self.card, self.curves):
-                stale.unlink(missing_ok=True)
-        self.path.mkdir(parents=True, exist_ok=True)
+            with storage(self.path, "clear the run directory"):
+                for stale in (self.checkpoint, self.tensorboard):
+                    shutil.rmtree(stale, ignore_errors=True)
+                for stale in (self.log, self.best, self.card, self.curves):
+                    stale.unlink(missing_ok=True)
         atomic_json(self.config, recorded)
 
     def read_state(self) -> dict:
@@ -206,7 +180,7 @@ class RunCheckpoint(keras.callbacks.Callback):
         if value is not None and self.improved(float(value)):
             save_weights(self.model, self.run.best)
             self.best = {"monitor": self.monitor, "value": float(value), "epoch": epoch + 1}
-        self.run.checkpoint.mkdir(parents=True, exist_ok=True)
+        make_directory(self.run.checkpoint, "the checkpoint directory")
         name = f"epoch-{epoch + 1}.weights.h5"
         save_weights(self.model, self.run.checkpoint / name, with_optimizer=True)
         atomic_json(self.run.state, {"epoch": epoch + 1, "weights": name, "best": self.best})

@@ -5,10 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field, fields
 from typing import Any, Mapping
 
+import re
+
 from zoo.errors import CatalogError
+from zoo.files import HASH_ALGORITHMS, check_name, check_url
 from zoo.pixels import preprocessing_values
 
-HASH_ALGORITHMS = ("sha256", "md5")
+HEX_DIGITS = {"sha256": 64, "md5": 32}
 FORMATS = ("keras", "h5")  # `.weights.h5` written by Keras 3, or the legacy HDF5 layout of keras.applications
 
 
@@ -29,7 +32,7 @@ class WeightTag:
     tag: str
     file_name: str
     urls: tuple[str, ...] = ()
-    hash: str | None = None
+    hash: str | None = None  # hex digest, any case (compared in lower case)
     hash_algorithm: str = "sha256"
     format: str = "keras"
     include_top: bool = True
@@ -44,6 +47,7 @@ class WeightTag:
     source: str = ""
     metrics: Mapping[str, Any] = field(default_factory=dict)
     recipe: Mapping[str, Any] = field(default_factory=dict)
+    size: int | None = None  # bytes, when known: a download of another size is refused
 
     @property
     def name(self) -> str:
@@ -51,14 +55,25 @@ class WeightTag:
         return f"{self.architecture}.{self.tag}"
 
     def __post_init__(self):
+        check_name("file_name", self.file_name)
         if self.hash_algorithm not in HASH_ALGORITHMS:
             raise ValueError(f"{self.name}: hash_algorithm={self.hash_algorithm!r} must be one of {HASH_ALGORITHMS}")
+        if self.hash is not None:
+            digits = HEX_DIGITS[self.hash_algorithm]
+            if not isinstance(self.hash, str) or not re.fullmatch(f"[0-9a-fA-F]{{{digits}}}", self.hash):
+                raise ValueError(f"hash={self.hash!r} is not allowed: a {self.hash_algorithm} hash is {digits} "
+                                 "hex digits")
+            object.__setattr__(self, "hash", self.hash.lower())
+        if self.size is not None and (isinstance(self.size, bool) or not isinstance(self.size, int) or self.size < 1):
+            raise ValueError(f"size={self.size!r} is not allowed: it must be the file's size in bytes, a positive integer")
         if self.format not in FORMATS:
             raise ValueError(f"{self.name}: format={self.format!r} must be one of {FORMATS}")
         for name in ("urls", "input_shape"):
             value = getattr(self, name)
             if value is not None:
                 object.__setattr__(self, name, tuple(value))
+        for url in self.urls:
+            check_url(url, hashed=self.hash is not None)
         if isinstance(self.class_names, list):
             object.__setattr__(self, "class_names", tuple(self.class_names))
         if self.preprocessing:
@@ -84,7 +99,7 @@ class WeightTag:
             "file_name": str, "urls": list, "hash": str, "hash_algorithm": str, "format": str,
             "include_top": bool, "headless": str, "default": bool, "num_classes": int,
             "class_names": (str, list), "input_shape": list, "preprocessing": dict, "arguments": dict,
-            "license": str, "source": str, "metrics": dict, "recipe": dict,
+            "license": str, "source": str, "metrics": dict, "recipe": dict, "size": int,
         }
         for key, value in entry.items():
             if value is not None and not isinstance(value, types[key]):

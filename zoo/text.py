@@ -252,6 +252,22 @@ class Vectorizer(keras.layers.Layer):
             "vocabulary": self.get_vocabulary() or None,
         }
 
+    @classmethod
+    def from_config(cls, config):
+        """Rebuild from a saved config; a vocabulary given as a file name is refused in Keras' safe mode.
+
+        A ``.keras`` file's config could otherwise make loading it read any local file: Keras loads in
+        safe mode unless the caller passes ``safe_mode=False`` (trusting the file).
+        """
+        from keras.src.saving.serialization_lib import in_safe_mode
+
+        vocabulary = config.get("vocabulary")
+        if isinstance(vocabulary, (str, os.PathLike)) and in_safe_mode() is not False:
+            raise ValueError(f"the Vectorizer's saved config names the file {str(vocabulary)!r} as its vocabulary: "
+                             "loading it would read that file. Saved models list their vocabulary; if you trust "
+                             "this one, load it with keras.saving.load_model(..., safe_mode=False)")
+        return cls(**config)
+
 
 def find_vectorizer(model) -> Vectorizer | None:
     """The model's :class:`Vectorizer` layer, or None when the model takes token ids."""

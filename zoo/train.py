@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from zoo.files import atomic_json, file_hash, storage
 from zoo.identity import CARD_VERSION, DEFAULT_PREPROCESSING, ModelIdentity, effective_arguments, recorded_arguments
 from zoo.phases import phases, set_backbone_trainable
 from zoo.recipes import TrainingRecipe
@@ -251,10 +252,8 @@ def evaluate_plainly(model, dataset, recipe: TrainingRecipe, multi_worker: bool)
 def run_card(run, identity: ModelIdentity, dataset, recipe: TrainingRecipe, *, metrics: dict, seed: int,
              precision: str, strategy, seconds: float) -> dict:
     """The run's card: the identity of its best weights (``card.json``), then how they were trained."""
-    from zoo.runs import sha256
-
     state = run.read_state()
-    weights = identity.replace(weights=run.best, hash=sha256(run.best), hash_algorithm="sha256")
+    weights = identity.replace(weights=run.best, hash=file_hash(run.best), hash_algorithm="sha256")
     return {
         "card_version": CARD_VERSION,
         **weights.to_dict(relative_to=run.path),
@@ -304,8 +303,14 @@ def train(model_or_name, data, *, recipe=None, epochs=None, batch_size=None, run
         >>> result.metrics["test_accuracy"], result.weights
         (0.981, PosixPath('runs/lenet5-mnist5k/best.weights.h5'))
     """
-    from zoo.distributed import is_multi_worker, make_strategy, worker_index
+    from zoo.distributed import STRATEGIES, is_multi_worker, make_strategy, worker_index
 
+    # the arguments are checked before TensorFlow starts, so that a mistake is a quick one-line error
+    named = isinstance(model_or_name, str)
+    architecture = get_registry().resolve(model_or_name)[0] if named else None
+    recipe = resolve_recipe(architecture, recipe, epochs=epochs, batch_size=batch_size, **overrides)
+    check_choice("precision", precision, PRECISIONS)
+    check_choice("strategy", strategy, STRATEGIES)
     strategy_obj = make_strategy(strategy)  # first: a multi-worker strategy must exist before other TF work
     import keras
 
@@ -313,10 +318,7 @@ def train(model_or_name, data, *, recipe=None, epochs=None, batch_size=None, run
     from zoo.runs import Run
 
     keras.utils.set_random_seed(seed)
-    named = isinstance(model_or_name, str)
-    architecture = get_registry().resolve(model_or_name)[0] if named else None
     dataset = as_dataset(data, seed=seed)
-    recipe = resolve_recipe(architecture, recipe, epochs=epochs, batch_size=batch_size, **overrides)
     policy = resolve_precision(precision)
     multi_worker = is_multi_worker(strategy_obj)
     rank = worker_index() if multi_worker else 0
@@ -364,8 +366,6 @@ def fit(model, dataset, recipe: TrainingRecipe, run, *, identity: ModelIdentity,
     from zoo import inputs
     from zoo.distributed import fit_multi_worker, is_multi_worker
     from zoo.optimizers import make_loss, make_optimizer
-    from zoo.runs import atomic_json
-
     multi_worker = is_multi_worker(strategy)
     atomic_json(run.recipe, recipe.to_dict())
 
@@ -419,13 +419,14 @@ def fit(model, dataset, recipe: TrainingRecipe, run, *, identity: ModelIdentity,
         first_epoch = max(start, phase.start)
         phase_callbacks = run_callbacks(run, recipe, validation=val_ds is not None, best=best,
                                         initial_epoch=first_epoch, tensorboard=tensorboard) + list(callbacks)
-        if multi_worker:
-            fit_multi_worker(model, strategy, train_ds.repeat(), val_ds, epochs=phase.until,
-                             initial_epoch=first_epoch, steps_per_epoch=steps_per_epoch,
-                             global_batch_size=recipe.batch_size, callbacks=phase_callbacks, verbose=verbose)
-        else:
-            model.fit(train_ds, validation_data=val_ds, epochs=phase.until, initial_epoch=first_epoch,
-                      callbacks=phase_callbacks, verbose=verbose, shuffle=False)  # the pipeline shuffles
+        with storage(run.path, "write the run's files in"):  # a full disk: one line, the last checkpoint kept
+            if multi_worker:
+                fit_multi_worker(model, strategy, train_ds.repeat(), val_ds, epochs=phase.until,
+                                 initial_epoch=first_epoch, steps_per_epoch=steps_per_epoch,
+                                 global_batch_size=recipe.batch_size, callbacks=phase_callbacks, verbose=verbose)
+            else:
+                model.fit(train_ds, validation_data=val_ds, epochs=phase.until, initial_epoch=first_epoch,
+                          callbacks=phase_callbacks, verbose=verbose, shuffle=False)  # the pipeline shuffles
         best = run.read_state().get("best", best)
         if model.stop_training:  # early stopping ends the run, not only the phase
             break

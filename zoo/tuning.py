@@ -16,7 +16,8 @@ from pathlib import Path
 from typing import Any
 
 from zoo.architecture import Architecture
-from zoo.errors import SearchFailedError
+from zoo.errors import SearchFailedError, ZooWarning
+from zoo.files import atomic_json, check_name, make_directory, storage
 from zoo.models import build_arguments
 from zoo.phases import finetune_fields
 from zoo.registry import get_registry
@@ -26,7 +27,7 @@ DISTRIBUTED_VARIABLES = ("KERASTUNER_TUNER_ID", "KERASTUNER_ORACLE_IP", "KERASTU
 BEST_DIR = "best"  # under <directory>/<project_name>: model.keras, best.json, model_card.md
 
 
-class ArchitectureSkippedWarning(UserWarning):
+class ArchitectureSkippedWarning(ZooWarning):
     """A matched architecture cannot take the requested num_classes or input_shape and is left out."""
 
 
@@ -70,7 +71,8 @@ def match_architectures(name_or_pattern, *, num_classes, input_shape, task: str 
         else:
             kept.append(arch)
     if skipped and kept:
-        warnings.warn(f"left out of the search: {'; '.join(skipped)}", ArchitectureSkippedWarning, stacklevel=3)
+        warnings.warn(f"keras-zoo: left out of the search: {'; '.join(skipped)}", ArchitectureSkippedWarning,
+                      stacklevel=3)
     if not kept:
         raise ValueError(f"no architecture matched by {name_or_pattern!r} can take num_classes={num_classes!r}, "
                          f"input_shape={input_shape!r}: {'; '.join(skipped)}")
@@ -194,7 +196,11 @@ def tune(name_or_pattern, data, *, tuner: str = "bayesian", max_trials: int, obj
     fit_kwargs = dict(search_kwargs)
 
     project_name = project_name or re.sub(r"[^\w.-]+", "_", "+".join(
-        [name_or_pattern] if isinstance(name_or_pattern, str) else name_or_pattern)).strip("_") or "search"
+        [name_or_pattern] if isinstance(name_or_pattern, str) else name_or_pattern)).strip("_.") or "search"
+    check_name("project_name", project_name)
+    make_directory(directory, "the tuning directory")
+    if not overwrite:
+        check_saved_search(Path(directory) / project_name)
     options: dict[str, Any] = dict(objective=objective, directory=str(directory), project_name=project_name,
                                    overwrite=overwrite, seed=seed)
     if tuner == "hyperband":
@@ -203,9 +209,11 @@ def tune(name_or_pattern, data, *, tuner: str = "bayesian", max_trials: int, obj
         options["max_trials"] = max_trials
         if epochs is not None:
             fit_kwargs["epochs"] = epochs
-    search = type(TUNERS[tuner], (_RecordTrials, getattr(kt, TUNERS[tuner])), {})(model, **options)
-    search.oracle.max_trials = max_trials  # Hyperband has no max_trials of its own; the oracle honours it
-    search.search(dataset, verbose=verbose, **fit_kwargs)
+    with storage(Path(directory) / project_name, "write the search's files in"):
+        search = type(TUNERS[tuner], (_RecordTrials, getattr(kt, TUNERS[tuner])), {})(model, **options)
+        search.oracle.__class__ = type(type(search.oracle).__name__, (_AtomicOracle, type(search.oracle)), {})
+        search.oracle.max_trials = max_trials  # Hyperband has no max_trials of its own; the oracle honours it
+        search.search(dataset, verbose=verbose, **fit_kwargs)
 
     tuner_id = os.environ.get("KERASTUNER_TUNER_ID", "tuner0")
     print(f"{tuner_id} ran trials: {', '.join(search.trials_run) or 'none'}")
@@ -259,10 +267,42 @@ def read_hparams(path, name: str) -> dict[str, Any]:
 # --- the pieces of tune ---------------------------------------------------------------------------
 
 
+def check_saved_search(project: Path) -> None:
+    """Before a search resumes in ``project``: every state file KerasTuner wrote must be whole JSON, else a
+    ValueError naming the file (a search stopped while KerasTuner wrote it in place, before the zoo wrote
+    them atomically) and what to do."""
+    files = [project / "oracle.json", *project.glob("tuner*.json"), *project.glob("trial_*/trial.json")]
+    for path in files:
+        if not path.is_file():
+            continue
+        try:
+            json.loads(path.read_text(encoding="utf-8"))
+        except (json.JSONDecodeError, UnicodeDecodeError) as error:
+            raise ValueError(f"{path} is truncated or corrupt ({error}): the search in {project} cannot resume "
+                             f"from it; remove that file (a trial's is rerun), or pass overwrite=True "
+                             "(--overwrite) to start the search afresh") from None
+
+
+class _AtomicOracle:
+    """Mixed into the tuner's oracle: its state and each trial's are written whole (temporary file, rename)."""
+
+    def save(self):
+        atomic_json(self._get_oracle_fname(), self.get_state())
+
+    def _save_trial(self, trial):
+        atomic_json(Path(self._get_trial_dir(trial.trial_id)) / "trial.json", trial.get_state())
+
+
 class _RecordTrials:
-    """Mixed into the tuner: remembers the trials this process ran (printed; a worker's only report)."""
+    """Mixed into the tuner: remembers the trials this process ran (printed; a worker's only report), and
+    writes its own state whole."""
 
     trials_run: list[str] = []  # a chief runs none (its search only serves the oracle)
+
+    def save(self):
+        if not self._is_worker():
+            self.oracle.save()
+        atomic_json(self._get_tuner_fname(), self.get_state())
 
     def on_search_begin(self):
         self.trials_run = []
@@ -350,7 +390,8 @@ def write_best(search, best: dict[str, Any], trials: list[dict[str, Any]]) -> Pa
     """
     from zoo.hypermodels import RUN_DIR
     from zoo.identity import CARD_NAME, read_card
-    from zoo.runs import atomic_json, atomic_write, save_weights, sha256
+    from zoo.files import atomic_write, file_hash
+    from zoo.runs import save_weights
 
     path = Path(search.project_dir) / BEST_DIR
     path.mkdir(parents=True, exist_ok=True)
@@ -362,7 +403,7 @@ def write_best(search, best: dict[str, Any], trials: list[dict[str, Any]]) -> Pa
     save_weights(model, path / "best.weights.h5")
     trial_card = Path(search.get_trial_dir(best["trial_id"])) / RUN_DIR / CARD_NAME
     card = read_card(trial_card)
-    card.update(file_name="best.weights.h5", hash=sha256(path / "best.weights.h5"), hash_algorithm="sha256",
+    card.update(file_name="best.weights.h5", hash=file_hash(path / "best.weights.h5"), hash_algorithm="sha256",
                 metrics={best["objective"]["name"]: best["objective"]["value"]},
                 source=f"zoo tune, trial {best['trial_id']} of {search.project_dir} ({best['tuner']})")
     atomic_json(path / CARD_NAME, card)

@@ -28,8 +28,9 @@ from zoo import identity as identities
 from zoo import pixels
 from zoo.architecture import Architecture
 from zoo.arguments import build_arguments, check_positive_int
-from zoo.cache import cache_dir, fetch, user_catalog
-from zoo.download import file_hash
+from zoo.cache import cache_dir, fetch
+from zoo.catalog import user_catalog
+from zoo.files import atomic_output, atomic_write, check_name, file_hash, make_directory, storage
 from zoo.identity import ModelIdentity
 from zoo.registry import get_registry
 from zoo.tags import WeightTag
@@ -493,10 +494,11 @@ def import_weights(path, name_tag: str, *, check: bool = True, **metadata) -> We
     if not dot or not architecture or not tag or "." in tag:
         raise ValueError(f"name_tag={name_tag!r} is not allowed: name the weights 'architecture.tag', "
                          "e.g. 'lenet5.mine'")
+    check_name("name_tag", tag)
     registry = get_registry()
     arch, _ = registry.resolve(architecture)
     metadata = {**card_metadata(path, arch), **metadata}
-    metadata["arguments"] = identities.effective_arguments(arch, metadata.get("arguments") or {}, f"--as {name_tag}")
+    metadata["arguments"] = identities.effective_arguments(arch, metadata.get("arguments") or {}, name_tag)
     fmt = file_format(path)
     suffix = next(s for s, k in WEIGHT_SUFFIXES.items() if str(path).endswith(s))
     entry = _plain({"file_name": f"{arch.name}.{tag}{suffix}", "hash": file_hash(path), "format": fmt,
@@ -504,24 +506,19 @@ def import_weights(path, name_tag: str, *, check: bool = True, **metadata) -> We
     new = WeightTag.from_dict(f"{arch.name}.{tag}", entry, "import_weights")
 
     destination = cache_dir() / new.file_name
-    destination.parent.mkdir(parents=True, exist_ok=True)
-    partial = destination.with_name(f".{os.getpid()}.{destination.name}")  # keeps the suffix Keras reads
-    try:
-        shutil.copyfile(path, partial)
+    make_directory(destination.parent, "the weights cache")
+    with atomic_output(destination, what="import weights into") as partial:
+        with storage(destination, "import weights into"):
+            shutil.copyfile(path, partial)
         if check:
             model = arch.build_fn()(**identities.from_tag(new, arch).build_arguments())
             load_weights(model, partial, what=f"weights {new.name}", expected_format=new.format)
-        os.replace(partial, destination)
-    finally:
-        partial.unlink(missing_ok=True)
 
     catalog = user_catalog()
-    with FileLock(str(catalog) + ".lock"):
+    with storage(catalog, "register the tag in"), FileLock(str(catalog) + ".lock"):
         data = (yaml.safe_load(catalog.read_text(encoding="utf-8")) if catalog.exists() else None) or {}
         data.setdefault("weights", {})[new.name] = entry
-        partial = catalog.with_name(f".{catalog.name}.{os.getpid()}.part")
-        partial.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
-        os.replace(partial, catalog)
+        atomic_write(catalog, yaml.safe_dump(data, sort_keys=False))
     registry.weights[new.name] = new  # the running process sees it at once
     return new
 

@@ -13,11 +13,11 @@ import importlib
 import os
 import sys
 
-from zoo.download import DownloadError
-from zoo.errors import CatalogError, PluginError, SearchFailedError, UnknownModelError
+from zoo.errors import CatalogError, DownloadError, PluginError, SearchFailedError, StorageError, UnknownModelError
 
 COMMANDS = ("listing", "plugins", "weights", "train", "tune")  # modules of zoo.cli, in the order `zoo --help` shows them
-USER_ERRORS = (UnknownModelError, ValueError, CatalogError, PluginError, FileNotFoundError, SearchFailedError, DownloadError)
+USER_ERRORS = (UnknownModelError, ValueError, CatalogError, PluginError, FileNotFoundError, SearchFailedError, DownloadError,
+               StorageError)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -12,7 +12,13 @@ def key_values(items: list[str] | None, option: str) -> dict:
         key, sep, value = item.partition("=")
         if not sep or not key:
             raise ValueError(f"{option} {item!r} is not allowed: write {option} NAME=VALUE, e.g. {option} lr=0.01")
-        values[key.strip().replace("-", "_")] = yaml.safe_load(value)
+        try:
+            values[key.strip().replace("-", "_")] = yaml.safe_load(value)
+        except yaml.YAMLError as error:
+            problem = getattr(error, "problem", None) or str(error).splitlines()[0]
+            raise ValueError(f"{option} {item!r} is not allowed: {value!r} is not a YAML value ({problem}); "
+                             f"write lists as [a, b] and strings plainly, e.g. {option} augmentation=[flip, crop]") \
+                from None
     return values
 
 

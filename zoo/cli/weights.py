@@ -82,7 +82,7 @@ def run_list(args) -> int:
 
 def run_pull(args) -> int:
     from zoo.cache import fetch
-    from zoo.download import DownloadError
+    from zoo.errors import DownloadError
     from zoo.weights import tag_for
 
     failed = 0
@@ -97,8 +97,11 @@ def run_pull(args) -> int:
 
 
 def run_verify(args) -> int:
-    """Re-hash each cached file against every tag that names it; exit 1 if any was corrupt."""
-    from zoo.cache import cache_dir, matches
+    """Re-check each cached file against every tag that names it; exit 1 if any was corrupt.
+
+    A hashed (or pinned) file is re-hashed; an unhashed one is read whole and its hash pinned.
+    """
+    from zoo.cache import cache_dir, expected_hash, pin, problem
     from zoo.registry import get_registry
 
     directory = cache_dir()
@@ -112,16 +115,20 @@ def run_verify(args) -> int:
         tags = by_file.get(path.name)
         if not tags:
             print(f"unknown  {path} (no registered tag names this file; left alone)")
-        elif all(t.hash is None for t in tags):
-            print(f"no hash  {path} ({tags[0].name} records no hash)")
-        elif any(t.hash is not None and matches(path, t) for t in tags):
-            print(f"ok       {path} ({', '.join(t.name for t in tags)})")
+            continue
+        checked = [(tag, problem(path, tag)) for tag in tags]
+        good = [tag for tag, why in checked if why is None]
+        if good:
+            hashed = expected_hash(good[0])[0] is not None
+            print(f"ok       {path} ({', '.join(t.name for t in good)}"
+                  f"{'' if hashed else '; no published hash: read whole, sha256 pinned'})")
+            pin(good[0], path)
         else:
             path.unlink()
             corrupt += 1
-            print(f"CORRUPT  {path} ({tags[0].name}: wrong {tags[0].hash_algorithm}); removed")
-    for path in sorted(directory.glob(".*.part")) if directory.is_dir() else []:
-        pid = path.name.rsplit(".", 2)[-2]  # .NAME.PID.part, written by zoo.download
+            print(f"CORRUPT  {path} ({checked[0][0].name}: {checked[0][1]}); removed")
+    for path in sorted(directory.glob(".*.tmp*")) if directory.is_dir() else []:
+        pid = path.name.split(".")[2] if path.name.count(".") >= 3 else ""  # .STEM.PID.RANDOM.tmp..., zoo.files
         if pid.isdigit() and not _running(int(pid)):
             path.unlink()
             print(f"partial  {path} (left by a stopped download); removed")
@@ -130,6 +137,7 @@ def run_verify(args) -> int:
 
 
 def _running(pid: int) -> bool:
+    """Whether a process of this id is alive (the writer of a partial file may still be at work)."""
     import os
 
     try:

@@ -1,8 +1,9 @@
 """``mnist``: the 70,000 28x28 MNIST digits (LeCun et al. 1998), Keras' ``mnist.npz``.
 
-Read from ``ZOO_DATA_PATH`` or Keras' cache, downloaded from Keras' published
-location only when neither has it. Validation is a seeded stratified 10% of
-the official training set; test is the official test set.
+Read from ``ZOO_DATA_PATH``, Keras' cache or the zoo's, downloaded from Keras'
+published location only when none has it (:mod:`zoo.datasets.files`: the sha256
+Keras publishes is checked). Validation is a seeded stratified 10% of the
+official training set; test is the official test set.
 """
 
 from __future__ import annotations
@@ -10,11 +11,13 @@ from __future__ import annotations
 import numpy as np
 
 from zoo.datasets import Dataset
-from zoo.datasets.files import find
+from zoo.datasets.files import KERAS_ORIGIN, DataFile, find
 from zoo.datasets.splits import holdout
 
 SEED = 0
 VALIDATION_FRACTION = 0.1
+FILE = DataFile("mnist.npz", (f"{KERAS_ORIGIN}mnist.npz",),
+                "731c5ac602752760c8e48fbffcf8c3b850d9dc2a2aedcf2cc48468fc17b673d1")  # keras/src/datasets/mnist.py
 
 
 def load(seed: int = SEED) -> Dataset:
@@ -26,7 +29,7 @@ def load(seed: int = SEED) -> Dataset:
         >>> data.test[0].shape
         (10000, 28, 28, 1)
     """
-    path = find("mnist.npz")
+    path = find(FILE)
     with np.load(path) as f:
         x_train, y_train, x_test, y_test = (f[k] for k in ("x_train", "y_train", "x_test", "y_test"))
     train, validation, test, record = holdout(x_train[..., None], y_train.astype("int64"), seed=seed,

