@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 import zoo
-from zoo.registry import get_registry
+from zoo.plugins import get_registry
 from zoo.testing import check_architecture, sample_input
 
 FAMILIES = ("vgg", "resnet", "resnetv2", "resnet_cifar", "densenet", "mobilenet", "mobilenetv2", "xception")

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 import zoo
-from zoo.registry import get_registry
+from zoo.plugins import get_registry
 from zoo.testing import check_architecture
 
 VARIANTS = ["textcnn_rand", "textcnn_static", "textcnn_nonstatic", "textcnn_multichannel"]

@@ -34,7 +34,11 @@ def _level() -> int:
 @contextlib.contextmanager
 def filtered_native_stderr():
     """Within the block, native writes to descriptor 2 lose TensorFlow's log records; Python's ``sys.stderr``
-    goes to the real stream. Does nothing where descriptor 2 cannot be redirected."""
+    goes to the real stream. Does nothing where descriptor 2 cannot be redirected, or where ``sys.stderr`` is
+    not the process's own (the CLI called from Python, its output captured)."""
+    if sys.stderr is not sys.__stderr__:
+        yield
+        return
     try:
         real = os.dup(2)
         read, write = os.pipe()
