@@ -102,7 +102,8 @@ def test_an_uppercase_hash_matches(tmp_path, monkeypatch):
     shipped = ROOT / "plugins" / "weights" / "lenet5_mnist5k.weights.h5"
     catalog = tmp_path / "catalog.yaml"
     catalog.write_text(yaml.safe_dump({"weights": {"lenet5.upper": {
-        "file_name": shipped.name, "hash": file_hash(shipped).upper(), "input_shape": [28, 28, 1]}}}))
+        "file_name": shipped.name, "hash": file_hash(shipped).upper(), "input_shape": [28, 28, 1],
+        "package": "zoo_plugins.weights"}}}))
     monkeypatch.setenv("ZOO_REGISTRY", str(catalog))
     monkeypatch.setenv("ZOO_OFFLINE", "1")
     monkeypatch.setattr(zoo.plugins, "_registry", None)

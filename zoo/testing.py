@@ -121,7 +121,7 @@ def _check_adaptation(arch, model, num_classes: int, kwargs: dict, tmp: Path) ->
 
     path = tmp / "own.weights.h5"
     model.save_weights(path)
-    shape = tuple(model.input_shape[1:])
+    shape = tuple(kwargs["input_shape"])  # (a text model on raw strings takes (), its identity its token length)
     arguments = {k: v for k, v in {**arch.defaults, **kwargs}.items() if k in arch.defaults}
     identity = ModelIdentity(architecture=arch.name, arguments=arguments, num_classes=num_classes, input_shape=shape,
                              weights=path)

@@ -59,9 +59,13 @@ def run_info(args) -> int:
         ("weights", ", ".join(card.weight_tags) or "-"),
         ("default weights", card.default_tag or "-"),
         ("aliases", ", ".join(card.aliases) or "-"),
+        ("features", "features=True gives the feature map of every stage" if card.features else "-"),
         ("paper", card.paper or "-"),
+        ("license", card.license or "-"),
     ]
     for metric, value in card.metrics.items():
+        if isinstance(value, dict) and "value" in value:
+            value = f"{value['value']}" + (f" ({value['source']})" if value.get("source") else "")
         fields.append((metric, value))
     print_fields(fields)
     if card.description:
