@@ -1,9 +1,9 @@
 """DenseNet (Huang et al. 2017): ``densenet121``, ``densenet169``, ``densenet201`` and ``densenet_bc_100_k12``.
 
-One builder, :func:`zoo_plugins.nets.densenet.build_densenet`. The ImageNet
-variants are keras.applications' models layer for layer; DenseNet-BC-100
-(k=12) is the paper's CIFAR network: a 3x3 stem, three dense blocks of 16
-bottleneck layers, compression 0.5, about 0.8M parameters.
+One builder, :func:`zoo_plugins.nets.densenet.build_densenet`, two families: the ImageNet
+variants (keras.applications' models layer for layer) and the paper's CIFAR network,
+DenseNet-BC-100 (k=12): a 3x3 stem, three dense blocks of 16 bottleneck layers,
+compression 0.5, about 0.8M parameters.
 
 Example::
 
@@ -13,9 +13,10 @@ Example::
 
 import zoo
 
-FAMILY = "densenet"
-PAPER = "Huang et al. 2017, Densely Connected Convolutional Networks (arXiv:1608.06993)"
+from .sources import KERAS_DOCS
 
+BUILD = "zoo_plugins.nets.densenet:build_densenet"
+PAPER = "Huang et al. 2017, Densely Connected Convolutional Networks (arXiv:1608.06993)"
 DEFAULTS = {
     "blocks": (6, 12, 24, 16),  # layers per dense block
     "growth_rate": 32,  # k
@@ -28,78 +29,20 @@ DEFAULTS = {
     "classifier_activation": "softmax",
     "features": False,
 }
-IMAGENET = {"input_shape": (224, 224, 3), "min_input_size": 32, "num_classes": 1000}
-CIFAR = {"input_shape": (32, 32, 3), "min_input_size": 8, "num_classes": 10}
-
-# name: (arguments, data)
-VARIANTS = {
-    "densenet121": ({"blocks": (6, 12, 24, 16)}, IMAGENET),
-    "densenet169": ({"blocks": (6, 12, 32, 32)}, IMAGENET),
-    "densenet201": ({"blocks": (6, 12, 48, 32)}, IMAGENET),
-    "densenet_bc_100_k12": ({"blocks": (16, 16, 16), "growth_rate": 12, "stem_type": "cifar", "stem_width": 24,
-                             "bn_epsilon": 1e-5}, CIFAR),
-}
-
-KERAS_DOCS = "keras.applications docs, keras.io/api/applications"
-# Published accuracies (percent), shown by zoo.info and docs/models.md.
-REFERENCE = {
-    "densenet121": {"imagenet_top1": {"value": 75.0, "source": KERAS_DOCS}},
-    "densenet169": {"imagenet_top1": {"value": 76.2, "source": KERAS_DOCS}},
-    "densenet201": {"imagenet_top1": {"value": 77.3, "source": KERAS_DOCS}},
-    "densenet_bc_100_k12": {"cifar10_top1": {"value": 95.49,
-                                             "source": "Huang et al. 2017, table 2, C10+, 100 - 4.51% error"}},
-}
 
 # Section 4.2: SGD with Nesterov momentum 0.9, wd 1e-4, lr 0.1 divided by 10 at 50% and 75% of training
-# (CIFAR: batch 64, 300 epochs, mirror and shift augmentation; ImageNet: batch 256, 90 epochs, /10 at 30, 60).
-RECIPES = {
-    "imagenet": zoo.TrainingRecipe(optimizer="sgd", lr=0.1, momentum=0.9, weight_decay=1e-4, schedule="step",
-                                   step_boundaries=(1 / 3, 2 / 3), epochs=90, batch_size=256,
-                                   augmentation=("flip", "crop"), extra={"nesterov": True}),
-    "cifar": zoo.TrainingRecipe(optimizer="sgd", lr=0.1, momentum=0.9, weight_decay=1e-4, schedule="step",
-                                step_boundaries=(0.5, 0.75), epochs=300, batch_size=64,
-                                augmentation=("flip", "crop"), extra={"nesterov": True}),
-}
+# (ImageNet: batch 256, 90 epochs, /10 at 30, 60; CIFAR: batch 64, 300 epochs, mirror and shift augmentation).
+IMAGENET_RECIPE = zoo.TrainingRecipe(optimizer="sgd", lr=0.1, momentum=0.9, weight_decay=1e-4, schedule="step",
+                                     step_boundaries=(1 / 3, 2 / 3), epochs=90, batch_size=256,
+                                     augmentation=("flip", "crop"), extra={"nesterov": True})
+CIFAR_RECIPE = IMAGENET_RECIPE.override(step_boundaries=(0.5, 0.75), epochs=300, batch_size=64)
 
 
-@zoo.hookimpl
-def zoo_register_architectures(registry):
-    for name, (arguments, data) in VARIANTS.items():
-        defaults = {**DEFAULTS, **arguments}
-        registry.add(
-            zoo.Architecture(
-                name=name,
-                family=FAMILY,
-                build="zoo_plugins.nets.densenet:build_densenet",
-                defaults=defaults,
-                supports_features=True,
-                paper=PAPER,
-                description=f"DenseNet-BC, dense blocks of {defaults['blocks']} layers, growth rate "
-                            f"{defaults['growth_rate']}, {defaults['stem_type']} stem.",
-                **data,
-            )
-        )
-        registry.add_card(name, {"metrics": REFERENCE[name]})
-
-
-@zoo.hookimpl
-def zoo_training_recipe(architecture):
-    """The paper's recipe (CIFAR or ImageNet, by the default input size) for DenseNets; None for others."""
-    if architecture.family != FAMILY:
-        return None
-    return RECIPES["cifar" if architecture.input_shape[0] <= 64 else "imagenet"]
-
-
-@zoo.hookimpl
-def zoo_hyperparameters(architecture, hp):
+def space(hp, architecture):
     """Search space: growth rate, compression and the dropout before the classifier.
 
-    :return: ``{"growth_rate": int, "compression": float, "dropout": float}`` for
-        ``zoo.get(architecture, ...)``; None for other families. An empty ``hp`` gives the
-        architecture's own values and dropout 0.
+    An empty ``hp`` gives the architecture's own values and dropout 0.
     """
-    if architecture.family != FAMILY:
-        return None
     defaults = architecture.defaults
     return {
         "growth_rate": hp.Choice("growth_rate", sorted({12, 16, 24, 32, defaults["growth_rate"]}),
@@ -108,3 +51,42 @@ def zoo_hyperparameters(architecture, hp):
                                  default=defaults["compression"]),
         "dropout": hp.Float("dropout", 0.0, 0.5, step=0.1, default=defaults["dropout"]),
     }
+
+
+DENSENET = zoo.Family(
+    base=zoo.Architecture(
+        name="densenet121", family="densenet", build=BUILD, defaults=DEFAULTS, input_shape=(224, 224, 3),
+        min_input_size=32, num_classes=1000, first_conv="conv1_conv", recipe=IMAGENET_RECIPE, search_space=space,
+        paper=PAPER, description="DenseNet-BC: a 7x7 stem, four dense blocks joined by compressing transitions.",
+    ),
+    variants={
+        "densenet121": {"blocks": (6, 12, 24, 16)},
+        "densenet169": {"blocks": (6, 12, 32, 32)},
+        "densenet201": {"blocks": (6, 12, 48, 32)},
+    },
+    metrics={
+        "densenet121": {"imagenet_top1": {"value": 75.0, "source": KERAS_DOCS}},
+        "densenet169": {"imagenet_top1": {"value": 76.2, "source": KERAS_DOCS}},
+        "densenet201": {"imagenet_top1": {"value": 77.3, "source": KERAS_DOCS}},
+    },
+)
+
+DENSENET_CIFAR = zoo.Family(
+    base=zoo.Architecture(
+        name="densenet_bc_100_k12", family="densenet_cifar", build=BUILD,
+        defaults={**DEFAULTS, "blocks": (16, 16, 16), "growth_rate": 12, "stem_type": "cifar", "stem_width": 24,
+                  "bn_epsilon": 1e-5},
+        input_shape=(32, 32, 3), min_input_size=8, num_classes=10, first_conv="conv1_conv", recipe=CIFAR_RECIPE,
+        search_space=space, paper=PAPER,
+        description="DenseNet-BC for CIFAR: a 3x3 stem, three dense blocks of 16 bottleneck layers, k=12.",
+    ),
+    variants={"densenet_bc_100_k12": {}},
+    metrics={"densenet_bc_100_k12": {"cifar10_top1": {"value": 95.49,
+                                                      "source": "Huang et al. 2017, table 2, C10+, 100 - 4.51% error"}}},
+)
+
+
+@zoo.hookimpl
+def zoo_register_architectures(registry):
+    registry.add_family(DENSENET)
+    registry.add_family(DENSENET_CIFAR)

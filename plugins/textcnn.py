@@ -20,87 +20,77 @@ Example::
 import zoo
 
 PAPER = "Kim 2014, Convolutional Neural Networks for Sentence Classification (EMNLP)"
-
-# The architecture's own arguments and their defaults: Kim's hyperparameters.
-DEFAULTS = {
-    "vocab_size": None,  # embedding rows; None: 1 + num_oov_buckets + max_tokens
-    "embedding_dim": 300,
-    "sequence_length": None,  # token ids per text; None: input_shape[0]
-    "filter_sizes": (3, 4, 5),
-    "num_filters": 100,  # feature maps per window size
-    "dropout": 0.5,
-    "max_norm": 3.0,  # L2 norm constraint on the classifier's weight vectors; None: off
-    "channels": ("trainable",),  # embedding channels, each "trainable" or "frozen"
-    "embeddings": None,  # initial vectors: a (vocab_size, embedding_dim) array or a word2vec/GloVe text file
-    "include_preprocessing": False,  # True: the input is raw strings, through a zoo.text.Vectorizer
-    "vocabulary": None,  # the vectorizer's tokens (list or file), most frequent first; None: adapt later
-    "max_tokens": 20000,
-    "min_count": 1,  # the vectorizer's adapt keeps tokens seen this often
-    "num_oov_buckets": 1,
-    "tokenizer": "unicode_script",  # or "whitespace"
-    "classifier_activation": "softmax",
-}
-
-VARIANTS = {
-    "textcnn_rand": {"channels": ("trainable",)},
-    "textcnn_static": {"channels": ("frozen",)},
-    "textcnn_nonstatic": {"channels": ("trainable",)},
-    "textcnn_multichannel": {"channels": ("frozen", "trainable")},
-}
-
-DESCRIPTIONS = {
-    "textcnn_rand": "TextCNN with randomly initialised, trained embeddings (Kim's CNN-rand).",
-    "textcnn_static": "TextCNN over frozen pretrained word vectors (Kim's CNN-static).",
-    "textcnn_nonstatic": "TextCNN over fine-tuned pretrained word vectors (Kim's CNN-non-static).",
-    "textcnn_multichannel": "TextCNN over a frozen and a fine-tuned channel of word vectors (Kim's CNN-multichannel).",
-}
-
-# Kim (2014), Table 2: test accuracy (%) on MR, Pang & Lee's movie-review sentences, 10-fold cross-validation.
-MR_ACCURACY = {"textcnn_rand": 76.1, "textcnn_static": 81.0, "textcnn_nonstatic": 81.5, "textcnn_multichannel": 81.1}
+MR_SOURCE = f"{PAPER}, Table 2 (MR, 10-fold cross-validation)"
 
 # Adam rather than the paper's Adadelta: it gets there in fewer epochs. Batch 50 as in the paper.
-RECIPE = {"optimizer": "adam", "lr": 1e-3, "batch_size": 50, "epochs": 10, "early_stopping_patience": 2}
+RECIPE = zoo.TrainingRecipe(optimizer="adam", lr=1e-3, batch_size=50, epochs=10, early_stopping_patience=2)
+
+WINDOWS = {"3,4,5": (3, 4, 5), "2,3,4": (2, 3, 4), "3,5,7": (3, 5, 7), "1,2,3": (1, 2, 3)}
+
+
+def space(hp, architecture):
+    """Search space: embedding width, window sizes, feature maps per window, dropout (defaults: Kim's)."""
+    defaults = architecture.defaults
+    return {
+        "embedding_dim": hp.Choice("embedding_dim", [300, 64, 128], default=defaults["embedding_dim"]),
+        "filter_sizes": WINDOWS[hp.Choice("filter_sizes", list(WINDOWS), default="3,4,5")],
+        "num_filters": hp.Int("num_filters", 50, 200, step=50, default=defaults["num_filters"]),
+        "dropout": hp.Float("dropout", 0.2, 0.6, step=0.1, default=defaults["dropout"]),
+    }
+
+
+FAMILY = zoo.Family(
+    base=zoo.Architecture(
+        name="textcnn_rand",
+        family="textcnn",
+        build="zoo_plugins.nets.textcnn:build_textcnn",
+        task="text-classification",
+        # The architecture's own arguments and their defaults: Kim's hyperparameters.
+        defaults={
+            "vocab_size": None,  # embedding rows; None: 1 + num_oov_buckets + max_tokens
+            "embedding_dim": 300,
+            "sequence_length": None,  # token ids per text; None: input_shape[0]
+            "filter_sizes": (3, 4, 5),
+            "num_filters": 100,  # feature maps per window size
+            "dropout": 0.5,
+            "max_norm": 3.0,  # L2 norm constraint on the classifier's weight vectors; None: off
+            "channels": ("trainable",),  # embedding channels, each "trainable" or "frozen"
+            "embeddings": None,  # initial vectors: a (vocab_size, embedding_dim) array or a word2vec/GloVe text file
+            "include_preprocessing": False,  # True: the input is raw strings, through a zoo.text.Vectorizer
+            "vocabulary": None,  # the vectorizer's tokens (list or file), most frequent first; None: adapt later
+            "max_tokens": 20000,
+            "min_count": 1,  # the vectorizer's adapt keeps tokens seen this often
+            "num_oov_buckets": 1,
+            "tokenizer": "unicode_script",  # or "whitespace"
+            "classifier_activation": "softmax",
+        },
+        input_shape=(56,),
+        min_input_size=None,
+        num_classes=2,
+        free_arguments=("max_norm", "min_count"),  # a training constraint, and adapt's cut-off
+        initializer_arguments=("embeddings", "vocabulary"),  # initial values, held by the weights after
+        recipe=RECIPE,
+        search_space=space,
+        paper=PAPER,
+        description="TextCNN: embedding channels, 1-D convolutions of several widths, max-over-time, classifier.",
+    ),
+    variants={
+        "textcnn_rand": {"channels": ("trainable",)},  # Kim's CNN-rand: embeddings from random, trained
+        "textcnn_static": {"channels": ("frozen",)},  # CNN-static: frozen pretrained vectors
+        "textcnn_nonstatic": {"channels": ("trainable",)},  # CNN-non-static: fine-tuned pretrained vectors
+        "textcnn_multichannel": {"channels": ("frozen", "trainable")},  # CNN-multichannel: both
+    },
+    # Kim (2014), Table 2: test accuracy (%) on MR, Pang & Lee's movie-review sentences.
+    metrics={
+        "textcnn_rand": {"mr_accuracy": {"value": 76.1, "source": MR_SOURCE}},
+        "textcnn_static": {"mr_accuracy": {"value": 81.0, "source": MR_SOURCE}},
+        "textcnn_nonstatic": {"mr_accuracy": {"value": 81.5, "source": MR_SOURCE}},
+        "textcnn_multichannel": {"mr_accuracy": {"value": 81.1, "source": MR_SOURCE}},
+    },
+)
 
 
 @zoo.hookimpl
 def zoo_register_architectures(registry):
-    for name, arguments in VARIANTS.items():
-        registry.add(
-            zoo.Architecture(
-                name=name,
-                family="textcnn",
-                build="zoo_plugins.nets.textcnn:build_textcnn",
-                task="text-classification",
-                defaults={**DEFAULTS, **arguments},
-                input_shape=(56,),
-                min_input_size=None,
-                free_arguments=("max_norm", "min_count"),  # a training constraint, and adapt's cut-off
-                initializer_arguments=("embeddings", "vocabulary"),  # initial values, held by the weights after
-                num_classes=2,
-                paper=PAPER,
-                description=DESCRIPTIONS[name],
-            )
-        )
-        registry.add_card(name, {"metrics": {"mr_accuracy": {"value": MR_ACCURACY[name], "source": f"{PAPER}, Table 2"}}})
+    registry.add_family(FAMILY)
     registry.add_alias("textcnn", "textcnn_rand")
-
-
-@zoo.hookimpl
-def zoo_training_recipe(architecture):
-    if architecture.family != "textcnn":
-        return None
-    return zoo.TrainingRecipe(**RECIPE)
-
-
-@zoo.hookimpl
-def zoo_hyperparameters(architecture, hp):
-    if architecture.family != "textcnn":
-        return None
-    defaults = architecture.defaults
-    windows = {"3,4,5": (3, 4, 5), "2,3,4": (2, 3, 4), "3,5,7": (3, 5, 7), "1,2,3": (1, 2, 3)}
-    return {
-        "embedding_dim": hp.Choice("embedding_dim", [300, 64, 128], default=defaults["embedding_dim"]),
-        "filter_sizes": windows[hp.Choice("filter_sizes", list(windows), default="3,4,5")],
-        "num_filters": hp.Int("num_filters", 50, 200, step=50, default=defaults["num_filters"]),
-        "dropout": hp.Float("dropout", 0.2, 0.6, step=0.1, default=defaults["dropout"]),
-    }

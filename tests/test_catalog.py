@@ -31,7 +31,7 @@ def test_schema_errors_name_file_entry_and_field(tmp_path, text, message):
 def test_shipped_catalog_is_valid_and_complete():
     import zoo
     from zoo.catalog import SHIPPED
-    from zoo.registry import get_registry
+    from zoo.plugins import get_registry
 
     data = read_catalog(SHIPPED)
     registry = get_registry()

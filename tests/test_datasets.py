@@ -26,7 +26,7 @@ def write_idx(path: Path, array: np.ndarray) -> None:
 
 def test_builtin_names():
     assert {"digits", "mnist5k", "mnist", "fashion_mnist"} <= set(zoo.datasets.list())
-    with pytest.raises(zoo.UnknownModelError, match="mnist5k"):
+    with pytest.raises(zoo.UnknownDatasetError, match="mnist5k"):
         zoo.datasets.load("mnist5")
 
 
@@ -160,7 +160,7 @@ def test_text_folder(tmp_path):
     assert loaded.task == "text-classification" and loaded.class_names == ["neg", "pos"]
     texts, labels = next(iter(zoo.datasets.load(tmp_path / "reviews", split="train")))
     assert texts.dtype.name == "string" and int(labels) in (0, 1)
-    with pytest.raises(zoo.UnknownModelError, match="a directory must exist"):
+    with pytest.raises(zoo.UnknownDatasetError, match="a directory must exist"):
         zoo.datasets.load(str(tmp_path / "missing"))
 
 

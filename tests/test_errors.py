@@ -96,16 +96,17 @@ def test_a_project_name_outside_the_tuning_directory_is_refused(tmp_path):
 
 def test_an_uppercase_hash_matches(tmp_path, monkeypatch):
     import zoo
-    import zoo.registry
+    import zoo.plugins
     from zoo.files import file_hash
 
     shipped = ROOT / "plugins" / "weights" / "lenet5_mnist5k.weights.h5"
     catalog = tmp_path / "catalog.yaml"
     catalog.write_text(yaml.safe_dump({"weights": {"lenet5.upper": {
-        "file_name": shipped.name, "hash": file_hash(shipped).upper(), "input_shape": [28, 28, 1]}}}))
+        "file_name": shipped.name, "hash": file_hash(shipped).upper(), "input_shape": [28, 28, 1],
+        "package": "zoo_plugins.weights"}}}))
     monkeypatch.setenv("ZOO_REGISTRY", str(catalog))
     monkeypatch.setenv("ZOO_OFFLINE", "1")
-    monkeypatch.setattr(zoo.registry, "_registry", None)
+    monkeypatch.setattr(zoo.plugins, "_registry", None)
     assert zoo.get("lenet5.upper", pretrained=True).output_shape == (None, 10)
 
 

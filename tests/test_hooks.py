@@ -76,7 +76,7 @@ def test_hook_zoo_register_weights(tmp_path):
 
 def test_hook_zoo_training_recipe(tmp_path):
     out = run_with_plugin(tmp_path, """
-        from zoo.registry import get_registry
+        from zoo.plugins import get_registry
         registry = get_registry()
         for name in ("tinynet", "lenet5"):
             recipe = registry.manager.hook.zoo_training_recipe(architecture=registry.architectures[name])
@@ -88,7 +88,7 @@ def test_hook_zoo_training_recipe(tmp_path):
 def test_hook_zoo_hyperparameters(tmp_path):
     out = run_with_plugin(tmp_path, """
         import keras_tuner
-        from zoo.registry import get_registry
+        from zoo.plugins import get_registry
         registry = get_registry()
         hp = keras_tuner.HyperParameters()
         print(registry.manager.hook.zoo_hyperparameters(architecture=registry.architectures["tinynet"], hp=hp))

@@ -19,7 +19,7 @@ import pytest
 import yaml
 
 import zoo
-import zoo.registry
+import zoo.plugins
 from conftest import ROOT, run_zoo
 from test_weights import catalog, lenet_file, lenet_tag  # noqa: F401 (a served lenet5 tag)
 from zoo.identity import ModelIdentity
@@ -57,7 +57,7 @@ def scaled_files(tmp_path_factory):
 def scaled(scaled_files, monkeypatch):
     for key, value in scaled_files.items():
         monkeypatch.setenv(key, value)
-    monkeypatch.setattr(zoo.registry, "_registry", None)
+    monkeypatch.setattr(zoo.plugins, "_registry", None)
     return scaled_files
 
 
@@ -199,7 +199,7 @@ def mobilenet_tag(tmp_path, monkeypatch):
     env = {"ZOO_REGISTRY": str(catalog), "ZOO_WEIGHTS_PATH": str(mirror), "ZOO_OFFLINE": "1"}
     for key, value in env.items():
         monkeypatch.setenv(key, value)
-    monkeypatch.setattr(zoo.registry, "_registry", None)
+    monkeypatch.setattr(zoo.plugins, "_registry", None)
     return env
 
 

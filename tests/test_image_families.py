@@ -14,13 +14,14 @@ import numpy as np
 import pytest
 
 import zoo
-from zoo.registry import get_registry
+from zoo.plugins import get_registry
 from zoo.testing import check_architecture, sample_input
 
-FAMILIES = ("vgg", "resnet", "resnetv2", "resnet_cifar", "densenet", "mobilenet", "mobilenetv2", "xception")
+FAMILIES = ("vgg", "resnet", "resnetv2", "resnet_cifar", "densenet", "densenet_cifar", "mobilenet", "mobilenetv2",
+            "xception")
 ONE_PER_FAMILY = {"vgg": "vgg11_bn", "resnet": "resnet18", "resnetv2": "resnet50v2", "resnet_cifar": "resnet20",
-                  "densenet": "densenet_bc_100_k12", "mobilenet": "mobilenet", "mobilenetv2": "mobilenetv2",
-                  "xception": "xception"}
+                  "densenet": "densenet121", "densenet_cifar": "densenet_bc_100_k12", "mobilenet": "mobilenet",
+                  "mobilenetv2": "mobilenetv2", "xception": "xception"}
 
 
 def image_architectures():
@@ -173,13 +174,18 @@ def test_training_recipes_follow_the_papers():
         assert isinstance(hook.zoo_training_recipe(architecture=arch[name]), zoo.TrainingRecipe), name
 
 
-def test_family_hooks_answer_only_for_their_own_families():
-    from zoo_plugins import densenet, resnet, separable, vgg
+def test_each_family_trains_and_tunes_from_its_own_data():
+    """The hooks' answer for every architecture is its own recipe, and its own search space's defaults."""
+    import keras_tuner
 
-    lenet = get_registry().architectures["lenet5"]
-    for plugin in (densenet, resnet, separable, vgg):
-        assert plugin.zoo_training_recipe(lenet) is None
-        assert plugin.zoo_hyperparameters(lenet, hp=None) is None
+    registry = get_registry()
+    for name in image_architectures():
+        arch = registry.architectures[name]
+        assert registry.manager.hook.zoo_training_recipe(architecture=arch) is arch.recipe, name
+        assert registry.manager.hook.zoo_hyperparameters(architecture=arch, hp=keras_tuner.HyperParameters()) \
+            == arch.space(keras_tuner.HyperParameters()), name
+    assert registry.architectures["densenet_bc_100_k12"].recipe.epochs == 300  # the CIFAR recipe
+    assert registry.architectures["densenet121"].recipe.epochs == 90
 
 
 def test_search_spaces_build_the_default_then_the_chosen_variant():

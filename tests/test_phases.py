@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 import zoo
+import zoo.plugins
 from zoo.phases import Phase, finetune_fields, phases, set_backbone_trainable
 from zoo.recipes import TrainingRecipe
 from zoo.tuning import read_hparams
@@ -63,11 +64,12 @@ def test_a_searchs_tuned_phases_become_recipe_fields(tmp_path):
 ])
 def test_a_frozen_backbone_leaves_exactly_the_classifier_training(name, kwargs):
     model = zoo.get(name, num_classes=7, **kwargs)
-    set_backbone_trainable(model, False)
+    classifier = zoo.plugins.get_registry().resolve(name)[0].classifier
+    set_backbone_trainable(model, False, classifier)
     trainable = model.trainable_weights
     assert len(trainable) == 2 and trainable[0].shape[-1] == 7 and tuple(trainable[1].shape) == (7,), \
         [w.path for w in trainable]
-    set_backbone_trainable(model, True)
+    set_backbone_trainable(model, True, classifier)
     assert all(layer.trainable for layer in model.layers)
 
 

@@ -1,4 +1,4 @@
-"""zoo.stats: MACs counted from a model's layers, and the generated model_stats.json and docs/models.md."""
+"""zoo.stats: MACs counted from a model's layers; the built-in plugins' model_stats.json; docs/models.md."""
 
 import json
 
@@ -7,9 +7,9 @@ import pytest
 from keras import layers
 
 import zoo
-from zoo import stats
-from zoo.cards import load_stats
-from zoo.registry import get_registry
+from zoo import reference, stats
+from zoo.cards import stats_file
+from zoo.plugins import get_registry
 
 
 def test_macs_of_each_counted_layer_kind():
@@ -58,18 +58,20 @@ def test_generated_stats_are_current(name):
 
 @pytest.mark.slow
 def test_all_generated_stats_are_current():
-    shipped = json.loads(stats.STATS_FILE.read_text())
+    shipped = json.loads(stats_file("lenet5").read_text())
     for name in sorted(get_registry().architectures):
-        assert stats.model_stats(name) == shipped[name], f"{name}: run python -m zoo.stats --write"
+        assert stats.model_stats(name) == shipped[name], f"{name}: run zoo stats --plugin PLUGIN --write"
 
 
 def test_every_builtin_architecture_has_stats_and_a_docs_row():
     registry = get_registry()
     builtin = sorted(name for name, owner in registry.owners.items() if owner.distribution == "keras-zoo")
+    assert {stats_file(name) for name in builtin} == {stats_file("lenet5")}  # zoo_plugins/model_stats.json
+    assert stats_file("lenet5").parent.name in ("plugins", "zoo_plugins")
     missing = [name for name in builtin if zoo.info(name).parameter_count is None]
-    assert not missing, f"no stats for {missing}: run python -m zoo.stats --write"
-    assert stats.MODELS_DOC.read_text() == stats.DOC_HEADER + stats.models_table(load_stats()), \
-        "docs/models.md is out of date: run python -m zoo.stats --write --doc-only"
+    assert not missing, f"no stats for {missing}: run zoo stats --plugin PLUGIN --write"
+    assert reference.MODELS_PAGE.read_text() == reference.models_page(), \
+        "docs/models.md is out of date: run python -m zoo.reference --write"
 
 
 def test_zoo_info_reports_params_and_macs():

@@ -79,7 +79,7 @@ def test_shipped_weights_reach_their_recorded_test_accuracy(data_path):
 
 
 def get_tag():
-    from zoo.registry import get_registry
+    from zoo.plugins import get_registry
 
     return get_registry().weights["textcnn_rand.rotten_tomatoes"]
 

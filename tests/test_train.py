@@ -99,7 +99,7 @@ def test_bad_data_fails_before_training(tmp_path, data, kwargs, message):
 
 def test_recipe_comes_from_the_plugin_and_takes_overrides():
     lenet = zoo.info("lenet5")
-    from zoo.registry import get_registry
+    from zoo.plugins import get_registry
 
     arch, _ = get_registry().resolve(lenet.name)
     assert resolve_recipe(arch).optimizer == "adam"

@@ -8,7 +8,7 @@ import pytest
 
 import zoo
 from zoo.evaluation import evaluate
-from zoo.registry import get_registry
+from zoo.plugins import get_registry
 
 SHIPPED = {"lenet5.mnist5k": "mnist5k", "lenet5.fashion_mnist": "fashion_mnist",
            "resnet20.fashion_mnist": "fashion_mnist"}  # tag -> dataset it was tested on

@@ -54,7 +54,7 @@ def test_empty_hp_builds_the_default_variant_with_prefixed_names():
     }
     from zoo.train import recipe_for
 
-    recipe = recipe_for(zoo.registry.get_registry().architectures["lenet5"])  # the family's recipe
+    recipe = recipe_for(zoo.plugins.get_registry().architectures["lenet5"])  # the family's recipe
     assert hp["lenet5/train/lr"] == recipe.lr and hp["lenet5/train/batch_size"] == recipe.batch_size
     assert model.optimizer.__class__.__name__.lower() == recipe.optimizer
 
@@ -263,7 +263,7 @@ def test_every_search_space_defaults_to_the_default_variant(name):
     """A hook called with an empty ``hp`` returns only the architecture's arguments, at their defaults."""
     import keras_tuner as kt
 
-    registry = zoo.registry.get_registry()
+    registry = zoo.plugins.get_registry()
     arch = registry.architectures[name]
     hp = kt.HyperParameters()
     with hp.name_scope(name):

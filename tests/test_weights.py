@@ -21,7 +21,7 @@ import pytest
 import yaml
 
 import zoo
-import zoo.registry
+import zoo.plugins
 from conftest import run_python, run_zoo
 from zoo.cache import WeightsNotFoundError
 from zoo.errors import DownloadError
@@ -41,10 +41,10 @@ def catalog(tmp_path, monkeypatch):
     def write(weights: dict) -> Path:
         path.write_text(yaml.safe_dump({"weights": weights}), encoding="utf-8")
         monkeypatch.setenv("ZOO_REGISTRY", str(path))
-        monkeypatch.setattr(zoo.registry, "_registry", None)
+        monkeypatch.setattr(zoo.plugins, "_registry", None)
         return path
 
-    monkeypatch.setattr(zoo.registry, "_registry", None)
+    monkeypatch.setattr(zoo.plugins, "_registry", None)
     return write
 
 
@@ -155,19 +155,22 @@ def test_mirror_directory_is_searched_before_any_url(lenet_tag, server, monkeypa
     assert not (zoo_home / "weights" / entry["file_name"]).exists()  # read in place, not copied
 
 
-def test_shipped_weights_directory_works_offline_without_url(lenet_file, catalog, monkeypatch, tmp_path):
-    """A catalog entry with file_name + hash and no URL, its file in the shipped plugins/weights directory."""
+def test_weights_in_a_plugins_own_package_are_found_offline(lenet_file, catalog, monkeypatch, tmp_path):
+    """A tag with ``package:`` and no URL: its file ships inside a (plugin's) package, found offline."""
     import zoo.cache
 
     reference, data = lenet_file
-    shipped = tmp_path / "zoo_plugins" / "weights"
-    shipped.mkdir(parents=True)
-    (shipped / "lenet5_shipped.weights.h5").write_bytes(data)
-    monkeypatch.setattr(zoo.cache, "shipped_dir", lambda: shipped)
+    package = tmp_path / "site" / "acme_plugin" / "weights"
+    package.mkdir(parents=True)
+    (package.parent / "__init__.py").write_text("")
+    (package / "lenet5_acme.weights.h5").write_bytes(data)
+    monkeypatch.syspath_prepend(str(tmp_path / "site"))
     monkeypatch.setenv("ZOO_OFFLINE", "1")
-    catalog({"lenet5.shipped": {"file_name": "lenet5_shipped.weights.h5", "hash": sha256(data), "num_classes": 10}})
-    np.testing.assert_array_equal(outputs(zoo.get("lenet5.shipped", pretrained=True)), outputs(reference))
-    assert zoo.cache.mirror_dirs()[0] == shipped
+    catalog({"lenet5.acme": {"file_name": "lenet5_acme.weights.h5", "hash": sha256(data), "num_classes": 10,
+                             "package": "acme_plugin.weights"}})
+    np.testing.assert_array_equal(outputs(zoo.get("lenet5.acme", pretrained=True)), outputs(reference))
+    tag = zoo.plugins.get_registry().weights["lenet5.acme"]
+    assert zoo.cache.mirror_dirs(tag)[0] == package and zoo.cache.local_copy(tag) == package / tag.file_name
 
 
 def test_corrupt_cache_file_is_detected_and_downloaded_again(lenet_tag, server, zoo_home):
@@ -241,7 +244,7 @@ def test_list_and_info_show_tags(lenet_tag):
 def test_architecture_arguments_select_the_published_file():
     from zoo.weights import select_tag
 
-    registry = zoo.registry.get_registry()
+    registry = zoo.plugins.get_registry()
     mobilenet, v2 = registry.architectures["mobilenet"], registry.architectures["mobilenetv2"]
     assert select_tag(mobilenet, {}).name == "mobilenet.imagenet"
     assert select_tag(mobilenet, {"alpha": 0.25, "input_shape": (128, 128, 3)}).name == "mobilenet.imagenet_025_128"
@@ -463,25 +466,32 @@ def test_decode_predictions_with_listed_class_names(lenet_tag):
 
 
 def test_every_keras_applications_file_is_registered_with_keras_hashes():
-    weights = yaml.safe_load((ROOT / "registry.yaml").read_text())["weights"]
+    from zoo.catalog import read_catalog
+
+    raw = yaml.safe_load((ROOT / "registry.yaml").read_text())["weights"]
+    weights = {tag.name: tag for tag in read_catalog(ROOT / "registry.yaml")["weights"]}  # headless ones inherit
     sources = "\n".join(p.read_text() for p in KERAS_APPLICATIONS.glob("*.py"))
     for architecture in ("vgg16", "vgg19", "resnet50", "resnet101", "resnet152", "resnet50v2", "resnet101v2",
                          "resnet152v2", "densenet121", "densenet169", "densenet201", "xception", "mobilenet",
                          "mobilenetv2"):
         top, notop = weights[f"{architecture}.imagenet"], weights[f"{architecture}.imagenet_notop"]
-        assert top["default"] and top["headless"] == "imagenet_notop" and notop["include_top"] is False
-    keras_tags = {name: e for name, e in weights.items() if e.get("urls", [""])[0].startswith(
+        assert top.default and notop.headless_of == "imagenet" and notop.include_top is False and not notop.default
+        assert (notop.preprocessing, notop.class_names, notop.license) == (top.preprocessing, top.class_names,
+                                                                           top.license)
+        assert set(raw[notop.name]) <= {"headless_of", "file_name", "urls", "hash", "hash_algorithm"}  # no repeats
+    keras_tags = {name: t for name, t in weights.items() if t.urls and t.urls[0].startswith(
         "https://storage.googleapis.com/tensorflow/keras-applications/")}
     assert len(keras_tags) == 2 * (12 + 16 + 22)  # with and without top: 12 architectures, 16 MobileNet, 22 V2
-    for name, entry in keras_tags.items():
-        assert entry["urls"][0].endswith("/" + entry["file_name"]) and entry["format"] == "h5"
-        assert (KERAS_APPLICATIONS / entry["source"].split("/")[-1].rstrip(")")).is_file()
-        if entry.get("hash"):  # keras publishes md5 hashes for all but the MobileNet files
-            assert entry["hash_algorithm"] == "md5" and f'"{entry["hash"]}"' in sources, name
+    for name, tag in keras_tags.items():
+        assert tag.urls[0].endswith("/" + tag.file_name) and tag.format == "h5"
+        assert (KERAS_APPLICATIONS / tag.source.split("/")[-1].rstrip(")")).is_file()
+        if tag.hash:  # keras publishes md5 hashes for all but the MobileNet files
+            assert tag.hash_algorithm == "md5" and f'"{tag.hash}"' in sources, name
         else:
             assert name.startswith("mobilenet")
-    assert weights["mobilenet.imagenet_025_128"]["arguments"] == {"alpha": 0.25}
-    assert weights["mobilenetv2.imagenet_140_224"]["file_name"].endswith("_1.4_224.h5")
+    assert weights["mobilenet.imagenet_025_128"].arguments == {"alpha": 0.25}
+    assert weights["mobilenet.imagenet_025_128_notop"].arguments == {"alpha": 0.25}  # inherited
+    assert weights["mobilenetv2.imagenet_140_224"].file_name.endswith("_1.4_224.h5")
 
 
 # --- zoo weights CLI -------------------------------------------------------------------------------
@@ -496,7 +506,7 @@ def test_cli_import_then_get(lenet_file, tmp_path, zoo_home, monkeypatch):
     assert result.returncode == 0, result.stderr
     assert sha256(data) in result.stdout
     assert (zoo_home / "weights" / "lenet5.mine.weights.h5").read_bytes() == data
-    monkeypatch.setattr(zoo.registry, "_registry", None)
+    monkeypatch.setattr(zoo.plugins, "_registry", None)
     monkeypatch.setenv("ZOO_OFFLINE", "1")
     np.testing.assert_array_equal(outputs(zoo.get("lenet5.mine", pretrained=True)), outputs(reference))
 
@@ -515,7 +525,7 @@ def test_cli_import_then_get(lenet_file, tmp_path, zoo_home, monkeypatch):
 def test_import_weights_python_api_checks_the_file(lenet_file, tmp_path, zoo_home, monkeypatch):
     from zoo.weights import import_weights
 
-    monkeypatch.setattr(zoo.registry, "_registry", None)
+    monkeypatch.setattr(zoo.plugins, "_registry", None)
     _, data = lenet_file
     path = tmp_path / "trained.weights.h5"
     path.write_bytes(data)
@@ -527,7 +537,7 @@ def test_import_weights_python_api_checks_the_file(lenet_file, tmp_path, zoo_hom
     with pytest.raises(ValueError, match="do not load"):
         import_weights(path, "lenet5.bad", num_classes=3)
     assert not (zoo_home / "weights" / "lenet5.bad.weights.h5").exists()
-    assert "lenet5.bad" not in zoo.registry.get_registry().weights
+    assert "lenet5.bad" not in zoo.plugins.get_registry().weights
     with pytest.raises(ValueError, match="architecture.tag"):
         import_weights(path, "lenet5")
 

@@ -10,11 +10,12 @@ Example::
     >>> model = zoo.get("resnet50", num_classes=10, input_shape=(64, 64, 3))
 """
 
-from zoo.architecture import Architecture
+from zoo.architecture import Architecture, Family
 from zoo.cards import ModelCard, info
 from zoo.cards import list_models as list
 from zoo.errors import (CatalogError, DownloadError, DuplicateArchitectureError, PluginError, SearchFailedError,
-                        StorageError, UnknownModelError, ZooWarning, show_zoo_warnings_on_one_line)
+                        StorageError, UnknownDatasetError, UnknownModelError, UnknownNameError, ZooWarning,
+                        show_zoo_warnings_on_one_line)
 from zoo.hookspecs import hookimpl
 from zoo.identity import ModelIdentity
 from zoo.models import get
@@ -33,6 +34,7 @@ __all__ = [
     "CatalogError",
     "DownloadError",
     "DuplicateArchitectureError",
+    "Family",
     "ModelCard",
     "ModelIdentity",
     "PluginError",
@@ -40,7 +42,9 @@ __all__ = [
     "StorageError",
     "TrainResult",
     "TrainingRecipe",
+    "UnknownDatasetError",
     "UnknownModelError",
+    "UnknownNameError",
     "ZooWarning",
     "WeightTag",
     "decode_predictions",

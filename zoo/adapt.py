@@ -3,7 +3,9 @@
 :func:`transfer_weights` copies the weights of a model built exactly as the
 weight file expects (the *source*) into the model the user asked for (the
 *target*), layer by layer in order, the way Keras' legacy HDF5 loader pairs
-layers. Two differences are allowed, as in timm:
+layers. Two differences are allowed, as in timm, at the layers the
+architecture names (``zoo.Architecture.first_conv`` and ``classifier``,
+timm's ``first_conv`` and ``classifier``):
 
 - the classifier: a different ``num_classes`` (or weights without a top)
   leaves the target's classifier freshly initialised, with a log line;
@@ -65,12 +67,16 @@ def _copy_state_without_weights(source, target) -> None:
                 layer.load_own_variables(state)
 
 
-def transfer_weights(source, target, *, name: str = "weights") -> dict:
-    """Copy ``source``'s weights into ``target``, adapting the first convolution and skipping the head.
+def transfer_weights(source, target, *, first_conv: str | None, classifier: tuple[str, ...],
+                     name: str = "weights") -> dict:
+    """Copy ``source``'s weights into ``target``, adapting the first convolution and skipping the classifier.
 
     :param source: a Keras model with the pretrained weights loaded.
     :param target: a model of the same architecture, possibly with another
         number of classes, input channels, or with/without the top.
+    :param first_conv: the name of the layer whose kernel may be adapted to other input channels
+        (``zoo.Architecture.first_conv``; None: none may).
+    :param classifier: the names of the classifier's layers, which may be left fresh.
     :param name: what to call the weights in messages (the tag name).
     :return: ``{"copied": [...], "adapted": [...], "fresh": [...]}`` layer names.
     :raises ValueError: a layer other than the first convolution or the classifier does not fit.
@@ -79,12 +85,12 @@ def transfer_weights(source, target, *, name: str = "weights") -> dict:
 
         >>> source = zoo.get("resnet50", pretrained=True)
         >>> target = zoo.get("resnet50", num_classes=10, in_channels=1)
-        >>> transfer_weights(source, target)["fresh"]
+        >>> transfer_weights(source, target, first_conv="conv1_conv", classifier=("predictions",))["fresh"]
         ['predictions']
     """
     source_layers, target_layers = _weighted_layers(source), _weighted_layers(target)
     report = {"copied": [], "adapted": [], "fresh": []}
-    first_conv = next((i for i, layer in enumerate(target_layers) if layer.weights[0].ndim >= 3), None)
+    classifier = set(classifier)
     for index, layer in enumerate(target_layers):
         if index >= len(source_layers):
             report["fresh"].append(layer.name)
@@ -95,21 +101,24 @@ def transfer_weights(source, target, *, name: str = "weights") -> dict:
         if [tuple(v.shape) for v in values] == shapes and type(other) is type(layer):
             layer.set_weights(values)
             report["copied"].append(layer.name)
-        elif index == first_conv and _differs_in_input_channels(values, shapes):
+        elif layer.name == first_conv and _differs_in_input_channels(values, shapes):
             layer.set_weights([adapt_input_conv(values[0], shapes[0][-2]), *values[1:]])
             report["adapted"].append(layer.name)
-        elif index == len(target_layers) - 1 and type(other) is type(layer):
+        elif layer.name in classifier and type(other) is type(layer):
             report["fresh"].append(layer.name)
         else:
+            hint = ("; only the classifier and the input channels may differ" if first_conv is not None else
+                    "; only the classifier may differ (the architecture names no first_conv to adapt to other "
+                    "input channels)")
             raise ValueError(
                 f"{name} do not fit layer {layer.name!r} ({type(layer).__name__}, weight shapes {shapes}): "
                 f"the weight file has {type(other).__name__} {other.name!r} with shapes "
-                f"{[tuple(v.shape) for v in values]}; only the classifier and the input channels may differ"
+                f"{[tuple(v.shape) for v in values]}{hint}"
             )
     _copy_state_without_weights(source, target)
     if report["adapted"]:
         logger.info("%s: first convolution %s adapted to %d input channels", name, report["adapted"][0],
-                    target_layers[first_conv].weights[0].shape[-2])
+                    target.get_layer(report["adapted"][0]).weights[0].shape[-2])
     if report["fresh"]:
         logger.info("%s: loaded all weights but the classifier (%s), which is freshly initialised",
                     name, ", ".join(report["fresh"]))

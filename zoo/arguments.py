@@ -131,3 +131,9 @@ def build_arguments(arch: Architecture, *, num_classes=None, input_shape=None, i
         "include_top": include_top,
         "pooling": pooling,
     }
+
+
+def shape_for(input_shape, name: str):
+    """The input shape of architecture ``name`` from one shape (or None) or a dict of them."""
+    shape = input_shape.get(name) if isinstance(input_shape, dict) else input_shape
+    return None if shape is None else tuple(shape)

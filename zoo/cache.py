@@ -2,7 +2,8 @@
 
 A weight tag's file is looked for, in this order:
 
-1. the weight files shipped with the built-in plugins (``zoo_plugins/weights/``);
+1. the directory of the tag's ``package``, when it names one: weight files shipped inside a plugin's
+   own package (the built-in plugins' are in ``zoo_plugins.weights``);
 2. each directory in ``ZOO_WEIGHTS_PATH`` (``os.pathsep``-separated, read-only
    mirrors for air-gapped sites);
 3. Keras' own cache (``$KERAS_HOME/models``, default ``~/.keras/models``), where
@@ -21,7 +22,6 @@ file's. Nothing here imports TensorFlow or Keras.
 
 from __future__ import annotations
 
-import importlib.util
 import os
 from pathlib import Path
 
@@ -30,9 +30,8 @@ from zoo.errors import DownloadError
 from zoo.files import atomic_write, confined, fetch as fetch_file, file_hash, make_directory, mirror_path
 from zoo.files import offline as is_offline
 from zoo.files import same_hash, storage, zoo_home
+from zoo.plugins import package_directory
 from zoo.tags import WeightTag
-
-SHIPPED_WEIGHTS = Path(__file__).resolve().parent.parent / "plugins" / "weights"  # a source checkout
 
 
 class WeightsNotFoundError(FileNotFoundError):
@@ -44,24 +43,17 @@ def cache_dir() -> Path:
     return zoo_home() / "weights"
 
 
-def shipped_dir() -> Path:
-    """The directory of weight files shipped with the built-in plugins (``zoo_plugins/weights``)."""
-    spec = importlib.util.find_spec("zoo_plugins")
-    if spec is not None and spec.submodule_search_locations:
-        return Path(list(spec.submodule_search_locations)[0]) / "weights"
-    return SHIPPED_WEIGHTS
-
-
-def mirror_dirs() -> list[Path]:
-    """The read-only directories searched before the cache: shipped, ``ZOO_WEIGHTS_PATH``, Keras' cache."""
+def mirror_dirs(tag: WeightTag) -> list[Path]:
+    """The read-only directories searched before the cache: the tag's package, ``ZOO_WEIGHTS_PATH``, Keras' cache."""
     keras_home = Path(os.environ.get("KERAS_HOME") or Path.home() / ".keras").expanduser()
-    return [shipped_dir(), *mirror_path("ZOO_WEIGHTS_PATH"), keras_home / "models"]
+    package = package_directory(tag.package) if tag.package else None
+    return [*([package] if package else []), *mirror_path("ZOO_WEIGHTS_PATH"), keras_home / "models"]
 
 
 def places(tag: WeightTag) -> list[Path]:
     """Where ``tag``'s file may be on this machine, in the order they are searched: mirrors, then the cache."""
     return [confined(directory, tag.file_name, f"weights {tag.name}: file_name")
-            for directory in [*mirror_dirs(), cache_dir()]]
+            for directory in [*mirror_dirs(tag), cache_dir()]]
 
 
 def local_copy(tag: WeightTag) -> Path | None:
@@ -130,7 +122,7 @@ def fetch(tag: WeightTag, *, offline: bool | None = None, progress: bool | None 
 
     Example::
 
-        >>> fetch(zoo.registry.get_registry().weights["resnet50.imagenet"])
+        >>> fetch(zoo.plugins.get_registry().weights["resnet50.imagenet"])
         PosixPath('/home/me/.cache/keras-zoo/weights/resnet50_weights_tf_dim_ordering_tf_kernels.h5')
     """
     looked = []

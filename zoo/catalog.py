@@ -30,7 +30,8 @@ from zoo.tags import WeightTag
 
 SHIPPED = Path(__file__).with_name("registry.yaml")
 SECTIONS = ("aliases", "models", "weights", "hashes")
-CARD_FIELDS = ("paper", "url", "metrics", "license", "notes")
+CARD_FIELDS = ("paper", "description", "license", "metrics")  # what a models: entry may amend on an Architecture
+OWN_FIELDS = ("file_name", "urls", "hash", "hash_algorithm", "size", "package")  # a headless tag's own file
 SHA256 = re.compile(r"^[0-9a-fA-F]{64}$")
 
 
@@ -92,10 +93,26 @@ def read_catalog(path: Path) -> dict[str, Any]:
             raise CatalogError(f"{path}: hashes[{name!r}] must be {{file_name: NAME, sha256: 64 hex digits}}, "
                                f"got {pin!r}")
         pin["sha256"] = pin["sha256"].lower()
-    data["weights"] = [
-        WeightTag.from_dict(name, entry, str(path)) for name, entry in (data.get("weights") or {}).items()
-    ]
+    entries = data.get("weights") or {}
+    data["weights"] = [WeightTag.from_dict(name, inherit_from_full_twin(name, entry, entries, path), str(path))
+                       for name, entry in entries.items()]
     return data
+
+
+def inherit_from_full_twin(name: str, entry, entries: dict, path) -> dict:
+    """A headless tag's entry with what it inherits: every field of the tag ``headless_of`` names, but the
+    file's own (``file_name``, ``urls``, ``hash``, ...), ``default`` and ``headless``; then ``include_top: false``."""
+    if not isinstance(entry, dict) or not entry.get("headless_of"):
+        return entry
+    architecture = name.partition(".")[0]
+    twin_name = entry["headless_of"] if "." in entry["headless_of"] else f"{architecture}.{entry['headless_of']}"
+    twin = entries.get(twin_name)
+    if not isinstance(twin, dict):
+        raise CatalogError(f"{path}: weights[{name!r}]: headless_of={entry['headless_of']!r} names no tag of this "
+                           f"file; its tags of {architecture}: "
+                           + ", ".join(n for n in entries if n.startswith(architecture + ".")))
+    inherited = {k: v for k, v in twin.items() if k not in (*OWN_FIELDS, "default", "headless", "headless_of")}
+    return {**inherited, **entry, "include_top": False}
 
 
 @hookimpl
@@ -114,4 +131,4 @@ def zoo_register_weights(registry):
                 registry.add_card(name, card)
         for tag in data["weights"]:
             if registry.registered(tag.architecture) or not shipped:
-                registry.add_weights(tag)
+                registry.add_weights(tag, from_user_catalog=path != SHIPPED)

@@ -11,16 +11,8 @@ HINTS = {"dataset": "zoo.datasets.list() names the built-in datasets; a director
          "weight tag": "`zoo weights list` shows the registered tags"}
 
 
-class UnknownModelError(KeyError, ValueError):
-    """A model name (or weight tag) that no plugin registered.
-
-    The message lists up to three close matches.
-
-    Example::
-
-        >>> zoo.get("resnet5")
-        UnknownModelError: unknown model 'resnet5'; did you mean resnet50, resnet56, resnet18?
-    """
+class UnknownNameError(KeyError, ValueError):
+    """A name that nothing registered; the message lists up to three close matches (a KeyError and a ValueError)."""
 
     def __init__(self, name: str, known: list[str], kind: str = "model", hint: str | None = None):
         self.name = name
@@ -36,6 +28,26 @@ class UnknownModelError(KeyError, ValueError):
 
     def __str__(self) -> str:  # KeyError would quote the message
         return self.args[0]
+
+
+class UnknownModelError(UnknownNameError):
+    """A model name (or weight tag) that no plugin registered.
+
+    Example::
+
+        >>> zoo.get("resnet5")
+        UnknownModelError: unknown model 'resnet5'; did you mean resnet50, resnet56, resnet18?
+    """
+
+
+class UnknownDatasetError(UnknownNameError):
+    """A dataset name that is neither a built-in dataset nor an existing directory.
+
+    Example::
+
+        >>> zoo.datasets.load("mnist5")
+        UnknownDatasetError: unknown dataset 'mnist5'; did you mean mnist5k, mnist?
+    """
 
 
 class DuplicateArchitectureError(ValueError):

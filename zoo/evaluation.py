@@ -31,7 +31,7 @@ def load_model(spec, weights=None, *, dataset=None):
         >>> identity.labels()[:3]
         ['0', '1', '2']
     """
-    from zoo.registry import get_registry
+    from zoo.plugins import get_registry
     from zoo.weights import build
 
     identity = locate(spec, weights)

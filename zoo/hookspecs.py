@@ -28,8 +28,9 @@ def zoo_register_architectures(registry: Registrar) -> None:
 
     Called once, when the registry is first used; every implementation runs.
 
-    :param registry: call ``registry.add(zoo.Architecture(...))`` once per
-        architecture (``override=True`` replaces one of the same name).
+    :param registry: call ``registry.add_family(zoo.Family(...))`` once per family, or
+        ``registry.add(zoo.Architecture(...))`` once per architecture (``override=True`` replaces one
+        of the same name, with everything it brought).
     :return: nothing.
     """
 
@@ -52,8 +53,9 @@ def zoo_register_weights(registry: Registrar) -> None:
 def zoo_training_recipe(architecture: Architecture) -> Any:
     """Return the default training recipe for ``architecture`` (the **training** hook).
 
-    Stops at the first non-None result. The plugin that owns the architecture
-    answers for it; a plugin marked ``tryfirst=True`` can override it.
+    Stops at the first non-None result. When no plugin answers, the core answers with the
+    architecture's own ``recipe`` (its implementation runs last); a plugin marked
+    ``tryfirst=True`` answers before the owning plugin's, to override it.
 
     :param architecture: the registered :class:`zoo.Architecture`.
     :return: a ``zoo.TrainingRecipe``, or None to let another plugin answer.
@@ -67,7 +69,8 @@ def zoo_hyperparameters(architecture: Architecture, hp: Any) -> dict | None:
     Stops at the first non-None result. Called with a KerasTuner
     ``HyperParameters`` object; the implementation calls ``hp.Choice``,
     ``hp.Int``, ``hp.Float`` ... and returns the build arguments they give.
-    With no values set, the defaults must build the default variant.
+    With no values set, the defaults must build the default variant. When no
+    plugin answers, the core answers with the architecture's own ``search_space``.
 
     :param architecture: the registered :class:`zoo.Architecture`.
     :param hp: a ``keras_tuner.HyperParameters``, already scoped to the architecture.

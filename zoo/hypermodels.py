@@ -26,12 +26,12 @@ import keras
 import keras_tuner
 
 from zoo.architecture import Architecture
-from zoo.datasets import Dataset
+from zoo.datasets.dataset import Dataset
 from zoo.phases import finetune_fields
 from zoo.recipes import TrainingRecipe
-from zoo.registry import get_registry
+from zoo.plugins import get_registry
+from zoo.arguments import shape_for
 from zoo.train import dtype_policy, fit, plan_identity, recipe_for, resolve_precision
-from zoo.tuning import shape_for
 
 FIT_ARGUMENTS = ("x", "y", "validation_data", "validation_split", "batch_size", "epochs", "initial_epoch",
                  "callbacks", "verbose", "shuffle")  # what a tuner may pass to fit; the recipe decides the rest

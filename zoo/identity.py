@@ -34,7 +34,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Mapping
 
 from zoo.pixels import preprocessing_values, same_preprocessing
-from zoo.registry import get_registry
+from zoo.plugins import get_registry
 
 if TYPE_CHECKING:
     from zoo.architecture import Architecture

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from zoo.arguments import build_arguments
-from zoo.registry import get_registry
+from zoo.plugins import get_registry
 from zoo.weights import build_pretrained
 
 

@@ -13,10 +13,6 @@ from dataclasses import dataclass
 
 from zoo.recipes import TrainingRecipe
 
-# the classifier head: zoo.validation.classifier's layers, and MobileNet v1's 1x1 convolution (keras.applications' names)
-HEAD_LAYERS = ("predictions", "head_dropout", "conv_preds")
-
-
 @dataclass(frozen=True)
 class Phase:
     """Epochs ``start`` to ``until`` (exclusive) of a run, trained with ``recipe`` (its epochs: the phase's length).
@@ -63,9 +59,10 @@ def finetune_fields(finetune: dict, epochs: int | None = None) -> dict:
             "lr": finetune["lr"]}
 
 
-def set_backbone_trainable(model, trainable: bool) -> None:
-    """Freeze (or unfreeze) every layer but the classifier head (:data:`HEAD_LAYERS`, else the last layer)."""
+def set_backbone_trainable(model, trainable: bool, classifier: tuple[str, ...]) -> None:
+    """Freeze (or unfreeze) every layer but the classifier head: the layers ``classifier`` names (the
+    architecture's, ``zoo.Architecture.classifier``), or the last layer of a model that has none of them."""
     names = {layer.name for layer in model.layers}
-    head = set(HEAD_LAYERS) & names or {model.layers[-1].name}
+    head = set(classifier) & names or {model.layers[-1].name}
     for layer in model.layers:
         layer.trainable = trainable or layer.name in head

@@ -14,22 +14,43 @@ that reuses a built-in name is the one refused.
 
 from __future__ import annotations
 
+import importlib.util
 import os
+import threading
 import warnings
 from importlib.metadata import entry_points
+from pathlib import Path
 
 import pluggy
 
-from zoo import catalog, hookspecs
+from zoo import catalog, family_hooks, hookspecs
 from zoo.errors import PluginError, ZooWarning
 from zoo.registry import PluginInfo, Registrar, Registry
 
 GROUP = "keras_zoo"
 BUILTIN_DISTRIBUTION = "keras-zoo"
+STATS_FILE = "model_stats.json"  # parameters and GMACs of a plugin's architectures, in its package (zoo.stats)
 
 
 class PluginWarning(ZooWarning):
     """A plugin failed to import or register and was skipped."""
+
+
+def package_directory(package: str) -> Path | None:
+    """The directory of an importable package (regular or namespace), or None (not found, or a plain module)."""
+    try:
+        spec = importlib.util.find_spec(package)
+    except (ImportError, ValueError):
+        return None
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    return Path(list(spec.submodule_search_locations)[0])
+
+
+def plugin_directory(plugin: PluginInfo) -> Path | None:
+    """The directory of the package a plugin's entry point lives in (its top-level package), or None for a
+    plugin that is a single module: where its data files (``model_stats.json``) go."""
+    return package_directory(plugin.value.partition(":")[0].split(".")[0])
 
 
 def plugin_manager() -> pluggy.PluginManager:
@@ -98,6 +119,7 @@ def load_registry() -> Registry:
     registry = Registry()
     manager = plugin_manager()
     manager.register(catalog, name="zoo.catalog")
+    manager.register(family_hooks, name="zoo.family_hooks")
     for ep in _selected_entry_points(registry):
         info = PluginInfo(
             name=ep.name,
@@ -127,3 +149,22 @@ def load_registry() -> Registry:
                 _fail(manager, info, hook.name, error)
     registry.manager = manager
     return registry
+
+
+_registry: Registry | None = None
+_lock = threading.Lock()
+
+
+def get_registry() -> Registry:
+    """The process-wide registry, loading the plugins on first use.
+
+    Example::
+
+        >>> get_registry().architectures["lenet5"].family
+        'lenet'
+    """
+    global _registry
+    with _lock:
+        if _registry is None:
+            _registry = load_registry()
+        return _registry

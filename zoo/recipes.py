@@ -8,8 +8,10 @@ the command line, and the resolved recipe is written next to the run.
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass, field, fields, replace
+from dataclasses import asdict, dataclass, fields, replace
 from typing import Any
+
+from zoo.fields import documented
 
 OPTIMIZERS = ("sgd", "adam", "adamw", "rmsprop", "adadelta")
 SCHEDULES = ("constant", "cosine", "step")
@@ -27,25 +29,31 @@ class TrainingRecipe:
                        augmentation=("flip", "crop"))
     """
 
-    optimizer: str = "adam"
-    lr: float = 1e-3
-    momentum: float = 0.0  # sgd / rmsprop
-    weight_decay: float = 0.0
-    schedule: str = "constant"
-    warmup_epochs: int = 0
-    step_boundaries: tuple[float, ...] = (0.5, 0.75)  # fractions of training, for schedule="step"
-    step_factor: float = 0.1
-    label_smoothing: float = 0.0
-    loss: str = "sparse_categorical_crossentropy"
-    metrics: tuple[str, ...] = ("accuracy",)
-    batch_size: int = 64
-    epochs: int = 10
-    augmentation: tuple[str, ...] = ()  # Keras preprocessing layers for images: flip, crop, translate
-    early_stopping_patience: int | None = None  # epochs without val_loss improvement; None: off
-    clipnorm: float | None = None
-    head_epochs: int = 0  # first epochs with the backbone frozen, only the classifier head training (fine-tuning)
-    head_lr: float | None = None  # learning rate of those epochs (None: lr)
-    extra: dict[str, Any] = field(default_factory=dict)  # anything a plugin's own recipe needs
+    optimizer: str = documented(f"one of {', '.join(OPTIMIZERS)}", default="adam")
+    lr: float = documented("the learning rate (at its peak, with a schedule), a finite positive number", default=1e-3)
+    momentum: float = documented("momentum of sgd and rmsprop, in [0, 1)", default=0.0)
+    weight_decay: float = documented("decoupled weight decay, >= 0", default=0.0)
+    schedule: str = documented(f"the learning-rate schedule: one of {', '.join(SCHEDULES)}", default="constant")
+    warmup_epochs: int = documented("epochs of linear warmup before the schedule, >= 0", default=0)
+    step_boundaries: tuple[float, ...] = documented("for `schedule=step`: increasing fractions of training where "
+                                                    "the rate drops", default=(0.5, 0.75))
+    step_factor: float = documented("for `schedule=step`: what the rate is multiplied by at each boundary, in (0, 1]",
+                                    default=0.1)
+    label_smoothing: float = documented("label smoothing of the cross-entropy, in [0, 1)", default=0.0)
+    loss: str = documented("the Keras loss", default="sparse_categorical_crossentropy")
+    metrics: tuple[str, ...] = documented("the Keras metrics reported each epoch", default=("accuracy",))
+    batch_size: int = documented("the global batch size, a positive integer", default=64)
+    epochs: int = documented("the epochs of the whole run, a positive integer", default=10)
+    augmentation: tuple[str, ...] = documented(f"image augmentation, items of {', '.join(AUGMENTATIONS)} (Keras "
+                                               "preprocessing layers on the training batches)", default=())
+    early_stopping_patience: int | None = documented("epochs without an improvement of the validation loss before "
+                                                     "the run stops; None: no early stopping", default=None)
+    clipnorm: float | None = documented("the gradient norm to clip to, > 0; None: no clipping", default=None)
+    head_epochs: int = documented("fine-tuning: the first epochs with the backbone frozen, only the classifier "
+                                  "training (from 0 to epochs)", default=0)
+    head_lr: float | None = documented("the learning rate of those epochs (None: lr)", default=None)
+    extra: dict[str, Any] = documented("anything a plugin's own recipe needs (`nesterov: true` for sgd)",
+                                       default_factory=dict)
 
     def __post_init__(self):
         """Refuse values that cannot work, naming the field, the value and what is allowed."""

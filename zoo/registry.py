@@ -1,19 +1,21 @@
-"""The registry: every architecture, alias and weight tag the plugins registered.
+"""The registry: every architecture, alias and weight tag the plugins registered, and the registrar they use.
 
-The registry is built lazily, once, the first time it is used
-(:func:`get_registry`). Building it loads the plugins (:mod:`zoo.plugins`)
-and runs their registration hooks; nothing here imports TensorFlow or Keras.
+:class:`Registry` holds the records and answers lookups; :class:`Registrar` is what a
+plugin's registration hooks receive. Loading the plugins into the process-wide registry
+is :mod:`zoo.plugins`'s (``zoo.plugins.get_registry()``). Nothing here imports
+TensorFlow or Keras.
 """
 
 from __future__ import annotations
 
 import fnmatch
-import threading
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
-from zoo.architecture import Architecture
+from zoo.architecture import Architecture, Family
 from zoo.errors import DuplicateArchitectureError, UnknownModelError
 from zoo.tags import WeightTag
+
+USER_CATALOGS = "user catalog"  # who registered the tags of ZOO_REGISTRY files and $ZOO_HOME/registry.yaml
 
 
 @dataclass
@@ -30,14 +32,16 @@ class PluginInfo:
 
 
 class Registry:
-    """Architectures, aliases, model cards and weight tags, keyed by name."""
+    """Architectures, aliases and weight tags, keyed by name, and who registered each."""
 
     def __init__(self):
         self.architectures: dict[str, Architecture] = {}
         self.owners: dict[str, PluginInfo] = {}
         self.aliases: dict[str, str] = {}
-        self.cards: dict[str, dict] = {}
+        self.alias_owners: dict[str, PluginInfo] = {}
         self.weights: dict[str, WeightTag] = {}
+        self.weight_owners: dict[str, str] = {}  # tag -> the plugin (or user catalog) that registered it
+        self.overridden: set[str] = set()  # architectures a plugin replaced with override=True
         self.plugins: list[PluginInfo] = []
         self.manager = None  # the pluggy.PluginManager, for the training and tuning hooks
         self.restriction: str | None = None  # how ZOO_LOAD_PLUGINS / ZOO_DISABLE_PLUGINS narrowed the plugins
@@ -80,12 +84,29 @@ class Registry:
         tags = [t for t in self.weights.values() if t.architecture == architecture]
         return sorted(tags, key=lambda t: (not t.default, -order[t.name] if t.default else 0, t.tag))
 
+    def headless_twin(self, tag: WeightTag) -> WeightTag | None:
+        """The tag of ``tag``'s weights without the classifier: the one naming it ``headless_of``, or its ``headless``."""
+        for other in self.tags_for(tag.architecture):
+            if other.headless_of and _full_name(other.headless_of, other.architecture) == tag.name:
+                return other
+        if tag.headless:
+            return self.weights.get(_full_name(tag.headless, tag.architecture))
+        return None
+
+    def is_headless_twin(self, tag: WeightTag) -> bool:
+        """Whether ``tag`` is the headless twin of another registered tag."""
+        return any(self.headless_twin(other) is tag for other in self.tags_for(tag.architecture) if other is not tag)
+
+
+def _full_name(name: str, architecture: str) -> str:
+    return name if "." in name else f"{architecture}.{name}"
+
 
 class Registrar:
     """The object a plugin's registration hooks receive; it records which plugin added what.
 
-    A plugin's additions are staged and committed only if its hook returns
-    without error, so a failing plugin leaves nothing half-registered.
+    A plugin's additions are staged and committed only if its hook returns without error, so a
+    failing plugin leaves nothing half-registered.
     """
 
     def __init__(self, registry: Registry, plugin: PluginInfo):
@@ -100,66 +121,101 @@ class Registrar:
         )
 
     def add(self, architecture: Architecture, *, override: bool = False) -> None:
-        """Register an architecture; ``override=True`` replaces one of the same name."""
+        """Register an architecture; ``override=True`` replaces one of the same name, with everything it brought
+        (its stats, metrics, card and weight tags, unless this plugin registers tags for it again)."""
         if not isinstance(architecture, Architecture):
             raise TypeError(f"registry.add() takes a zoo.Architecture, got {type(architecture).__name__}")
         self._staged.append(("arch", architecture, override))
 
-    def add_weights(self, tag: WeightTag) -> None:
-        """Register a weight tag for an architecture (of this plugin or any other)."""
+    def add_family(self, family: Family, *, override: bool = False) -> None:
+        """Register every variant of a family (:class:`zoo.Family`): one call per family."""
+        if not isinstance(family, Family):
+            raise TypeError(f"registry.add_family() takes a zoo.Family, got {type(family).__name__}")
+        for architecture in family.architectures():
+            self.add(architecture, override=override)
+
+    def add_weights(self, tag: WeightTag, *, from_user_catalog: bool = False) -> None:
+        """Register a weight tag for an architecture (of this plugin or any other).
+
+        After an architecture was replaced with ``override=True``, only the overriding plugin's tags for it
+        are kept (the others were made for the architecture it replaced), and the tags of the user's own
+        catalog files, which the core's catalog registers with ``from_user_catalog=True``.
+        """
         if not isinstance(tag, WeightTag):
             raise TypeError(f"registry.add_weights() takes a zoo.WeightTag, got {type(tag).__name__}")
-        self._staged.append(("weights", tag, True))
+        self._staged.append(("weights", tag, from_user_catalog))
 
     def add_alias(self, alias: str, target: str) -> None:
-        """Make ``alias`` another name for the architecture ``target``."""
-        self._staged.append(("alias", (alias, target), True))
+        """Make ``alias`` another name for the architecture ``target`` (a name taken is an error naming both sides)."""
+        self._staged.append(("alias", (alias, target), False))
 
     def add_card(self, architecture: str, card: dict) -> None:
-        """Attach model-card fields (paper, reference metrics) to an architecture."""
+        """Amend an architecture's model card: its ``paper``, ``description``, ``license`` or ``metrics`` (merged)."""
         self._staged.append(("card", (architecture, card), True))
 
     def commit(self) -> None:
         """Check, then apply, the staged additions (called by the loader after the hook returned)."""
         registry = self._registry
         names = set(registry.architectures)
-        for kind, item, override in self._staged:
+        aliases = dict(registry.aliases)
+        for kind, item, flag in self._staged:  # flag: override=True for an architecture, a user catalog's tag
             if kind == "arch":
-                if item.name in names and not override:
-                    first = self._registry.owners.get(item.name, self._plugin)
+                if item.name in names and not flag:
+                    first = registry.owners.get(item.name, self._plugin)
                     raise DuplicateArchitectureError(
                         f"architecture {item.name!r} is registered by plugin {first.name!r} "
                         f"({first.distribution}) and again by plugin {self._plugin.name!r} "
                         f"({self._plugin.distribution}); pass override=True to replace it on purpose"
                     )
                 names.add(item.name)
+            elif kind == "alias":
+                alias, target = item
+                if alias in names or (alias in aliases and aliases[alias] != target):
+                    other = f"architecture {alias!r}" if alias in names else f"an alias of {aliases[alias]!r}"
+                    owner = registry.owners.get(alias) or registry.alias_owners.get(alias)
+                    raise DuplicateArchitectureError(
+                        f"alias {alias!r} for {target!r} (plugin {self._plugin.name!r}) is already {other}"
+                        + (f" (plugin {owner.name!r})" if owner else "")
+                    )
+                aliases[alias] = target
             elif kind == "weights" and item.architecture not in names:
                 raise UnknownModelError(item.architecture, sorted(names), "architecture")
-        for kind, item, _ in self._staged:
+        for kind, item, flag in self._staged:
             if kind == "arch":
+                if item.name in registry.architectures:
+                    self._forget(item.name)
                 registry.architectures[item.name] = item
                 registry.owners[item.name] = self._plugin
                 self._plugin.architectures.append(item.name)
             elif kind == "weights":
+                if not (flag or self._may_add_weights(item.architecture)):
+                    continue
                 registry.weights[item.name] = item
+                registry.weight_owners[item.name] = USER_CATALOGS if flag else self._plugin.name
                 self._plugin.weights.append(item.name)
             elif kind == "alias":
                 registry.aliases[item[0]] = item[1]
+                registry.alias_owners[item[0]] = self._plugin
             else:
-                registry.cards.setdefault(item[0], {}).update(item[1])
+                name, card = item
+                arch = registry.architectures[name]
+                registry.architectures[name] = replace(
+                    arch, **{k: v for k, v in card.items() if k != "metrics"},
+                    metrics={**arch.metrics, **(card.get("metrics") or {})})
         self._staged.clear()
 
+    def _forget(self, name: str) -> None:
+        """An architecture replaced by ``override=True``: drop what its old owner brought with it."""
+        registry = self._registry
+        previous = registry.owners[name]
+        if name in previous.architectures:
+            previous.architectures.remove(name)
+        registry.overridden.add(name)
+        for tag in [t for t in registry.weights.values() if t.architecture == name]:
+            del registry.weights[tag.name]
+            registry.weight_owners.pop(tag.name, None)
 
-_registry: Registry | None = None
-_lock = threading.Lock()
-
-
-def get_registry() -> Registry:
-    """The process-wide registry, loading the plugins on first use."""
-    global _registry
-    with _lock:
-        if _registry is None:
-            from zoo.plugins import load_registry
-
-            _registry = load_registry()
-        return _registry
+    def _may_add_weights(self, architecture: str) -> bool:
+        """Whether this plugin's tags for ``architecture`` are kept: always, unless another plugin replaced it."""
+        registry = self._registry
+        return architecture not in registry.overridden or registry.owners[architecture].name == self._plugin.name

@@ -34,7 +34,8 @@ def save_weights(model, path: Path, *, with_optimizer: bool = False) -> None:
     """
     from keras.src.saving import saving_lib
 
-    skip = None if with_optimizer or model.optimizer is None else [model.optimizer]
+    optimizer = getattr(model, "optimizer", None)  # None before the model is compiled
+    skip = None if with_optimizer or optimizer is None else [optimizer]
     with atomic_output(path, what="save weights to") as tmp, storage(path, "save weights to"):
         saving_lib.save_weights_only(model, str(tmp), objects_to_skip=skip)
 

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, fields
+import re
+from dataclasses import dataclass, fields
 from typing import Any, Mapping
 
-import re
-
 from zoo.errors import CatalogError
+from zoo.fields import documented
 from zoo.files import HASH_ALGORITHMS, check_name, check_url
 from zoo.pixels import preprocessing_values
 
@@ -28,26 +28,44 @@ class WeightTag:
         ))
     """
 
-    architecture: str
-    tag: str
-    file_name: str
-    urls: tuple[str, ...] = ()
-    hash: str | None = None  # hex digest, any case (compared in lower case)
-    hash_algorithm: str = "sha256"
-    format: str = "keras"
-    include_top: bool = True
-    headless: str | None = None  # tag of the same weights without the classifier
-    default: bool = False
-    num_classes: int | None = None
-    class_names: str | tuple[str, ...] | None = None  # a list, or the name of a shipped list ("imagenet")
-    input_shape: tuple[int, ...] | None = None
-    preprocessing: Mapping[str, Any] = field(default_factory=dict)
-    arguments: Mapping[str, Any] = field(default_factory=dict)  # build arguments the weights need
-    license: str = ""
-    source: str = ""
-    metrics: Mapping[str, Any] = field(default_factory=dict)
-    recipe: Mapping[str, Any] = field(default_factory=dict)
-    size: int | None = None  # bytes, when known: a download of another size is refused
+    architecture: str = documented("the architecture the weights are for (`resnet50`)")
+    tag: str = documented("the tag's own name (`imagenet`); the full name is `architecture.tag`")
+    file_name: str = documented("the file's name in every mirror and in the cache: a plain name, no path; "
+                                "`.weights.h5` for Keras 3 files, `.h5` for the legacy HDF5 layout")
+    urls: tuple[str, ...] = documented("mirrors, tried in order: `https`, `file`, or `http` for a file with a "
+                                       "hash", default=())
+    hash: str | None = documented("the publisher's hex digest (any case); None: the file is read whole before "
+                                  "it is accepted, and its sha256 pinned", default=None)
+    hash_algorithm: str = documented("`sha256`, or `md5` as keras.applications publishes", default="sha256")
+    format: str = documented("`keras` (Keras 3 `save_weights`) or `h5` (keras.applications' legacy layout)",
+                             default="keras")
+    include_top: bool = documented("whether the file holds the classifier", default=True)
+    headless: str | None = documented("the tag of the same weights without the classifier, which "
+                                      "`include_top=False` loads (a headless tag names its twin with "
+                                      "`headless_of` instead)", default=None)
+    headless_of: str | None = documented("on a headless tag: the tag it is the headless twin of; in a catalog "
+                                         "file it inherits every other field of that tag", default=None)
+    default: bool = documented("the tag `pretrained=True` uses (a user catalog's default overrides the shipped "
+                               "one)", default=False)
+    num_classes: int | None = documented("the classes the weights were trained for (None: the architecture's)",
+                                         default=None)
+    class_names: str | tuple[str, ...] | None = documented("their names in output order, or `imagenet` (the "
+                                                           "shipped ImageNet list)", default=None)
+    input_shape: tuple[int, ...] | None = documented("the input shape they were trained at (None: the "
+                                                     "architecture's)", default=None)
+    preprocessing: Mapping[str, Any] = documented("what is done to 0..255 pixels before the model sees them "
+                                                  "(`{mode: caffe}`, `{scale: ..., mean: ..., std: ...}`, "
+                                                  "`resize`, `crop`)", default_factory=dict)
+    arguments: Mapping[str, Any] = documented("the architecture arguments the weights need; those not given are "
+                                              "the architecture's defaults", default_factory=dict)
+    license: str = documented("the weights' license", default="")
+    source: str = documented("where the weights come from (a URL, a paper, the `zoo train` command)", default="")
+    metrics: Mapping[str, Any] = documented("measured metrics, each with its source", default_factory=dict)
+    recipe: Mapping[str, Any] = documented("how they were trained", default_factory=dict)
+    size: int | None = documented("the file's size in bytes, when known: a download of another size is refused",
+                                  default=None)
+    package: str | None = documented("a Python package (a plugin's own, e.g. `zoo_alexnet.weights`) whose "
+                                     "directory holds `file_name`: searched first, offline too", default=None)
 
     @property
     def name(self) -> str:
@@ -68,6 +86,16 @@ class WeightTag:
             raise ValueError(f"size={self.size!r} is not allowed: it must be the file's size in bytes, a positive integer")
         if self.format not in FORMATS:
             raise ValueError(f"{self.name}: format={self.format!r} must be one of {FORMATS}")
+        if self.package is not None and not re.fullmatch(r"[A-Za-z_]\w*(\.[A-Za-z_]\w*)*", self.package):
+            raise ValueError(f"package={self.package!r} is not allowed: it must be a dotted Python package name, "
+                             "e.g. 'zoo_alexnet.weights'")
+        for name in ("headless", "headless_of"):
+            value = getattr(self, name)
+            if value is not None and not re.fullmatch(r"\w+(\.\w+)?", value):
+                raise ValueError(f"{name}={value!r} is not allowed: it must name a tag, 'tag' or 'architecture.tag'")
+        if self.headless_of is not None and self.include_top:
+            raise ValueError(f"headless_of={self.headless_of!r} is not allowed with include_top=True: a headless "
+                             "tag has no classifier")
         for name in ("urls", "input_shape"):
             value = getattr(self, name)
             if value is not None:
@@ -97,9 +125,9 @@ class WeightTag:
             raise CatalogError(f"{where}: weights[{name!r}]: field 'file_name' is required")
         types = {
             "file_name": str, "urls": list, "hash": str, "hash_algorithm": str, "format": str,
-            "include_top": bool, "headless": str, "default": bool, "num_classes": int,
+            "include_top": bool, "headless": str, "headless_of": str, "default": bool, "num_classes": int,
             "class_names": (str, list), "input_shape": list, "preprocessing": dict, "arguments": dict,
-            "license": str, "source": str, "metrics": dict, "recipe": dict, "size": int,
+            "license": str, "source": str, "metrics": dict, "recipe": dict, "size": int, "package": str,
         }
         for key, value in entry.items():
             if value is not None and not isinstance(value, types[key]):

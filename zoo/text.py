@@ -269,11 +269,6 @@ class Vectorizer(keras.layers.Layer):
         return cls(**config)
 
 
-def find_vectorizer(model) -> Vectorizer | None:
-    """The model's :class:`Vectorizer` layer, or None when the model takes token ids."""
-    return next((layer for layer in model.layers if isinstance(layer, Vectorizer)), None)
-
-
 def load_vectors(path, vocabulary: Iterable[str], *, num_oov_buckets: int = 1, max_tokens: int | None = None,
                  embedding_dim: int | None = None, seed: int = 0) -> np.ndarray:
     """An embedding matrix for a vocabulary from word vectors in word2vec or GloVe text format.

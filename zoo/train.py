@@ -20,11 +20,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from zoo.architecture import CLASSIFIER
 from zoo.files import atomic_json, file_hash, storage
 from zoo.identity import CARD_VERSION, DEFAULT_PREPROCESSING, ModelIdentity, effective_arguments, recorded_arguments
 from zoo.phases import phases, set_backbone_trainable
 from zoo.recipes import TrainingRecipe
-from zoo.registry import get_registry
+from zoo.plugins import get_registry
 from zoo.validation import check_choice
 
 PRECISIONS = ("auto", "float32", "mixed_float16", "mixed_bfloat16")
@@ -379,10 +380,13 @@ def fit(model, dataset, recipe: TrainingRecipe, run, *, identity: ModelIdentity,
     if multi_worker and isinstance(dataset.train, tuple):
         steps_per_epoch = max(1, len(dataset.train[1]) // recipe.batch_size)
 
+    registered = get_registry().architectures.get(identity.architecture)
+    classifier = registered.classifier if registered is not None else CLASSIFIER
+
     def compile_phase(phase):
         """Freeze or unfreeze the backbone as the phase says; a fresh optimizer whose schedule spans the phase."""
         if phase.backbone_trainable is not None:
-            set_backbone_trainable(model, phase.backbone_trainable)
+            set_backbone_trainable(model, phase.backbone_trainable, classifier)
         model.compile(optimizer=make_optimizer(phase.recipe, steps_per_epoch), loss=make_loss(recipe),
                       metrics=list(recipe.metrics), steps_per_execution=min(MAX_STEPS_PER_EXECUTION, steps_per_epoch))
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import sys
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,9 +19,9 @@ from typing import Any
 from zoo.architecture import Architecture
 from zoo.errors import SearchFailedError, ZooWarning
 from zoo.files import atomic_json, check_name, make_directory, storage
-from zoo.models import build_arguments
+from zoo.arguments import build_arguments, shape_for
 from zoo.phases import finetune_fields
-from zoo.registry import get_registry
+from zoo.plugins import get_registry
 
 TUNERS = {"bayesian": "BayesianOptimization", "hyperband": "Hyperband", "random": "RandomSearch"}
 DISTRIBUTED_VARIABLES = ("KERASTUNER_TUNER_ID", "KERASTUNER_ORACLE_IP", "KERASTUNER_ORACLE_PORT")
@@ -79,12 +80,6 @@ def match_architectures(name_or_pattern, *, num_classes, input_shape, task: str 
     return kept
 
 
-def shape_for(input_shape, name: str):
-    """The input shape of architecture ``name`` from one shape (or None) or a dict of them."""
-    shape = input_shape.get(name) if isinstance(input_shape, dict) else input_shape
-    return None if shape is None else tuple(shape)
-
-
 def hypermodel(name_or_pattern, *, num_classes, input_shape, pretrained=None, tune_training=True, model_args=None):
     """A ``keras_tuner.HyperModel`` over the architectures a name or fnmatch pattern selects.
 
@@ -137,7 +132,7 @@ class TuningResult:
 def tune(name_or_pattern, data, *, tuner: str = "bayesian", max_trials: int, objective="val_accuracy",
          directory="zoo-tuning", project_name: str | None = None, overwrite: bool = False, pretrained=None,
          tune_training: bool = True, model_args: dict | None = None, epochs: int | None = None,
-         distributed: bool = False, seed: int | None = None, verbose: int = 1, **search_kwargs) -> TuningResult:
+         distributed: bool = False, seed: int | None = None, verbose="auto", **search_kwargs) -> TuningResult:
     """Search the architectures' and recipes' hyperparameters on a dataset with KerasTuner.
 
     Prints the trials ranked, then writes the best model, its hyperparameters (``best.json``,
@@ -163,6 +158,7 @@ def tune(name_or_pattern, data, *, tuner: str = "bayesian", max_trials: int, obj
     :param distributed: run as a chief or worker of KerasTuner's protocol, from ``KERASTUNER_TUNER_ID``,
         ``KERASTUNER_ORACLE_IP`` and ``KERASTUNER_ORACLE_PORT``.
     :param seed: the tuner's random seed.
+    :param verbose: ``"auto"``: a progress bar per trial in a terminal, one line per epoch otherwise; 0, 1 or 2.
     :param search_kwargs: passed to ``tuner.search`` and so to ``model.fit``.
     :return: a :class:`TuningResult`.
 
@@ -213,7 +209,8 @@ def tune(name_or_pattern, data, *, tuner: str = "bayesian", max_trials: int, obj
         search = type(TUNERS[tuner], (_RecordTrials, getattr(kt, TUNERS[tuner])), {})(model, **options)
         search.oracle.__class__ = type(type(search.oracle).__name__, (_AtomicOracle, type(search.oracle)), {})
         search.oracle.max_trials = max_trials  # Hyperband has no max_trials of its own; the oracle honours it
-        search.search(dataset, verbose=verbose, **fit_kwargs)
+        search.search(dataset, verbose=(1 if sys.stdout.isatty() else 2) if verbose == "auto" else verbose,
+                      **fit_kwargs)
 
     tuner_id = os.environ.get("KERASTUNER_TUNER_ID", "tuner0")
     print(f"{tuner_id} ran trials: {', '.join(search.trials_run) or 'none'}")
@@ -366,7 +363,7 @@ def ranked_trials(search, model) -> list[dict[str, Any]]:
 
 def format_trials(trials: list[dict[str, Any]], objective: str) -> str:
     """The ranked table printed at the end of a search."""
-    from zoo.cli.table import format_table
+    from zoo.tables import format_table
 
     rows = []
     for trial in trials:
@@ -410,7 +407,7 @@ def write_best(search, best: dict[str, Any], trials: list[dict[str, Any]]) -> Pa
     best["identity"] = {k: card[k] for k in ("architecture", "arguments", "num_classes", "input_shape",
                                              "preprocessing", "class_names", "pretrained", "dataset")}
     atomic_write(path / "best.json", json.dumps(best, indent=2, default=_jsonable) + "\n")
-    atomic_write(path / "model_card.md", model_card(best, trials, model.count_params()))
+    atomic_write(path / "model_card.md", search_card(best, trials, model.count_params()))
     return path
 
 
@@ -422,7 +419,7 @@ def _jsonable(value):
     raise TypeError(f"{type(value).__name__} is not JSON serializable")
 
 
-def model_card(best: dict[str, Any], trials: list[dict[str, Any]], parameters: int) -> str:
+def search_card(best: dict[str, Any], trials: list[dict[str, Any]], parameters: int) -> str:
     """A Markdown model card for the best trial: architecture, data, objective, hyperparameters, trials."""
     from zoo.cards import info
 

@@ -32,7 +32,7 @@ from zoo.cache import cache_dir, fetch
 from zoo.catalog import user_catalog
 from zoo.files import atomic_output, atomic_write, check_name, file_hash, make_directory, storage
 from zoo.identity import ModelIdentity
-from zoo.registry import get_registry
+from zoo.plugins import get_registry
 from zoo.tags import WeightTag
 
 WEIGHT_SUFFIXES = {".weights.h5": "keras", ".h5": "h5", ".hdf5": "h5"}  # longest first
@@ -84,7 +84,7 @@ def select_tag(arch: Architecture, requested: dict) -> WeightTag:
         'mobilenet.imagenet_050_160'
     """
     registry = get_registry()
-    tags = [t for t in registry.tags_for(arch.name) if t.include_top or not _is_headless_of_another(t)]
+    tags = [t for t in registry.tags_for(arch.name) if t.include_top or not registry.is_headless_twin(t)]
     if not tags:
         raise ValueError(f"pretrained=True is not possible for {arch.name}: it has no weight tags "
                          f"(`zoo list --pretrained` lists the architectures that have)")
@@ -113,16 +113,6 @@ def select_tag(arch: Architecture, requested: dict) -> WeightTag:
 def _own(tag: WeightTag, arch: Architecture) -> dict:
     """A tag's arguments that differ from the architecture's defaults (what to tell a user about it)."""
     return {k: v for k, v in tag.arguments.items() if not _same(v, arch.defaults.get(k))}
-
-
-def _is_headless_of_another(tag: WeightTag) -> bool:
-    return any(_headless_name(other) == tag.name for other in get_registry().tags_for(tag.architecture))
-
-
-def _headless_name(tag: WeightTag) -> str | None:
-    if not tag.headless:
-        return None
-    return tag.headless if "." in tag.headless else f"{tag.architecture}.{tag.headless}"
 
 
 def _same(a, b) -> bool:
@@ -229,6 +219,11 @@ def plan(identity: ModelIdentity, requested: dict[str, Any] | None = None) -> tu
         "include_top": requested.get("include_top", True),
         "pooling": requested.get("pooling"),
     })
+    if arch.task == "image-classification" and target["input_shape"][-1] != identity.input_shape[-1] \
+            and arch.first_conv is None:
+        raise ValueError(f"in_channels={target['input_shape'][-1]} is not allowed with weights {identity.name}, "
+                         f"which take {identity.input_shape[-1]} channels: {arch.name} names no first_conv "
+                         "(zoo.Architecture.first_conv) whose kernel could be adapted")
     return target, _built_identity(identity, arch, target)
 
 
@@ -267,7 +262,7 @@ def build(identity: ModelIdentity, requested: dict[str, Any] | None = None):
 
         donor = build_fn(**source)
         load_weights(donor, path, what=what, expected_format=expected_format)
-        transfer_weights(donor, model, name=identity.name)
+        transfer_weights(donor, model, first_conv=arch.first_conv, classifier=arch.classifier, name=identity.name)
     return model, built
 
 
@@ -277,9 +272,9 @@ def _weights_file(identity: ModelIdentity, include_top: bool) -> tuple[WeightTag
         return None, identity.weights
     registry = get_registry()
     tag = registry.weights[identity.tag]
-    headless = _headless_name(tag)
-    if headless and not include_top:
-        tag = registry.weights[headless]
+    headless = registry.headless_twin(tag)
+    if headless is not None and not include_top:
+        tag = headless
     return tag, fetch(tag)
 
 

@@ -9,9 +9,8 @@ are keras.applications' (``conv1_conv``, ``conv2_block1_1_conv``,
 import keras
 from keras import layers
 
+from zoo.heads import check_head, image_model
 from zoo.validation import check_choice, check_range
-
-from .heads import check_head, image_model
 
 CHANNELS = 3  # the channel axis as keras.applications writes it here, so both build the same graph
 
@@ -47,8 +46,8 @@ def stem(x, kind, filters, epsilon):
     return layers.MaxPooling2D(3, strides=2, name="pool1")(x)
 
 
-def build_densenet(*, num_classes, input_shape, include_top, pooling, blocks, growth_rate, bottleneck_width,
-                   compression, stem_type, stem_width, bn_epsilon, dropout, classifier_activation, features):
+def build_densenet(*, input_shape, blocks, growth_rate, bottleneck_width, compression, stem_type, stem_width,
+                   bn_epsilon, **head):
     """DenseNet-BC: a stem, dense blocks joined by compressing transitions, BN-ReLU, then the head.
 
     :param blocks: layers per dense block, e.g. ``(6, 12, 24, 16)`` for DenseNet-121.
@@ -57,7 +56,8 @@ def build_densenet(*, num_classes, input_shape, include_top, pooling, blocks, gr
     :param compression: fraction of channels a transition keeps, in (0, 1] (theta = 0.5 for "BC").
     :param stem_type: ``"imagenet"`` (7x7/2 and max pooling) or ``"cifar"`` (one 3x3 convolution).
     :param stem_width: filters of the stem convolution (64; 2k for CIFAR).
-    :param features: return the feature map at the end of every dense block instead of a classifier.
+    :param head: ``num_classes``, ``include_top``, ``pooling``, ``dropout``, ``classifier_activation``,
+        ``features`` (the feature map at the end of every dense block instead of a classifier): :mod:`zoo.heads`.
 
     Example::
 
@@ -66,8 +66,6 @@ def build_densenet(*, num_classes, input_shape, include_top, pooling, blocks, gr
         ...                stem_type="cifar", stem_width=24, bn_epsilon=1e-5, dropout=0.0,
         ...                classifier_activation="softmax", features=False)
     """
-    head = dict(num_classes=num_classes, include_top=include_top, pooling=pooling, dropout=dropout,
-                classifier_activation=classifier_activation, features=features)
     check_head(**head)
     check_choice("stem_type", stem_type, ("imagenet", "cifar"))
     check_range("compression", compression, 0.0, 1.0, low_inclusive=False)

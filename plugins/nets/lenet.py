@@ -3,15 +3,18 @@
 import keras
 from keras import layers
 
-from zoo.validation import check_choice, classifier
+from zoo.heads import check_head, classifier, global_pool
+from zoo.validation import check_choice
 
 
-def build_lenet(*, num_classes, input_shape, include_top, pooling, activation, subsampling, filters, units,
-                dropout, classifier_activation):
+def build_lenet(*, input_shape, activation, subsampling, filters, units, **head):
     """LeNet-5: conv 5x5 x6, subsample, conv 5x5 x16, subsample, dense 120, 84, classes.
 
     Inputs smaller than 32x32 (28x28 MNIST) are zero-padded to 32x32, as is usual for MNIST.
+    ``head`` is ``num_classes``, ``include_top``, ``pooling``, ``dropout``, ``classifier_activation``
+    (:mod:`zoo.heads`).
     """
+    check_head(**head)
     check_choice("activation", activation, ("tanh", "relu"))
     check_choice("subsampling", subsampling, ("avg", "max"))
     pool = layers.AveragePooling2D if subsampling == "avg" else layers.MaxPooling2D
@@ -27,11 +30,11 @@ def build_lenet(*, num_classes, input_shape, include_top, pooling, activation, s
     x = pool(2, name="pool1")(x)
     x = layers.Conv2D(filters[1], 5, activation=activation, name="conv2")(x)
     x = pool(2, name="pool2")(x)
-    if include_top:
+    if head["include_top"]:
         x = layers.Flatten(name="flatten")(x)
         x = layers.Dense(units[0], activation=activation, name="fc1")(x)
         x = layers.Dense(units[1], activation=activation, name="fc2")(x)
-        x = classifier(x, num_classes, dropout, classifier_activation)
-    elif pooling:
-        x = (layers.GlobalAveragePooling2D if pooling == "avg" else layers.GlobalMaxPooling2D)(name="pool")(x)
+        x = classifier(x, head["num_classes"], head["dropout"], head["classifier_activation"])
+    else:
+        x = global_pool(x, head["pooling"], avg_name="pool", max_name="pool")
     return keras.Model(inputs, x, name="lenet5")

@@ -11,9 +11,8 @@ saved from ``keras.applications.ResNet50`` (and 101, 152, 50V2, 101V2,
 import keras
 from keras import layers
 
+from zoo.heads import check_head, image_model
 from zoo.validation import check_choice
-
-from .heads import check_head, image_model
 
 BN_EPSILON = 1.001e-5  # keras.applications' value
 CHANNELS = 3  # the channel axis as keras.applications writes it here, so both build the same graph
@@ -132,8 +131,8 @@ def block_strides(stage, blocks, num_stages, preact):
     return strides
 
 
-def build_resnet(*, num_classes, input_shape, include_top, pooling, block, depths, widths, preact, stem_type,
-                 stem_width, use_bias, shortcut, bn_epsilon, dropout, classifier_activation, features):
+def build_resnet(*, input_shape, block, depths, widths, preact, stem_type, stem_width, use_bias, shortcut, bn_epsilon,
+                 **head):
     """A residual network: a stem, stages of residual blocks, then the head.
 
     :param block: ``"basic"`` (two 3x3) or ``"bottleneck"`` (1x1, 3x3, 1x1 with 4x expansion).
@@ -144,7 +143,8 @@ def build_resnet(*, num_classes, input_shape, include_top, pooling, block, depth
     :param stem_width: filters of the stem convolution.
     :param use_bias: convolution biases (keras.applications: True; torchvision and CIFAR: False).
     :param shortcut: ``"projection"`` or ``"zero_pad"`` where a basic block changes shape.
-    :param features: return the feature map at the end of every stage instead of a classifier.
+    :param head: ``num_classes``, ``include_top``, ``pooling``, ``dropout``, ``classifier_activation``,
+        ``features`` (the feature map at the end of every stage instead of a classifier): :mod:`zoo.heads`.
 
     Example::
 
@@ -153,8 +153,6 @@ def build_resnet(*, num_classes, input_shape, include_top, pooling, block, depth
         ...              stem_type="cifar", stem_width=16, use_bias=False, shortcut="zero_pad",
         ...              bn_epsilon=1e-5, dropout=0.0, classifier_activation="softmax", features=False)
     """
-    head = dict(num_classes=num_classes, include_top=include_top, pooling=pooling, dropout=dropout,
-                classifier_activation=classifier_activation, features=features)
     check_head(**head)
     check_choice("block", block, ("basic", "bottleneck"))
     check_choice("stem_type", stem_type, ("imagenet", "cifar"))

@@ -10,9 +10,8 @@ layer order are keras.applications' (``conv_dw_1``, ``block_1_expand``,
 import keras
 from keras import layers
 
+from zoo.heads import check_head, image_model
 from zoo.validation import check_range
-
-from .heads import check_head, image_model
 
 # MobileNet (Howard et al. 2017, table 1): (pointwise filters, stride) of the 13 depthwise-separable blocks.
 MOBILENET_BLOCKS = ((64, 1), (128, 2), (128, 1), (256, 2), (256, 1), (512, 2), (512, 1), (512, 1), (512, 1),
@@ -60,14 +59,14 @@ def depthwise_block(x, filters, stride, depth_multiplier, block_id):
     return layers.ReLU(6.0, name=f"conv_pw_{block_id}_relu")(x)
 
 
-def build_mobilenet(*, num_classes, input_shape, include_top, pooling, alpha, depth_multiplier, dropout,
-                    classifier_activation, features):
+def build_mobilenet(*, input_shape, alpha, depth_multiplier, **head):
     """MobileNet v1: a 3x3/2 convolution, 13 depthwise-separable blocks, then the head.
 
     :param alpha: width multiplier, > 0 (ImageNet weights exist for 0.25, 0.5, 0.75, 1.0).
     :param depth_multiplier: channels each depthwise convolution makes per input channel.
-    :param dropout: before the classifier (keras.applications' default 1e-3).
-    :param features: return the feature maps at strides 4, 8, 16, 32 instead of a classifier.
+    :param head: ``num_classes``, ``include_top``, ``pooling``, ``dropout`` (before the classifier,
+        keras.applications' default 1e-3), ``classifier_activation``, ``features`` (the feature maps at
+        strides 4, 8, 16, 32 instead of a classifier): :mod:`zoo.heads`.
 
     The classifier is keras.applications': a 1x1 convolution ``conv_preds`` on the pooled features.
 
@@ -77,8 +76,6 @@ def build_mobilenet(*, num_classes, input_shape, include_top, pooling, alpha, de
         ...                 alpha=0.5, depth_multiplier=1, dropout=1e-3, classifier_activation="softmax",
         ...                 features=False)
     """
-    head = dict(num_classes=num_classes, include_top=include_top, pooling=pooling, dropout=dropout,
-                classifier_activation=classifier_activation, features=features)
     check_head(**head)
     check_width(alpha, depth_multiplier)
     name = f"mobilenet_{alpha:0.2f}"
@@ -95,14 +92,14 @@ def build_mobilenet(*, num_classes, input_shape, include_top, pooling, alpha, de
             reduction *= stride
         x = depthwise_block(x, int(filters * alpha), stride, depth_multiplier, block_id)
     stages.append(x)
-    if not include_top:
+    if not head["include_top"]:
         return image_model(inputs, x, stages, name=name, **head)
     x = layers.GlobalAveragePooling2D(keepdims=True, name="avg_pool")(x)
-    x = layers.Dropout(dropout, name="dropout")(x)
+    x = layers.Dropout(head["dropout"], name="dropout")(x)
     # float32 from here on, so the outputs stay float32 under a mixed-precision policy
-    x = layers.Conv2D(num_classes, 1, padding="same", dtype="float32", name="conv_preds")(x)
-    x = layers.Reshape((num_classes,), dtype="float32", name="reshape_2")(x)
-    x = layers.Activation(classifier_activation, dtype="float32", name="predictions")(x)
+    x = layers.Conv2D(head["num_classes"], 1, padding="same", dtype="float32", name="conv_preds")(x)
+    x = layers.Reshape((head["num_classes"],), dtype="float32", name="reshape_2")(x)
+    x = layers.Activation(head["classifier_activation"], dtype="float32", name="predictions")(x)
     return keras.Model(inputs, x, name=name)
 
 
@@ -130,20 +127,18 @@ def inverted_residual_block(x, expansion, stride, filters, block_id):
     return x
 
 
-def build_mobilenetv2(*, num_classes, input_shape, include_top, pooling, alpha, dropout, classifier_activation,
-                      features):
+def build_mobilenetv2(*, input_shape, alpha, **head):
     """MobileNetV2: a 3x3/2 convolution, 17 inverted residual blocks, a 1x1 convolution, then the head.
 
     :param alpha: width multiplier, > 0 (ImageNet weights exist for 0.35, 0.5, 0.75, 1.0, 1.3, 1.4).
-    :param features: return the feature maps at strides 4, 8, 16, 32 instead of a classifier.
+    :param head: ``num_classes``, ``include_top``, ``pooling``, ``dropout``, ``classifier_activation``,
+        ``features`` (the feature maps at strides 4, 8, 16, 32 instead of a classifier): :mod:`zoo.heads`.
 
     Example::
 
         >>> build_mobilenetv2(num_classes=10, input_shape=(64, 64, 3), include_top=True, pooling=None,
         ...                   alpha=0.35, dropout=0.2, classifier_activation="softmax", features=False)
     """
-    head = dict(num_classes=num_classes, include_top=include_top, pooling=pooling, dropout=dropout,
-                classifier_activation=classifier_activation, features=features)
     check_head(**head)
     check_width(alpha)
     name = f"mobilenetv2_{alpha:0.2f}"
@@ -192,15 +187,15 @@ def xception_down_block(x, widths, block, *, relu_first=True):
     return layers.Add(name=f"block{block}_add")([x, residual])
 
 
-def build_xception(*, num_classes, input_shape, include_top, pooling, entry_widths, middle_blocks, middle_width,
-                   exit_widths, head_widths, dropout, classifier_activation, features):
+def build_xception(*, input_shape, entry_widths, middle_blocks, middle_width, exit_widths, head_widths, **head):
     """Xception: entry flow, ``middle_blocks`` residual separable blocks, exit flow, then the head.
 
     :param entry_widths: filters of the entry flow's downsampling blocks, ``(128, 256, 728)``.
     :param middle_blocks: number of middle-flow blocks (8), each three separable convolutions of ``middle_width``.
     :param exit_widths: the last downsampling block's two separable convolutions, ``(728, 1024)``.
     :param head_widths: the two separable convolutions after it, ``(1536, 2048)``.
-    :param features: return the feature maps at strides 4, 8, 16, 32 instead of a classifier.
+    :param head: ``num_classes``, ``include_top``, ``pooling``, ``dropout``, ``classifier_activation``,
+        ``features`` (the feature maps at strides 4, 8, 16, 32 instead of a classifier): :mod:`zoo.heads`.
 
     Example::
 
@@ -209,8 +204,6 @@ def build_xception(*, num_classes, input_shape, include_top, pooling, entry_widt
         ...                exit_widths=(728, 1024), head_widths=(1536, 2048), dropout=0.0,
         ...                classifier_activation="softmax", features=False)
     """
-    head = dict(num_classes=num_classes, include_top=include_top, pooling=pooling, dropout=dropout,
-                classifier_activation=classifier_activation, features=features)
     check_head(**head)
     if isinstance(middle_blocks, bool) or not isinstance(middle_blocks, int) or middle_blocks < 0:
         raise ValueError(f"middle_blocks={middle_blocks!r} is not allowed: it must be an integer >= 0")

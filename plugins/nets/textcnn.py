@@ -11,7 +11,8 @@ import keras
 import numpy as np
 from keras import layers
 
-from zoo.validation import CLASSIFIER_ACTIVATIONS, check_choice, check_range
+from zoo.heads import CLASSIFIER_ACTIVATIONS
+from zoo.validation import check_choice, check_range
 
 CHANNELS = ("trainable", "frozen")  # a fine-tuned or a fixed embedding channel
 

@@ -8,9 +8,8 @@ so weights saved from ``keras.applications.VGG16`` and ``VGG19`` load into it.
 import keras
 from keras import layers
 
-from zoo.validation import check_choice, classifier
-
-from .heads import check_head, image_model
+from zoo.heads import check_head, classifier, image_model
+from zoo.validation import check_choice
 
 
 def conv_block(x, filters, *, batch_norm, name):
@@ -22,15 +21,15 @@ def conv_block(x, filters, *, batch_norm, name):
     return layers.Activation("relu", name=f"{name}_relu")(x)
 
 
-def build_vgg(*, num_classes, input_shape, include_top, pooling, convs, widths, batch_norm, fc_units, dropout,
-              classifier_activation, features):
+def build_vgg(*, input_shape, convs, widths, batch_norm, fc_units, **head):
     """VGG: blocks of 3x3 convolutions each ended by 2x2 max pooling, then two dense layers and the classifier.
 
     :param convs: convolutions per block, e.g. ``(2, 2, 3, 3, 3)`` for VGG-16.
     :param widths: filters per block, e.g. ``(64, 128, 256, 512, 512)``.
     :param batch_norm: batch norm after every convolution (torchvision's ``vgg16_bn``).
     :param fc_units: width of the two dense layers ``fc1`` and ``fc2`` (4096 in the paper).
-    :param features: return the outputs of blocks 2 to 5 (strides 4, 8, 16, 32) instead of a classifier.
+    :param head: ``num_classes``, ``include_top``, ``pooling``, ``dropout``, ``classifier_activation``,
+        ``features`` (the outputs of blocks 2 to 5, strides 4 to 32, instead of a classifier): :mod:`zoo.heads`.
 
     With ``include_top`` the last feature map is flattened as in the paper, so the dense layers'
     size depends on the input size (25088 inputs to ``fc1`` at 224x224).
@@ -41,8 +40,6 @@ def build_vgg(*, num_classes, input_shape, include_top, pooling, convs, widths, 
         ...           convs=(1, 1, 2, 2, 2), widths=(64, 128, 256, 512, 512), batch_norm=True,
         ...           fc_units=512, dropout=0.5, classifier_activation="softmax", features=False)
     """
-    head = dict(num_classes=num_classes, include_top=include_top, pooling=pooling, dropout=dropout,
-                classifier_activation=classifier_activation, features=features)
     check_head(**head)
     check_choice("batch_norm", batch_norm, (False, True))
     if isinstance(fc_units, bool) or not isinstance(fc_units, int) or fc_units < 1:
@@ -60,10 +57,10 @@ def build_vgg(*, num_classes, input_shape, include_top, pooling, convs, widths, 
             x = conv_block(x, filters, batch_norm=batch_norm, name=f"block{block}_conv{index}")
         x = layers.MaxPooling2D(2, strides=2, name=f"block{block}_pool")(x)
         stages.append(x)
-    if include_top:
+    if head["include_top"]:
         x = layers.Flatten(name="flatten")(x)
         x = layers.Dense(fc_units, activation="relu", name="fc1")(x)
         x = layers.Dense(fc_units, activation="relu", name="fc2")(x)
-        x = classifier(x, num_classes, dropout, classifier_activation)
+        x = classifier(x, head["num_classes"], head["dropout"], head["classifier_activation"])
         return keras.Model(inputs, x, name=name)
     return image_model(inputs, x, stages[1:], name=name, **head)

@@ -13,10 +13,10 @@ import importlib
 import os
 import sys
 
-from zoo.errors import CatalogError, DownloadError, PluginError, SearchFailedError, StorageError, UnknownModelError
+from zoo.errors import CatalogError, DownloadError, PluginError, SearchFailedError, StorageError, UnknownNameError
 
 COMMANDS = ("listing", "plugins", "weights", "train", "tune")  # modules of zoo.cli, in the order `zoo --help` shows them
-USER_ERRORS = (UnknownModelError, ValueError, CatalogError, PluginError, FileNotFoundError, SearchFailedError, DownloadError,
+USER_ERRORS = (UnknownNameError, ValueError, CatalogError, PluginError, FileNotFoundError, SearchFailedError, DownloadError,
                StorageError)
 
 

@@ -6,8 +6,8 @@ import json
 
 from zoo.architecture import TASKS
 from zoo.cards import info, list_models, load_stats
-from zoo.cli.table import format_table, human_count
-from zoo.registry import get_registry
+from zoo.tables import format_table, human_count
+from zoo.plugins import get_registry
 
 MAX_TAGS = 3  # `zoo list` shows the first few weight tags; `zoo info` and `zoo weights list` show all
 
@@ -27,7 +27,6 @@ def register(subparsers) -> None:
 
 def run_list(args) -> int:
     registry = get_registry()
-    stats = load_stats()
     names = list_models(args.pattern, task=args.task, pretrained=True if args.pretrained else None)
     if not names:
         print(f"no architecture matches {args.pattern!r}")
@@ -37,7 +36,7 @@ def run_list(args) -> int:
         arch = registry.architectures[name]
         tags = [t.tag for t in registry.tags_for(name)]
         shown = ", ".join(tags[:MAX_TAGS]) + (f" (+{len(tags) - MAX_TAGS} more)" if len(tags) > MAX_TAGS else "")
-        rows.append([name, arch.family, arch.task, human_count(stats.get(name, {}).get("params")), shown or "-"])
+        rows.append([name, arch.family, arch.task, human_count(load_stats(name).get("params")), shown or "-"])
     print(format_table(["name", "family", "task", "params", "weights"], rows))
     return 0
 
@@ -60,9 +59,13 @@ def run_info(args) -> int:
         ("weights", ", ".join(card.weight_tags) or "-"),
         ("default weights", card.default_tag or "-"),
         ("aliases", ", ".join(card.aliases) or "-"),
+        ("features", "features=True gives the feature map of every stage" if card.features else "-"),
         ("paper", card.paper or "-"),
+        ("license", card.license or "-"),
     ]
     for metric, value in card.metrics.items():
+        if isinstance(value, dict) and "value" in value:
+            value = f"{value['value']}" + (f" ({value['source']})" if value.get("source") else "")
         fields.append((metric, value))
     print_fields(fields)
     if card.description:
@@ -85,14 +88,22 @@ def weight_fields(tag) -> list[tuple[str, object]]:
         ("local copy", copy or "-"),
         ("classes", tag.num_classes or "-"),
         ("input shape", "x".join(map(str, tag.input_shape)) if tag.input_shape else "-"),
-        ("head", "no top" if not tag.include_top else
-         f"top (no top: {tag.architecture}.{tag.headless})" if tag.headless else "top"),
+        ("head", _head(tag)),
         ("arguments", ", ".join(f"{k}={v!r}" for k, v in tag.arguments.items()) or "-"),
         ("preprocessing", ", ".join(f"{k}={v!r}" for k, v in tag.preprocessing.items()) or "-"),
         ("license", tag.license or "-"),
         ("source", tag.source or "-"),
         *((f"metric {key}", value) for key, value in tag.metrics.items()),
     ]
+
+
+def _head(tag) -> str:
+    """``top``, ``top (no top: TAG)`` or ``no top (of TAG)``: whether the file has the classifier, and its twin."""
+    registry = get_registry()
+    if not tag.include_top:
+        return f"no top (of {tag.architecture}.{tag.headless_of})" if tag.headless_of else "no top"
+    twin = registry.headless_twin(tag)
+    return f"top (no top: {twin.name})" if twin is not None else "top"
 
 
 def print_fields(fields) -> None:

@@ -29,7 +29,9 @@ def register(subparsers) -> None:
                         help="join KerasTuner's chief/worker protocol (KERASTUNER_TUNER_ID, KERASTUNER_ORACLE_IP, "
                              "KERASTUNER_ORACLE_PORT)")
     parser.add_argument("--seed", type=int)
-    parser.add_argument("--verbose", type=int, default=1, choices=(0, 1, 2), help="Keras fit verbosity")
+    parser.add_argument("--verbose", default="auto", choices=("auto", "0", "1", "2"),
+                        help="Keras fit verbosity; auto (the default): a progress bar in a terminal, one line per "
+                             "epoch otherwise (never escape codes into a file or a pipe)")
     parser.set_defaults(run=run)
 
 
@@ -41,5 +43,5 @@ def run(args) -> int:
          max_trials=args.max_trials, objective=args.objective, directory=args.directory,
          project_name=args.project_name, overwrite=args.overwrite, pretrained=args.pretrained,
          tune_training=args.tune_training, model_args=key_values(args.arg, "--arg"), epochs=args.epochs,
-         distributed=args.distributed, seed=args.seed, verbose=args.verbose)
+         distributed=args.distributed, seed=args.seed, verbose=args.verbose if args.verbose == "auto" else int(args.verbose))
     return 0

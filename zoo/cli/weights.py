@@ -11,7 +11,7 @@ import fnmatch
 import json
 import sys
 
-from zoo.cli.table import format_table
+from zoo.tables import format_table
 
 
 def register(subparsers) -> None:
@@ -56,7 +56,7 @@ def json_mapping(text: str) -> dict:
 
 
 def _tags(pattern: str):
-    from zoo.registry import get_registry
+    from zoo.plugins import get_registry
 
     return [tag for name, tag in sorted(get_registry().weights.items())
             if fnmatch.fnmatchcase(name, pattern) or fnmatch.fnmatchcase(tag.architecture, pattern)]
@@ -102,7 +102,7 @@ def run_verify(args) -> int:
     A hashed (or pinned) file is re-hashed; an unhashed one is read whole and its hash pinned.
     """
     from zoo.cache import cache_dir, expected_hash, pin, problem
-    from zoo.registry import get_registry
+    from zoo.plugins import get_registry
 
     directory = cache_dir()
     files = sorted(p for p in directory.glob("*") if p.is_file() and not p.name.endswith(".lock")

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import builtins
 import importlib
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
-from zoo.errors import UnknownModelError
+from zoo.datasets.dataset import Dataset
+from zoo.errors import UnknownDatasetError
+
+__all__ = ["Dataset", "LOADERS", "SPLITS", "list", "load"]
 
 LOADERS: dict[str, str] = {  # name -> "module:function" returning a Dataset
     "digits": "digits:load",
@@ -22,32 +23,6 @@ LOADERS: dict[str, str] = {  # name -> "module:function" returning a Dataset
     "mnist5k": "mnist5k:load",
     "rotten_tomatoes": "rotten_tomatoes:load",
 }
-
-
-@dataclass
-class Dataset:
-    """A dataset split into train, validation and test, with what a model needs to know about it.
-
-    ``train``, ``validation`` and ``test`` are ``(x, y)`` pairs of NumPy arrays
-    (``validation`` or ``test`` may be None), or ``tf.data.Dataset`` s of
-    ``(x, y)`` (examples, or batches when ``batched``). ``split`` records how the split
-    was made (seed, sizes, source) so a model card can cite it.
-    """
-
-    name: str
-    task: str
-    class_names: builtins.list[str]
-    input_shape: tuple
-    train: tuple
-    validation: tuple | None = None
-    test: tuple | None = None
-    split: dict[str, Any] = field(default_factory=dict)
-    batched: bool = False  # True when the splits are tf.data.Datasets that already yield batches
-
-    @property
-    def num_classes(self) -> int:
-        """How many classes the labels range over."""
-        return len(self.class_names)
 
 
 def list() -> builtins.list[str]:
@@ -81,5 +56,5 @@ def load(name, split: str | None = None, **kwargs):
 
         dataset = load_directory(name, **kwargs)
     else:
-        raise UnknownModelError(str(name), sorted(LOADERS), "dataset")
+        raise UnknownDatasetError(str(name), sorted(LOADERS), "dataset")
     return dataset if split is None else getattr(dataset, split)

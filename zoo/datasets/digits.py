@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from zoo.datasets import Dataset
+from zoo.datasets.dataset import Dataset
 from zoo.datasets.splits import holdout
 
 SEED = 0

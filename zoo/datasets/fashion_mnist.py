@@ -10,7 +10,7 @@ test is the official test set.
 
 from __future__ import annotations
 
-from zoo.datasets import Dataset
+from zoo.datasets.dataset import Dataset
 from zoo.datasets.files import KERAS_ORIGIN, DataFile, find, read_idx
 from zoo.datasets.splits import holdout
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections import Counter
 from pathlib import Path
 
-from zoo.datasets import Dataset
+from zoo.datasets.dataset import Dataset
 
 IMAGE_SUFFIXES = (".bmp", ".gif", ".jpeg", ".jpg", ".png")  # what zoo.images.decode reads
 TEXT_SUFFIXES = (".txt",)

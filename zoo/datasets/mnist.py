@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from zoo.datasets import Dataset
+from zoo.datasets.dataset import Dataset
 from zoo.datasets.files import KERAS_ORIGIN, DataFile, find
 from zoo.datasets.splits import holdout
 

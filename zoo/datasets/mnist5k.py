@@ -11,7 +11,7 @@ from pathlib import Path
 
 import numpy as np
 
-from zoo.datasets import Dataset
+from zoo.datasets.dataset import Dataset
 from zoo.datasets.splits import holdout
 
 SEED = 0

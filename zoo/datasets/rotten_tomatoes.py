@@ -21,7 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
-from zoo.datasets import Dataset
+from zoo.datasets.dataset import Dataset
 from zoo.datasets.files import DataFile, find
 from zoo.datasets.splits import stratified_split
 

@@ -12,7 +12,8 @@ from pathlib import Path
 
 import numpy as np
 
-from zoo.datasets import LOADERS, Dataset, load
+from zoo.datasets import LOADERS, load
+from zoo.datasets.dataset import Dataset
 from zoo.datasets.splits import stratified_split
 
 VALIDATION_FRACTION = 0.1

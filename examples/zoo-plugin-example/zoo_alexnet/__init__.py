@@ -1,28 +1,39 @@
-"""An example keras-zoo plugin: AlexNet, registered with every hook keras-zoo offers."""
+"""An example keras-zoo plugin: AlexNet, a family registered in one call, with every hook keras-zoo offers.
+
+The family carries what the core needs as data (builder, defaults, the first convolution and the
+classifier, reference metrics). The recipe and the search space could be Architecture fields too;
+here they are given through the training and tuning hooks, to show them.
+"""
 
 import zoo
 
-DEFAULTS = {"dropout": 0.5, "classifier_activation": "softmax", "width": 1.0}
+FAMILY = zoo.Family(
+    base=zoo.Architecture(
+        name="alexnet",
+        family="alexnet",
+        build="zoo_alexnet.net:build_alexnet",
+        defaults={"dropout": 0.5, "classifier_activation": "softmax", "width": 1.0},
+        input_shape=(224, 224, 3),
+        min_input_size=63,
+        first_conv="conv1",  # zoo.adapt fits its kernel to other input channels
+        classifier=("predictions",),  # fresh for another num_classes; alone in a fine-tuning head phase
+        paper="Krizhevsky 2014, One weird trick for parallelizing convolutional neural networks",
+        description="AlexNet, one tower: five convolutions, three max-pools, two dense layers.",
+    ),
+    variants={"alexnet": {}},
+    metrics={"alexnet": {"imagenet_top1": {"value": 56.52, "source": "torchvision docs, AlexNet IMAGENET1K_V1"}}},
+)
 
 
 @zoo.hookimpl
 def zoo_register_architectures(registry):
-    registry.add(
-        zoo.Architecture(
-            name="alexnet",
-            family="alexnet",
-            build="zoo_alexnet.net:build_alexnet",
-            defaults=DEFAULTS,
-            input_shape=(224, 224, 3),
-            min_input_size=63,
-            paper="Krizhevsky 2014, One weird trick for parallelizing convolutional neural networks",
-        )
-    )
+    registry.add_family(FAMILY)
 
 
 @zoo.hookimpl
 def zoo_register_weights(registry):
-    # A company mirror would list its own files here; this example ships none.
+    # A company mirror would list its own files here (zoo.WeightTag(..., package="zoo_alexnet.weights") for
+    # files shipped inside this package); this example ships none.
     return None
 
 

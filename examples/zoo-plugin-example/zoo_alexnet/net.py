@@ -3,11 +3,16 @@
 import keras
 from keras import layers
 
-from zoo.validation import check_range, classifier
+from zoo.heads import check_head, classifier, global_pool
+from zoo.validation import check_range
 
 
-def build_alexnet(*, num_classes, input_shape, include_top, pooling, dropout, classifier_activation, width):
-    """AlexNet: five convolutions, three max-pools, two 4096-wide dense layers (scaled by ``width``)."""
+def build_alexnet(*, input_shape, width, **head):
+    """AlexNet: five convolutions, three max-pools, two 4096-wide dense layers (scaled by ``width``).
+
+    ``head`` is num_classes, include_top, pooling, dropout (before each dense layer), classifier_activation.
+    """
+    check_head(**head)
     check_range("width", width, 0.0, 4.0, low_inclusive=False)
     inputs = keras.Input(shape=input_shape, name="image")
     x = inputs
@@ -18,12 +23,12 @@ def build_alexnet(*, num_classes, input_shape, include_top, pooling, dropout, cl
                           name=f"conv{i}")(x)
         if pool:
             x = layers.MaxPooling2D(3, strides=2, name=f"pool{i}")(x)
-    if include_top:
+    if head["include_top"]:
         x = layers.GlobalAveragePooling2D(name="avg_pool")(x)
         for i in (1, 2):
-            x = layers.Dropout(dropout, name=f"fc{i}_dropout")(x)
+            x = layers.Dropout(head["dropout"], name=f"fc{i}_dropout")(x)
             x = layers.Dense(int(4096 * width), activation="relu", name=f"fc{i}")(x)
-        x = classifier(x, num_classes, 0.0, classifier_activation)
-    elif pooling:
-        x = (layers.GlobalAveragePooling2D if pooling == "avg" else layers.GlobalMaxPooling2D)(name="pool")(x)
+        x = classifier(x, head["num_classes"], 0.0, head["classifier_activation"])
+    else:
+        x = global_pool(x, head["pooling"], avg_name="pool", max_name="pool")
     return keras.Model(inputs, x, name="alexnet")
