@@ -8,12 +8,14 @@ Example::
     >>> import zoo
     >>> zoo.list("resnet*")
     >>> model = zoo.get("resnet50", num_classes=10, input_shape=(64, 64, 3))
+    >>> zoo.export("lenet5.mnist5k", format="onnx", output="lenet5.onnx", check=True)
 """
 
 from zoo.architecture import Architecture
 from zoo.cards import ModelCard, info
 from zoo.cards import list_models as list
-from zoo.errors import CatalogError, DuplicateArchitectureError, PluginError, SearchFailedError, UnknownModelError
+from zoo.errors import (CatalogError, DuplicateArchitectureError, ExportCheckError, ExportError, PluginError,
+                        SearchFailedError, UnknownModelError)
 from zoo.hookspecs import hookimpl
 from zoo.identity import ModelIdentity
 from zoo.models import get
@@ -29,6 +31,8 @@ __all__ = [
     "Architecture",
     "CatalogError",
     "DuplicateArchitectureError",
+    "ExportCheckError",
+    "ExportError",
     "ModelCard",
     "ModelIdentity",
     "PluginError",
@@ -38,6 +42,7 @@ __all__ = [
     "UnknownModelError",
     "WeightTag",
     "decode_predictions",
+    "export",
     "get",
     "hookimpl",
     "hypermodel",
@@ -52,6 +57,10 @@ _SUBMODULES = ("datasets", "identity", "testing", "text", "weights")  # imported
 
 
 def __getattr__(name):
+    if name == "export":  # zoo.exporting.export, imported on first use (it is not a module: zoo.exporting is)
+        from zoo.exporting import export
+
+        return export
     if name in _SUBMODULES:
         import importlib
 

@@ -48,3 +48,11 @@ class CatalogError(ValueError):
 
 class SearchFailedError(RuntimeError):
     """A tuning search ended with no completed trial; the message gives the first trial's error."""
+
+
+class ExportError(ValueError):
+    """A model cannot be exported as asked: an op the format's converter lacks, or a converter not installed."""
+
+
+class ExportCheckError(RuntimeError):
+    """An export, run in its own runtime, does not compute what its Keras model computes (the numbers in one line)."""

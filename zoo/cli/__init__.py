@@ -16,15 +16,16 @@ import sys
 from zoo.download import DownloadError
 from zoo.errors import CatalogError, PluginError, SearchFailedError, UnknownModelError
 
-COMMANDS = ("listing", "plugins", "weights", "train", "tune")  # modules of zoo.cli, in the order `zoo --help` shows them
-USER_ERRORS = (UnknownModelError, ValueError, CatalogError, PluginError, FileNotFoundError, SearchFailedError, DownloadError)
+COMMANDS = ("listing", "plugins", "weights", "train", "tune", "export")  # modules of zoo.cli, in the order `zoo --help` shows them
+USER_ERRORS = (UnknownModelError, ValueError, CatalogError, PluginError, FileNotFoundError, FileExistsError,
+               SearchFailedError, DownloadError)
 
 
 def build_parser() -> argparse.ArgumentParser:
     """The ``zoo`` argument parser with every subcommand."""
     from zoo import __version__
 
-    parser = argparse.ArgumentParser(prog="zoo", description="keras-zoo: list, inspect, build, train and tune models.")
+    parser = argparse.ArgumentParser(prog="zoo", description="keras-zoo: list, inspect, build, train, tune and export models.")
     parser.add_argument("--version", action="version", version=f"keras-zoo {__version__}")
     subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for module in COMMANDS:
