@@ -159,13 +159,16 @@ def export(model, *, format: str, output, input: str | None = None, quantize: st
     elif calibration is not None:
         raise ValueError(f"calibration={str(calibration)!r} is only used with quantize='int8'")
     output = Path(output).expanduser()
-    labels_path = labels_file(output, format)
-    for path in (output, labels_path):
-        if (path.exists() or path.is_symlink()) and not force:
-            raise FileExistsError(f"output {str(path)!r} exists: pass force=True (--force) to replace it")
+    if (output.exists() or output.is_symlink()) and not force:
+        raise FileExistsError(f"output {str(output)!r} exists: pass force=True (--force) to replace it")
     require(format, quantize=quantize, check=bool(check))
     identity = model if isinstance(model, ModelIdentity) else locate(model, weights)
     _check_input(identity, format, input)
+    labels_path, labels_text = labels_file(output, format), "".join(f"{name}\n" for name in identity.labels())
+    if format != "saved_model" and labels_path.exists() and not force \
+            and labels_path.read_text(encoding="utf-8", errors="replace") != labels_text:
+        raise FileExistsError(f"{str(labels_path)!r} exists with other class names than {identity.name}'s: pass "
+                              "force=True (--force) to replace it, or another output name")
 
     with _quiet(verbose):
         from zoo.weights import build
@@ -183,7 +186,7 @@ def export(model, *, format: str, output, input: str | None = None, quantize: st
             writers[format](keras_model, identity, kind, artifact, staging=staging, quantize=quantize,
                             examples=examples)
             labels = artifact / labels_path.name if format == "saved_model" else staging / labels_path.name
-            labels.write_text("".join(f"{name}\n" for name in identity.labels()), encoding="utf-8")
+            labels.write_text(labels_text, encoding="utf-8")
             result = None
             if check:
                 data = check if not isinstance(check, bool) else calibration if calibration is not None \
@@ -209,7 +212,8 @@ def _own_dataset(identity: ModelIdentity):
 
 
 def labels_file(output: Path, format: str) -> Path:
-    """Where an export's class names go: ``labels.txt`` inside a SavedModel, ``NAME.labels.txt`` beside a file."""
+    """Where an export's class names go, one a line: ``labels.txt`` inside a SavedModel, ``NAME.labels.txt``
+    beside ``NAME.onnx`` or ``NAME.tflite`` (the two exports of one model share it)."""
     if format == "saved_model":
         return output / "labels.txt"
     return output.with_name(f"{output.stem}.labels.txt")
