@@ -161,7 +161,6 @@ def export(model, *, format: str, output, input: str | None = None, quantize: st
     output = Path(output).expanduser()
     if (output.exists() or output.is_symlink()) and not force:
         raise FileExistsError(f"output {str(output)!r} exists: pass force=True (--force) to replace it")
-    require(format, quantize=quantize, check=bool(check))
     identity = model if isinstance(model, ModelIdentity) else locate(model, weights)
     _check_input(identity, format, input)
     labels_path, labels_text = labels_file(output, format), "".join(f"{name}\n" for name in identity.labels())
@@ -171,6 +170,7 @@ def export(model, *, format: str, output, input: str | None = None, quantize: st
                               "force=True (--force) to replace it, or another output name")
 
     with _quiet(verbose):
+        require(format, quantize=quantize, check=bool(check))
         from zoo.weights import build
 
         keras_model, identity = build(identity)
@@ -178,6 +178,7 @@ def export(model, *, format: str, output, input: str | None = None, quantize: st
         examples = None if calibration is None else \
             examples_of(calibration, keras_model, identity, splits=("train", "validation", "test"),
                         count=CALIBRATION_EXAMPLES, minimum=MIN_CALIBRATION, purpose="calibration")[0]
+        made = [folder for folder in output.parents if not folder.exists()]  # removed again on failure
         output.parent.mkdir(parents=True, exist_ok=True)
         staging = Path(tempfile.mkdtemp(dir=output.parent, prefix=f".{output.name}.export-"))
         try:
@@ -197,10 +198,15 @@ def export(model, *, format: str, output, input: str | None = None, quantize: st
             if format != "saved_model":
                 _replace(labels, labels_path)
             _replace(artifact, output)
-        finally:
+        except BaseException:
             shutil.rmtree(staging, ignore_errors=True)
-    return ExportResult(path=output, labels=labels_path, format=format, input=kind, quantize=quantize, size=artifact_size(output), identity=identity,
-                        check=result)
+            for folder in made:
+                with contextlib.suppress(OSError):
+                    folder.rmdir()
+            raise
+        shutil.rmtree(staging, ignore_errors=True)
+    return ExportResult(path=output, labels=labels_path, format=format, input=kind, quantize=quantize,
+                        size=artifact_size(output), identity=identity, check=result)
 
 
 def _own_dataset(identity: ModelIdentity):
@@ -229,12 +235,17 @@ def artifact_size(path: Path) -> int:
 
 def require(format: str, *, quantize: str | None = None, check: bool = False) -> None:
     """Raise :class:`ExportError` naming the extra when a converter or runtime the export needs is missing."""
-    import importlib.util
+    import importlib
 
-    needed = {"onnx": ["tf2onnx", "onnx"]}.get(format, [])
+    needed = ["tf2onnx", "onnx"] if format == "onnx" else []
     if format == "onnx" and (quantize or check):
         needed.append("onnxruntime")
-    missing = [name for name in needed if importlib.util.find_spec(name) is None]
+    missing = []
+    for name in needed:
+        try:
+            importlib.import_module(name)
+        except ImportError:
+            missing.append(name)
     if missing:
         raise ExportError(f"format={format!r} needs {', '.join(missing)}, which is not installed: {EXTRA}")
 
@@ -322,7 +333,7 @@ def decode_batch(encoded, shape: tuple, preprocessing: dict):
     index, batch = decoded.batch(tf.cast(tf.maximum(count, 1), tf.int64)).concatenate(nothing).take(1) \
         .get_single_element()
     found = tf.reduce_any(tf.equal(tf.range(count)[:, None], index[None, :]), axis=1)
-    first_bad = tf.argmin(tf.cast(found, tf.int32), output_type=tf.int32)
+    first_bad = tf.argmin(tf.concat([tf.cast(found, tf.int32), [0]], 0), output_type=tf.int32)  # an empty batch too
     message = tf.strings.format("image_bytes[{}] cannot be decoded: it is not a JPEG, PNG, BMP or GIF image, or it "
                                 "is truncated or corrupt", first_bad)
     with tf.control_dependencies([tf.debugging.Assert(tf.reduce_all(found), [message])]):
@@ -356,8 +367,14 @@ def write_saved_model(model, identity: ModelIdentity, kind: str, path: Path, **_
         kinds["pixels"] = "uint8"
 
     def endpoint(kind):
+        import tensorflow as tf
+
         run = probabilities(model, identity, kind)
-        return (lambda x: answer(run(x), labels)), input_spec(model, identity, kind)
+
+        def serve(x):  # an empty request is answered, not run (a convolution fails on an empty batch)
+            return answer(tf.cond(tf.shape(x)[0] > 0, lambda: run(x), lambda: tf.zeros([0, len(labels)])), labels)
+
+        return serve, input_spec(model, identity, kind)
 
     saved_model(model, {name: endpoint(k) for name, k in kinds.items()}, path)
 
