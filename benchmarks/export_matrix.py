@@ -45,9 +45,9 @@ def smallest_shape(arch) -> tuple:
 
 def one_per_family(registry) -> list[str]:
     """The smallest architecture (fewest parameters at its default size) of each family."""
-    from zoo.stats import model_stats
+    from zoo.cards import load_stats
 
-    stats = model_stats()
+    stats = load_stats()
     best = {}
     for name, arch in registry.architectures.items():
         params = stats.get(name, {}).get("params", float("inf"))
@@ -132,13 +132,13 @@ def main(argv=None) -> int:
     from zoo.registry import get_registry
 
     registry = get_registry()
-    names = args.architectures or (one_per_family(registry) if args.one_per_family else list(registry.architectures))
+    names = args.architectures or (one_per_family(registry) if args.one_per_family else by_size(registry))
     rows, started = [], time.time()
     with tempfile.TemporaryDirectory(prefix="zoo-export-matrix-") as tmp:
         for name in names:
             out = Path(tmp) / f"{name}.json"
             done = subprocess.run([sys.executable, __file__, "--worker", name, "--results", str(out)],
-                                  env=dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3"))
+                                  env=dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3"), stdout=subprocess.DEVNULL)
             if done.returncode != 0:
                 reason = f"the worker process ended with status {done.returncode}"
                 rows.append({"architecture": name, "family": registry.architectures[name].family,
@@ -146,17 +146,32 @@ def main(argv=None) -> int:
                              "formats": {f: {"status": "fail", "reason": reason} for f in FORMATS}})
             else:
                 rows.append(json.loads(out.read_text()))
-    minutes = (time.time() - started) / 60
+            if args.results:  # after each architecture, so that a long run that is stopped keeps its rows
+                Path(args.results).write_text(json.dumps(rows, indent=1))
+            if args.write:
+                write(rows, names, (time.time() - started) / 60)
     print(table(rows))
     print(summary(rows))
-    if args.results:
-        Path(args.results).write_text(json.dumps(rows, indent=1))
-    if args.write:
-        import numpy as np
-        import tensorflow as tf
+    return 0 if all(c["status"] != "fail" for r in rows for c in r["formats"].values()) else 1
 
-        import tf2onnx
-        write_section("export_matrix", f"""## Conformance matrix (`benchmarks/export_matrix.py`)
+
+def by_size(registry) -> list[str]:
+    """Every architecture, the smallest (fewest parameters) first."""
+    from zoo.cards import load_stats
+
+    stats = load_stats()
+    return sorted(registry.architectures, key=lambda name: (stats.get(name, {}).get("params", 0), name))
+
+
+def write(rows: list[dict], names: list[str], minutes: float) -> None:
+    """The matrix section of docs/export.md: the rows done so far, and the architectures not yet run."""
+    import numpy as np
+    import tensorflow as tf
+    import tf2onnx
+
+    missing = [name for name in names if name not in {row["architecture"] for row in rows}]
+    pending = f"\n\nNot run yet: {', '.join(missing)}." if missing else ""
+    write_section("export_matrix", f"""## Conformance matrix (`benchmarks/export_matrix.py`)
 
 Every registered architecture, its default variant at the smallest input it allows, 10 classes, random
 weights, exported with `zoo.export(..., check=True)` to each format: **pass** means that the artifact,
@@ -166,15 +181,13 @@ difference) with the same top-1 class; the size is the artifact's. Inputs: 32 sy
 SavedModel: their PNG files, plus a JPEG, a larger image and one of the other channel count, decoded in the
 graph) or token-id rows. A reason is the one-line error `zoo export` gives for that format.
 
-{summary(rows)}
+{summary(rows)}{pending}
 
 {table(rows)}
 
-Run {time.strftime('%Y-%m-%d', time.gmtime())} in {minutes:.0f} minutes with TensorFlow {tf.__version__},
-tf2onnx {tf2onnx.__version__}, NumPy {np.__version__}:
-`python benchmarks/export_matrix.py --write`.
+Run {time.strftime('%Y-%m-%d', time.gmtime())} ({minutes:.0f} minutes on 2 shared cores) with TensorFlow
+{tf.__version__}, tf2onnx {tf2onnx.__version__}, NumPy {np.__version__}: `python benchmarks/export_matrix.py --write`.
 """, doc=DOC)
-    return 0 if all(c["status"] != "fail" for r in rows for c in r["formats"].values()) else 1
 
 
 if __name__ == "__main__":

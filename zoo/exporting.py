@@ -240,14 +240,17 @@ def require(format: str, *, quantize: str | None = None, check: bool = False) ->
     needed = ["tf2onnx", "onnx"] if format == "onnx" else []
     if format == "onnx" and (quantize or check):
         needed.append("onnxruntime")
-    missing = []
-    for name in needed:
-        try:
-            importlib.import_module(name)
-        except ImportError:
-            missing.append(name)
+    missing = [name for name in needed if not _importable(importlib, name)]
     if missing:
         raise ExportError(f"format={format!r} needs {', '.join(missing)}, which is not installed: {EXTRA}")
+
+
+def _importable(importlib, name: str) -> bool:
+    try:
+        importlib.import_module(name)
+    except ImportError:
+        return False
+    return True
 
 
 def _check_input(identity: ModelIdentity, format: str, input: str | None) -> None:
@@ -478,7 +481,9 @@ def _as_input(examples, kind: str):
     if kind == "float":
         return examples.astype("float32")
     if kind == "text":
-        return np.array([t.encode("utf-8") if isinstance(t, str) else t for t in examples] + [b""], dtype=object)[:-1]
+        from zoo.text import as_bytes
+
+        return as_bytes(examples)
     return examples
 
 
@@ -499,10 +504,10 @@ def examples_of(data, model, identity: ModelIdentity, *, splits: tuple, count: i
     from zoo.datasets.sources import as_dataset
 
     dataset = as_dataset(data)
-    name = next(s for s in splits if getattr(dataset, s) is not None) if any(
-        getattr(dataset, s) is not None for s in splits) else None
-    if name is None:
+    available = [split for split in splits if getattr(dataset, split) is not None]
+    if not available:
         raise ValueError(f"{purpose} data {str(data)!r} has none of the splits {splits}")
+    name = available[0]
     part = getattr(dataset, name)
     if isinstance(part, tuple):
         x, y = part
@@ -612,22 +617,21 @@ def reference(model, identity: ModelIdentity, kind: str, examples, tmp: Path):
         for name, data in files:
             (tmp / name).write_bytes(data.numpy())
             paths.append(str(tmp / name))
-        encoded = [Path(p).read_bytes() for p in paths]
-        feed = {"strings": np.frombuffer(b"".join(encoded), np.uint8),
-                "lengths": np.array([len(e) for e in encoded], np.int64)}
         expected = model.predict(read_inputs(paths, model, identity), batch_size=64, verbose=0)
-        return feed, np.asarray(expected, np.float32)
+        return strings_feed([Path(p).read_bytes() for p in paths]), np.asarray(expected, np.float32)
     if kind == "text":
-        encoded = list(_as_input(examples, "text"))
-        feed = {"strings": np.frombuffer(b"".join(encoded), np.uint8),
-                "lengths": np.array([len(e) for e in encoded], np.int64)}
         from zoo.evaluation import read_inputs
 
         expected = model.predict(read_inputs(list(examples), model, identity), batch_size=64, verbose=0)
-        return feed, np.asarray(expected, np.float32)
+        return strings_feed(list(_as_input(examples, "text"))), np.asarray(expected, np.float32)
     if kind == "ids":
         return {"inputs": examples}, np.asarray(model.predict(examples, batch_size=64, verbose=0), np.float32)
     return {"inputs": _as_input(examples, kind)}, predict_pixels(model, identity, examples)
+
+
+def strings_feed(strings: list[bytes]) -> dict:
+    """Byte strings as :mod:`zoo.runtimes` reads them: concatenated, with their lengths."""
+    return {"strings": np.frombuffer(b"".join(strings), np.uint8), "lengths": np.array([len(b) for b in strings], np.int64)}
 
 
 def predict_pixels(model, identity: ModelIdentity, examples):

@@ -61,7 +61,10 @@ def batches(inputs, size):
 
 
 def timed(function, inputs, size):
-    """``function`` over ``inputs`` in batches: the outputs of each batch, and the seconds each took."""
+    """``function`` over ``inputs`` in batches: the outputs of each batch, and the seconds each took
+    (after one untimed call on the first batch: a runtime's first call allocates and plans)."""
+    if len(inputs):
+        function(inputs[:size])
     outputs, seconds = [], []
     for batch in batches(inputs, size):
         started = time.perf_counter()
