@@ -54,6 +54,7 @@ def test_one_architecture_per_family(tmp_path):
 
 
 @pytest.mark.slow
+@pytest.mark.matrix
 def test_every_architecture(tmp_path):
     from zoo.registry import get_registry
 

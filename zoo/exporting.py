@@ -37,6 +37,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -453,7 +454,9 @@ def write_litert(model, identity: ModelIdentity, kind: str, path: Path, *, stagi
         converter.representative_dataset = lambda: ({spec.name: x[None]} for x in _as_input(examples, kind))
         converter.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS_INT8]
     try:
-        flatbuffer = converter.convert()
+        with warnings.catch_warnings():  # the calibrator runs tf.lite.Interpreter, which warns that it is deprecated
+            warnings.filterwarnings("ignore", message=r"\s*Warning: tf.lite.Interpreter is deprecated")
+            flatbuffer = converter.convert()
     except Exception as error:  # ConverterError, and the calibrator's RuntimeErrors
         raise ExportError(f"{identity.name} cannot be exported to litert: {_converter_reason(error)}") from None
     finally:
