@@ -302,3 +302,33 @@ def test_litert_check_falls_back_to_tf_lite_without_ai_edge_litert(tmp_path):
     with np.load(tmp_path / "results.npz") as results:
         assert str(results["runtime"]).startswith("tf.lite.Interpreter (tensorflow 2.21")
         assert results["probabilities"].shape == (3, 10) and results["imported"].size == 0
+
+
+def image_folder(root, per_class: int):
+    """mnist5k training digits 0 and 1 as PNG files, one folder per class."""
+    from PIL import Image
+
+    import zoo
+
+    x, y = zoo.datasets.load("mnist5k", split="train")
+    for digit in (0, 1):
+        (root / str(digit)).mkdir(parents=True)
+        for i, index in enumerate(np.flatnonzero(y == digit)[:per_class]):
+            Image.fromarray(x[index, :, :, 0]).save(root / str(digit) / f"{i}.png")
+    return root
+
+
+def test_int8_calibrated_on_a_folder_and_too_little_calibration_data(tmp_path):
+    import zoo
+
+    folder = image_folder(tmp_path / "digits", per_class=60)
+    result = zoo.export("lenet5.mnist5k", format="litert", output=tmp_path / "int8.tflite", quantize="int8",
+                        calibration=str(folder), check=True)
+    assert result.check.data == "12 digits validation examples" and result.check.top1_agreement >= 0.97
+
+    small = image_folder(tmp_path / "few", per_class=10)
+    line = one_line_error(run_zoo("export", "lenet5.mnist5k", "--format", "onnx", "--output", str(tmp_path / "x.onnx"),
+                                  "--quantize", "int8", "--calibration", str(small), env=OFFLINE))
+    assert line == (f"zoo export: error: calibration data {str(small)!r} has 18 examples in its train split: "
+                    "100 at least are needed")
+    assert not (tmp_path / "x.onnx").exists()
