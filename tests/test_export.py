@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 import json
-import os
 import re
-import sys
-from pathlib import Path
 
 import numpy as np
 import pytest
 
-from conftest import ROOT, run_python, run_zoo
+from conftest import run_python, run_zoo
 
 OFFLINE = {"ZOO_OFFLINE": "1"}
 DIGITS = 6  # test digits written as image files
@@ -74,7 +71,7 @@ def test_onnx_export_checks_in_onnxruntime_and_answers_as_zoo_predict(tmp_path, 
     assert sorted(p.name for p in tmp_path.iterdir()) == ["lenet5.labels.txt", "lenet5.onnx"]
 
     # a client with onnxruntime and Pillow only, on 28x28 grayscale files
-    grayscale = [f for f in files[:4]]
+    grayscale = files[:4]
     client = run_python(f"""
         import json, sys
         import numpy as np, onnxruntime
