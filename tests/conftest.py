@@ -39,20 +39,21 @@ def fresh_keras_session():
         sys.modules["keras"].backend.clear_session()
 
 
-def run_python(code: str, *, env: dict | None = None, pythonpath: list | None = None, timeout: int = 300):
-    """Run ``code`` in a fresh Python process with this interpreter; returns the CompletedProcess."""
+def run_python(code: str, *, env: dict | None = None, pythonpath: list | None = None, timeout: int = 300,
+               cwd=None):
+    """Run ``code`` in a fresh Python process with this interpreter (in ``cwd``); returns the CompletedProcess."""
     full_env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3")
     if pythonpath:
         full_env["PYTHONPATH"] = os.pathsep.join(str(p) for p in pythonpath)
     full_env.update(env or {})
     return subprocess.run([sys.executable, "-c", textwrap.dedent(code)], env=full_env, capture_output=True,
-                          text=True, timeout=timeout)
+                          text=True, timeout=timeout, cwd=cwd)
 
 
-def run_zoo(*args: str, env: dict | None = None, pythonpath: list | None = None, timeout: int = 300):
-    """Run the ``zoo`` command line in a fresh process; returns the CompletedProcess."""
+def run_zoo(*args: str, env: dict | None = None, pythonpath: list | None = None, timeout: int = 300, cwd=None):
+    """Run the ``zoo`` command line in a fresh process (in ``cwd``); returns the CompletedProcess."""
     return run_python(f"import sys; from zoo.cli import main; sys.exit(main({list(args)!r}))",
-                      env=env, pythonpath=pythonpath, timeout=timeout)
+                      env=env, pythonpath=pythonpath, timeout=timeout, cwd=cwd)
 
 
 def make_plugin(root: Path, distribution: str, entry_points: dict, modules: dict) -> Path:

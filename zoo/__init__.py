@@ -8,14 +8,15 @@ Example::
     >>> import zoo
     >>> zoo.list("resnet*")
     >>> model = zoo.get("resnet50", num_classes=10, input_shape=(64, 64, 3))
+    >>> zoo.export("lenet5.mnist5k", format="onnx", output="lenet5.onnx", check=True)
 """
 
 from zoo.architecture import Architecture, Family
 from zoo.cards import ModelCard, info
 from zoo.cards import list_models as list
-from zoo.errors import (CatalogError, DownloadError, DuplicateArchitectureError, PluginError, SearchFailedError,
-                        StorageError, UnknownDatasetError, UnknownModelError, UnknownNameError, ZooWarning,
-                        show_zoo_warnings_on_one_line)
+from zoo.errors import (CatalogError, DownloadError, DuplicateArchitectureError, ExportCheckError, ExportError,
+                        PluginError, SearchFailedError, StorageError, UnknownDatasetError, UnknownModelError,
+                        UnknownNameError, ZooWarning, show_zoo_warnings_on_one_line)
 from zoo.hookspecs import hookimpl
 from zoo.identity import ModelIdentity
 from zoo.models import get
@@ -34,6 +35,8 @@ __all__ = [
     "CatalogError",
     "DownloadError",
     "DuplicateArchitectureError",
+    "ExportCheckError",
+    "ExportError",
     "Family",
     "ModelCard",
     "ModelIdentity",
@@ -48,6 +51,7 @@ __all__ = [
     "ZooWarning",
     "WeightTag",
     "decode_predictions",
+    "export",
     "get",
     "hookimpl",
     "hypermodel",
@@ -62,6 +66,10 @@ _SUBMODULES = ("datasets", "identity", "testing", "text", "weights")  # imported
 
 
 def __getattr__(name):
+    if name == "export":  # zoo.exporting.export, imported on first use (it is not a module: zoo.exporting is)
+        from zoo.exporting import export
+
+        return export
     if name in _SUBMODULES:
         import importlib
 

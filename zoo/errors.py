@@ -102,3 +102,11 @@ def show_zoo_warnings_on_one_line() -> None:
 
     show.shows_zoo_warnings = True
     warnings.showwarning = show
+
+
+class ExportError(ValueError):
+    """A model cannot be exported as asked: an op the format's converter lacks, or a converter not installed."""
+
+
+class ExportCheckError(RuntimeError):
+    """An export, run in its own runtime, does not compute what its Keras model computes (the numbers in one line)."""

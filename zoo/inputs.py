@@ -36,25 +36,26 @@ def model_input_shape(model) -> tuple:
     return tuple(model.inputs[0].shape[1:])
 
 
-def preprocess(images, input_shape: tuple, preprocessing: dict | None, augment=None):
+def preprocess(images, input_shape: tuple, preprocessing: dict | None, augment=None, *, pixels: bool | None = None):
     """A batch of images as the model takes them: resized, channels matched, augmented, preprocessed.
 
-    ``preprocessing`` applies to uint8 pixels only (float images are taken as already
-    preprocessed). ``augment`` (training only) works on pixels, before the preprocessing.
+    ``preprocessing`` applies to pixels only: uint8 images, or float images when ``pixels=True``
+    (an exported model's float input, 0..255); other float images are taken as already
+    preprocessed. ``augment`` (training only) works on pixels, before the preprocessing.
     Runs in a ``tf.data`` map, a ``tf.function`` (an exported model) or eagerly (prediction).
     """
     import tensorflow as tf
 
     from zoo import images as zoo_images
-    from zoo import pixels
+    from zoo import pixels as zoo_pixels
 
-    is_pixels = images.dtype == tf.uint8
+    is_pixels = images.dtype == tf.uint8 if pixels is None else pixels
     spec = preprocessing if is_pixels else None
-    x = zoo_images.to_model_pixels(images, input_shape, resize_to_input=not pixels.resizes(spec))
+    x = zoo_images.to_model_pixels(images, input_shape, resize_to_input=not zoo_pixels.resizes(spec))
     if augment is not None:
         x = augment(x)
     if spec:
-        x = tf.cast(pixels.layer(spec)(x), tf.float32)
+        x = tf.cast(zoo_pixels.layer(spec)(x), tf.float32)
     return x
 
 

@@ -15,16 +15,16 @@ import sys
 
 from zoo.errors import CatalogError, DownloadError, PluginError, SearchFailedError, StorageError, UnknownNameError
 
-COMMANDS = ("listing", "plugins", "weights", "train", "tune")  # modules of zoo.cli, in the order `zoo --help` shows them
-USER_ERRORS = (UnknownNameError, ValueError, CatalogError, PluginError, FileNotFoundError, SearchFailedError, DownloadError,
-               StorageError)
+COMMANDS = ("listing", "plugins", "weights", "train", "tune", "export")  # modules of zoo.cli, in --help's order
+USER_ERRORS = (UnknownNameError, ValueError, CatalogError, PluginError, FileNotFoundError, FileExistsError,
+               SearchFailedError, DownloadError, StorageError)
 
 
 def build_parser() -> argparse.ArgumentParser:
     """The ``zoo`` argument parser with every subcommand."""
     from zoo import __version__
 
-    parser = argparse.ArgumentParser(prog="zoo", description="keras-zoo: list, inspect, build, train and tune models.")
+    parser = argparse.ArgumentParser(prog="zoo", description="keras-zoo: list, inspect, build, train, tune and export models.")
     parser.add_argument("--version", action="version", version=f"keras-zoo {__version__}")
     subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for module in COMMANDS:

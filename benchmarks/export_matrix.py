@@ -1,0 +1,192 @@
+"""The export conformance matrix: every registered architecture through every format, into docs/export.md.
+
+Each architecture is built as its default variant at the smallest input it allows (10 classes, so
+that probabilities are large enough for a difference to show; random weights, saved to a weights
+file), then exported by ``zoo.export`` to each format with ``check=True``: the artifact runs in its
+own runtime, in a fresh process without Keras or the zoo, on 32 synthetic inputs (for the SavedModel,
+their PNG files and a JPEG, a larger image and the other channel count besides), against the Keras
+model fed the same inputs through the zoo's preprocessing. A cell is the check's verdict, the max
+absolute difference of probabilities and the file size; or the reason the export is impossible,
+which is the one-line error ``zoo export`` gives.
+
+Each architecture runs in its own process (a converter that crashes takes only its own row).
+A script rather than ``zoo export --matrix``: like the benchmarks, it writes a section of the docs
+and is run by hand or by the slow test, never by users.
+
+Run: ``python benchmarks/export_matrix.py [--architectures lenet5 resnet20 | --one-per-family] [--write]``
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from report import write_section
+
+ROOT = Path(__file__).resolve().parents[1]
+DOC = ROOT / "docs" / "export.md"
+FORMATS = ("saved_model", "onnx", "litert")
+SUFFIXES = {"saved_model": "", "onnx": ".onnx", "litert": ".tflite"}
+NUM_CLASSES = 10
+
+
+def smallest_shape(arch) -> tuple:
+    """The smallest input the architecture allows (its default for text models)."""
+    if arch.task != "image-classification" or not arch.min_input_size:
+        return tuple(arch.input_shape)
+    return (arch.min_input_size, arch.min_input_size, arch.input_shape[-1])
+
+
+def one_per_family(registry) -> list[str]:
+    """The smallest architecture (fewest parameters at its default size) of each family."""
+    from zoo.cards import load_stats
+
+    best = {}
+    for name, arch in registry.architectures.items():
+        params = load_stats(name).get("params", float("inf"))
+        if arch.family not in best or params < best[arch.family][1]:
+            best[arch.family] = (name, params)
+    return sorted(name for name, _ in best.values())
+
+
+def run_architecture(name: str, tmp: Path) -> dict:
+    """One row: the architecture exported to every format and checked (run in a worker process)."""
+    import zoo
+    from zoo.errors import ExportCheckError, ExportError
+    from zoo.identity import DEFAULT_PREPROCESSING, ModelIdentity
+    from zoo.plugins import get_registry
+
+    arch = get_registry().architectures[name]
+    shape = smallest_shape(arch)
+    weights = tmp / f"{name}.weights.h5"
+    zoo.get(name, input_shape=shape, num_classes=NUM_CLASSES).save_weights(weights)
+    identity = ModelIdentity(architecture=name, arguments=arch.defaults, num_classes=NUM_CLASSES, input_shape=shape,
+                             weights=weights, source="random weights (export matrix)",
+                             preprocessing=DEFAULT_PREPROCESSING if arch.task == "image-classification" else {})
+    row = {"architecture": name, "family": arch.family, "input_shape": list(shape), "formats": {}}
+    for format in FORMATS:
+        started = time.perf_counter()
+        try:
+            result = zoo.export(identity, format=format, output=tmp / f"{name}{SUFFIXES[format]}", check=True)
+            cell = {"status": "pass", "input": result.input, "size": result.size,
+                    "max_difference": result.check.max_difference, "runtime": result.check.runtime}
+        except ExportError as error:
+            cell = {"status": "impossible", "reason": str(error)}
+        except ExportCheckError as error:
+            cell = {"status": "fail", "reason": str(error)}
+        cell["seconds"] = round(time.perf_counter() - started, 1)
+        row["formats"][format] = cell
+        print(f"{name} {format}: {json.dumps(cell)}", file=sys.stderr, flush=True)
+    return row
+
+
+def cell_text(cell: dict, name: str) -> str:
+    if cell["status"] == "pass":
+        return f"pass, {cell['max_difference']:.1e}, {cell['size'] / 1e6:.2f} MB"
+    reason = cell["reason"].replace(f"{name} ", "", 1) if cell["reason"].startswith(name) else cell["reason"]
+    return f"**{cell['status']}**: {reason}"
+
+
+def table(rows: list[dict]) -> str:
+    lines = ["| architecture | family | input | " + " | ".join(FORMATS) + " |",
+             "|---|---|---|" + "---|" * len(FORMATS)]
+    for row in rows:
+        shape = "x".join(str(d) for d in row["input_shape"])
+        kinds = {c.get("input") for c in row["formats"].values() if c.get("input")}
+        lines.append(f"| {row['architecture']} | {row['family']} | {shape} ({', '.join(sorted(kinds))}) | "
+                     + " | ".join(cell_text(row["formats"][f], row["architecture"]) for f in FORMATS) + " |")
+    return "\n".join(lines)
+
+
+def summary(rows: list[dict]) -> str:
+    counts = {f: sum(r["formats"][f]["status"] == "pass" for r in rows) for f in FORMATS}
+    worst = max((c["max_difference"] for r in rows for c in r["formats"].values() if c["status"] == "pass"),
+                default=0.0)
+    runtimes = sorted({c["runtime"] for r in rows for c in r["formats"].values() if c.get("runtime")})
+    return (f"{len(rows)} architectures: " + ", ".join(f"{f} {counts[f]}/{len(rows)} pass" for f in FORMATS)
+            + f"; the largest difference of probabilities {worst:.1e} (bar: 1e-4). Runtimes: {', '.join(runtimes)}.")
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--architectures", nargs="*", help="these only (default: every registered architecture)")
+    parser.add_argument("--one-per-family", action="store_true", help="the smallest architecture of each family")
+    parser.add_argument("--results", help="write the rows as JSON to this file")
+    parser.add_argument("--write", action="store_true", help="write the matrix into docs/export.md")
+    parser.add_argument("--worker", help=argparse.SUPPRESS)  # one architecture, in its own process
+    args = parser.parse_args(argv)
+
+    if args.worker:
+        with tempfile.TemporaryDirectory(prefix="zoo-export-matrix-") as tmp:
+            row = run_architecture(args.worker, Path(tmp))
+        Path(args.results).write_text(json.dumps(row))
+        return 0
+
+    from zoo.plugins import get_registry
+
+    registry = get_registry()
+    names = args.architectures or (one_per_family(registry) if args.one_per_family else by_size(registry))
+    rows, started = [], time.time()
+    with tempfile.TemporaryDirectory(prefix="zoo-export-matrix-") as tmp:
+        for name in names:
+            out = Path(tmp) / f"{name}.json"
+            done = subprocess.run([sys.executable, __file__, "--worker", name, "--results", str(out)],
+                                  env=dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3"), stdout=subprocess.DEVNULL)
+            if done.returncode != 0:
+                reason = f"the worker process ended with status {done.returncode}"
+                rows.append({"architecture": name, "family": registry.architectures[name].family,
+                             "input_shape": list(smallest_shape(registry.architectures[name])),
+                             "formats": {f: {"status": "fail", "reason": reason} for f in FORMATS}})
+            else:
+                rows.append(json.loads(out.read_text()))
+            if args.results:  # after each architecture, so that a long run that is stopped keeps its rows
+                Path(args.results).write_text(json.dumps(rows, indent=1))
+            if args.write:
+                write(rows, names, (time.time() - started) / 60)
+    print(table(rows))
+    print(summary(rows))
+    return 0 if all(c["status"] != "fail" for r in rows for c in r["formats"].values()) else 1
+
+
+def by_size(registry) -> list[str]:
+    """Every architecture, the smallest (fewest parameters) first."""
+    from zoo.cards import load_stats
+
+    return sorted(registry.architectures, key=lambda name: (load_stats(name).get("params", 0), name))
+
+
+def write(rows: list[dict], names: list[str], minutes: float) -> None:
+    """The matrix section of docs/export.md: the rows done so far, and the architectures not yet run."""
+    import numpy as np
+    import tensorflow as tf
+    import tf2onnx
+
+    missing = [name for name in names if name not in {row["architecture"] for row in rows}]
+    pending = f"\n\nNot run yet: {', '.join(missing)}." if missing else ""
+    write_section("export_matrix", f"""## Conformance matrix (`benchmarks/export_matrix.py`)
+
+Every registered architecture, its default variant at the smallest input it allows, 10 classes, random
+weights, exported with `zoo.export(..., check=True)` to each format: **pass** means that the artifact,
+run in its own runtime in a fresh process without Keras or the zoo, gives the probabilities of the Keras
+model fed the same inputs through the zoo's preprocessing within 1e-4 (the figure is the largest absolute
+difference) with the same top-1 class; the size is the artifact's. Inputs: 32 synthetic images (for the
+SavedModel: their PNG files, plus a JPEG, a larger image and one of the other channel count, decoded in the
+graph) or token-id rows. A reason is the one-line error `zoo export` gives for that format.
+
+{summary(rows)}{pending}
+
+{table(rows)}
+
+Run {time.strftime('%Y-%m-%d', time.gmtime())} ({minutes:.0f} minutes on 2 shared cores) with TensorFlow
+{tf.__version__}, tf2onnx {tf2onnx.__version__}, NumPy {np.__version__}: `python benchmarks/export_matrix.py --write`.
+""", doc=DOC)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,64 @@
+"""The export conformance matrix (benchmarks/export_matrix.py): one architecture per family, and all of them (slow)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+from conftest import ROOT
+
+SCRIPT = ROOT / "benchmarks" / "export_matrix.py"
+
+
+def run_matrix(tmp_path, *args) -> list[dict]:
+    results = tmp_path / "matrix.json"
+    done = subprocess.run([sys.executable, str(SCRIPT), *args, "--results", str(results)], capture_output=True,
+                          text=True, env={**os.environ, "ZOO_OFFLINE": "1", "TF_CPP_MIN_LOG_LEVEL": "3"},
+                          timeout=3600 * 3)
+    assert results.is_file(), done.stderr[-3000:]
+    rows = json.loads(results.read_text())
+    failed = [(row["architecture"], format, cell["reason"]) for row in rows
+              for format, cell in row["formats"].items() if cell["status"] == "fail"]
+    assert not failed, failed
+    assert done.returncode == 0, done.stderr[-3000:]
+    return rows
+
+
+def check_rows(rows: list[dict]) -> None:
+    """Every architecture passes SavedModel and ONNX within 1e-4; LiteRT passes or says why it cannot."""
+    for row in rows:
+        for format in ("saved_model", "onnx"):
+            cell = row["formats"][format]
+            assert cell["status"] == "pass", (row["architecture"], format, cell)
+        for cell in row["formats"].values():
+            if cell["status"] == "pass":
+                assert cell["max_difference"] <= 1e-4 and cell["size"] > 0
+            else:
+                assert cell["reason"].startswith(f"{row['architecture']} cannot be exported to ")
+
+
+@pytest.mark.slow  # every family in every format, each in its own runtime: about 15 minutes on 2 cores
+def test_one_architecture_per_family(tmp_path):
+    from zoo.plugins import get_registry
+
+    rows = run_matrix(tmp_path, "--one-per-family")
+    families = {arch.family for arch in get_registry().architectures.values()}
+    assert {row["family"] for row in rows} == families
+    check_rows(rows)
+    assert all(row["formats"]["litert"]["status"] == "pass" for row in rows)  # the converter has every op here
+    lenet = next(row for row in rows if row["architecture"] == "lenet5")
+    assert lenet["input_shape"] == [28, 28, 1] and lenet["formats"]["saved_model"]["input"] == "bytes"
+
+
+@pytest.mark.slow
+@pytest.mark.matrix
+def test_every_architecture(tmp_path):
+    from zoo.plugins import get_registry
+
+    rows = run_matrix(tmp_path)
+    assert [row["architecture"] for row in rows] and len(rows) == len(get_registry().architectures)
+    check_rows(rows)
