@@ -31,13 +31,13 @@ HEAD = {"dropout": 0.0, "classifier_activation": "softmax", "features": False}
 FAMILIES = {
     "resnet": {"block": "bottleneck", "depths": (3, 4, 6, 3), "widths": (64, 128, 256, 512), "preact": False,
                "stem_type": "imagenet", "stem_width": 64, "use_bias": True, "shortcut": "projection",
-               "bn_epsilon": 1.001e-5},
+               "bn_epsilon": 1.001e-5, "bottleneck_stride": "1x1"},
     "resnetv2": {"block": "bottleneck", "depths": (3, 4, 6, 3), "widths": (64, 128, 256, 512), "preact": True,
                  "stem_type": "imagenet", "stem_width": 64, "use_bias": True, "shortcut": "projection",
-                 "bn_epsilon": 1.001e-5},
+                 "bn_epsilon": 1.001e-5, "bottleneck_stride": "3x3"},
     "resnet_cifar": {"block": "basic", "depths": (3, 3, 3), "widths": (16, 32, 64), "preact": False,
                      "stem_type": "cifar", "stem_width": 16, "use_bias": False, "shortcut": "zero_pad",
-                     "bn_epsilon": 1e-5},
+                     "bn_epsilon": 1e-5, "bottleneck_stride": "1x1"},
 }
 TORCHVISION_BASIC = {"block": "basic", "use_bias": False, "bn_epsilon": 1e-5}
 
@@ -117,12 +117,13 @@ def depth(name):
 @zoo.hookimpl
 def zoo_register_architectures(registry):
     for name, (family, arguments) in VARIANTS.items():
+        defaults = {**FAMILIES[family], **arguments, **HEAD}
         registry.add(
             zoo.Architecture(
                 name=name,
                 family=family,
                 build=BUILD,
-                defaults={**FAMILIES[family], **arguments, **HEAD},
+                defaults=defaults,
                 supports_features=True,
                 paper=PAPERS[family],
                 description=DESCRIPTIONS[family],

@@ -25,7 +25,7 @@ ARCHITECTURES = {
     ),
     "mobilenetv2": dict(
         build="zoo_plugins.nets.separable:build_mobilenetv2",
-        defaults={"alpha": 1.0, "dropout": 0.0, **HEAD},
+        defaults={"alpha": 1.0, "bn_epsilon": 1e-3, "strided_padding": "same", "dropout": 0.0, **HEAD},
         input_shape=(224, 224, 3), min_input_size=32,
         paper="Sandler et al. 2018, MobileNetV2: Inverted Residuals and Linear Bottlenecks (arXiv:1801.04381)",
         description="MobileNetV2: 17 inverted residual blocks with linear bottlenecks, width multiplier alpha.",
