@@ -180,3 +180,11 @@ def test_download_imports_no_tensorflow():
     result = run_python("import sys, zoo.download, zoo.cache; "
                         "assert 'tensorflow' not in sys.modules and 'keras' not in sys.modules")
     assert result.returncode == 0, result.stderr
+
+
+def test_a_hash_prefix_is_checked_as_torch_hub_does(server, payload, tmp_path):
+    data, sha = payload
+    path = download([server.url("ok", "w.h5")], tmp_path / "w.h5", hash=sha[:8])
+    assert path.read_bytes() == data
+    with pytest.raises(DownloadError, match=f"expected {'0' * 8}"):
+        download([server.url("ok", "w.h5")], tmp_path / "other.h5", hash="0" * 8)

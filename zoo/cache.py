@@ -6,7 +6,9 @@ A weight tag's file is looked for, in this order:
 2. each directory in ``ZOO_WEIGHTS_PATH`` (``os.pathsep``-separated, read-only
    mirrors for air-gapped sites);
 3. Keras' own cache (``$KERAS_HOME/models``, default ``~/.keras/models``), where
-   ``keras.applications`` keeps the same files;
+   ``keras.applications`` keeps the same files, and torch.hub's
+   (``$TORCH_HOME/hub/checkpoints``, default ``~/.cache/torch/hub/checkpoints``), where
+   torchvision keeps its checkpoints;
 4. the zoo's cache, ``$ZOO_HOME/weights`` (``ZOO_HOME`` defaults to ``~/.cache/keras-zoo``);
 5. the tag's URLs, in order, downloaded into the zoo's cache -- unless
    ``ZOO_OFFLINE=1`` or ``offline=True``.
@@ -20,7 +22,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from zoo.download import DownloadError, download, file_hash
+from zoo.download import DownloadError, download, hash_matches
 from zoo.tags import WeightTag
 
 SHIPPED_WEIGHTS = Path(__file__).resolve().parent.parent / "plugins" / "weights"  # a source checkout
@@ -63,10 +65,11 @@ def shipped_dir() -> Path:
 
 
 def mirror_dirs() -> list[Path]:
-    """The read-only directories searched before the cache: shipped, ``ZOO_WEIGHTS_PATH``, Keras' cache."""
+    """The read-only directories searched before the cache: shipped, ``ZOO_WEIGHTS_PATH``, Keras' and torch.hub's caches."""
     mirrors = [Path(p).expanduser() for p in os.environ.get("ZOO_WEIGHTS_PATH", "").split(os.pathsep) if p]
     keras_home = Path(os.environ.get("KERAS_HOME") or Path.home() / ".keras").expanduser()
-    return [shipped_dir(), *mirrors, keras_home / "models"]
+    torch_home = Path(os.environ.get("TORCH_HOME") or Path.home() / ".cache" / "torch").expanduser()
+    return [shipped_dir(), *mirrors, keras_home / "models", torch_home / "hub" / "checkpoints"]
 
 
 def places(tag: WeightTag) -> list[Path]:
@@ -83,8 +86,8 @@ def local_copy(tag: WeightTag) -> Path | None:
 
 
 def matches(path: Path, tag: WeightTag) -> bool:
-    """Whether ``path`` holds ``tag``'s file (its hash, when the tag records one)."""
-    return tag.hash is None or file_hash(path, tag.hash_algorithm) == tag.hash
+    """Whether ``path`` holds ``tag``'s file (its hash, or the prefix of it, when the tag records one)."""
+    return hash_matches(path, tag.hash, tag.hash_algorithm)
 
 
 def fetch(tag: WeightTag, *, offline: bool | None = None, progress: bool | None = None) -> Path:

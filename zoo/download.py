@@ -42,6 +42,17 @@ def file_hash(path, algorithm: str = "sha256") -> str:
     return digest.hexdigest()
 
 
+def hash_matches(path, hash: str | None, algorithm: str = "sha256") -> bool:
+    """Whether a file's hex digest is ``hash``, or begins with it (torch.hub checks a prefix); True if ``hash`` is None.
+
+    Example::
+
+        >>> hash_matches("resnet18-f37072fd.pth", "f37072fd")
+        True
+    """
+    return hash is None or file_hash(path, algorithm).startswith(hash)
+
+
 def download(urls, destination, *, hash: str | None = None, hash_algorithm: str = "sha256",
              progress: bool | None = None, timeout: float = 60.0) -> Path:
     """Download ``destination`` from the first of ``urls`` that gives it with the right hash.
@@ -52,7 +63,8 @@ def download(urls, destination, *, hash: str | None = None, hash_algorithm: str 
 
     :param urls: mirrors, tried in order.
     :param destination: where the file ends up.
-    :param hash: expected hex digest; None skips the check (the size is still checked).
+    :param hash: expected hex digest, or its first digits (as torch.hub checks the ``-<sha256 prefix>``
+        in a file's name); None skips the check (the size is still checked).
     :param hash_algorithm: ``"sha256"`` or ``"md5"``.
     :param progress: show a progress bar; None shows one only when stderr is a terminal.
     :param timeout: seconds to wait for each connection and read.
@@ -72,7 +84,7 @@ def download(urls, destination, *, hash: str | None = None, hash_algorithm: str 
     destination.parent.mkdir(parents=True, exist_ok=True)
     with FileLock(str(destination) + ".lock"):
         if destination.exists():
-            if hash is None or file_hash(destination, hash_algorithm) == hash:
+            if hash_matches(destination, hash, hash_algorithm):
                 return destination  # another process finished it while this one waited
             destination.unlink()
         failures = []
@@ -82,7 +94,7 @@ def download(urls, destination, *, hash: str | None = None, hash_algorithm: str 
                 _fetch(url, partial, progress, timeout)
                 if hash is not None:
                     actual = file_hash(partial, hash_algorithm)
-                    if actual != hash:
+                    if not actual.startswith(hash):
                         failures.append(f"{url}: wrong {hash_algorithm} {actual}, expected {hash}")
                         continue
                 os.replace(partial, destination)

@@ -9,6 +9,7 @@ from zoo.errors import CatalogError
 
 HASH_ALGORITHMS = ("sha256", "md5")
 FORMATS = ("keras", "h5")  # `.weights.h5` written by Keras 3, or the legacy HDF5 layout of keras.applications
+MIN_HASH_PREFIX = 8  # torch.hub checks the first 8 or more hex digits of a file's sha256, named in the file
 
 
 @dataclass(frozen=True)
@@ -28,7 +29,7 @@ class WeightTag:
     tag: str
     file_name: str
     urls: tuple[str, ...] = ()
-    hash: str | None = None
+    hash: str | None = None  # the file's digest, or its first digits (torch.hub's `name-<sha256 prefix>.pth`)
     hash_algorithm: str = "sha256"
     format: str = "keras"
     include_top: bool = True
@@ -54,6 +55,10 @@ class WeightTag:
             raise ValueError(f"{self.name}: hash_algorithm={self.hash_algorithm!r} must be one of {HASH_ALGORITHMS}")
         if self.format not in FORMATS:
             raise ValueError(f"{self.name}: format={self.format!r} must be one of {FORMATS}")
+        if self.hash is not None and (len(self.hash) < MIN_HASH_PREFIX
+                                      or not all(c in "0123456789abcdef" for c in self.hash)):
+            raise ValueError(f"{self.name}: hash={self.hash!r} must be a hex digest in lower case, or its "
+                             f"first {MIN_HASH_PREFIX} or more digits")
         for name in ("urls", "input_shape"):
             value = getattr(self, name)
             if value is not None:
