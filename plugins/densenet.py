@@ -40,6 +40,11 @@ VARIANTS = {
                              "bn_epsilon": 1e-5}, CIFAR),
 }
 
+# PyTorch checkpoints (zoo.convert) of the ImageNet variants: torchvision's and timm's DenseNets are
+# these models with batch-norm epsilon 1e-5.
+TORCH_CONVERTER = ("zoo_plugins.nets.densenet:torch_module_names", {"bn_epsilon": 1e-5})
+CONVERTERS = {"imagenet": {"torchvision": TORCH_CONVERTER, "timm": TORCH_CONVERTER}, "cifar": {}}
+
 KERAS_DOCS = "keras.applications docs, keras.io/api/applications"
 # Published accuracies (percent), shown by zoo.info and docs/models.md.
 REFERENCE = {
@@ -74,6 +79,7 @@ def zoo_register_architectures(registry):
                 defaults=defaults,
                 supports_features=True,
                 paper=PAPER,
+                converters=CONVERTERS[defaults["stem_type"]],
                 description=f"DenseNet-BC, dense blocks of {defaults['blocks']} layers, growth rate "
                             f"{defaults['growth_rate']}, {defaults['stem_type']} stem.",
                 **data,

@@ -41,6 +41,16 @@ FAMILIES = {
 }
 TORCHVISION_BASIC = {"block": "basic", "use_bias": False, "bn_epsilon": 1e-5}
 
+# PyTorch checkpoints (zoo.convert): torchvision's and timm's ResNets name their modules alike, and lay
+# them out alike: no convolution biases, batch-norm epsilon 1e-5, and ("ResNet v1.5") the stride of a
+# bottleneck on its 3x3 convolution. Each block type's build arguments of that layout:
+TORCH_MODULE_NAMES = "zoo_plugins.nets.resnet:torch_module_names"
+TORCH_LAYOUTS = {
+    "basic": {"use_bias": False, "bn_epsilon": 1e-5},
+    "bottleneck": {"bottleneck_stride": "3x3", "use_bias": False, "bn_epsilon": 1e-5},
+}
+TORCH_SOURCES = {"resnet": ("torchvision", "timm")}  # the families whose checkpoints convert
+
 # name: (family, arguments)
 VARIANTS = {
     "resnet18": ("resnet", {**TORCHVISION_BASIC, "depths": (2, 2, 2, 2)}),
@@ -127,6 +137,8 @@ def zoo_register_architectures(registry):
                 supports_features=True,
                 paper=PAPERS[family],
                 description=DESCRIPTIONS[family],
+                converters={source: (TORCH_MODULE_NAMES, TORCH_LAYOUTS[defaults["block"]])
+                            for source in TORCH_SOURCES.get(family, ())},
                 **DATA[family],
             )
         )

@@ -31,6 +31,11 @@ VARIANTS = {
     **{f"{name}_bn": {"convs": convs, "batch_norm": True} for name, convs in CONVS.items()},
 }
 
+# PyTorch checkpoints (zoo.convert): torchvision's VGGs are these models layer for layer (convolution
+# biases, batch-norm epsilon 1e-5), so the layout needs no build argument. Its AdaptiveAvgPool2d(7) is the
+# identity where the last feature map is 7x7 (224x224 images), the size the classifier is built for.
+CONVERTERS = {"torchvision": ("zoo_plugins.nets.vgg:torch_module_names", {})}
+
 KERAS_DOCS = "keras.applications docs, keras.io/api/applications"
 TORCHVISION_DOCS = "torchvision docs, IMAGENET1K_V1 weights"
 # Published ImageNet top-1 accuracies (percent), shown by zoo.info and docs/models.md.
@@ -63,6 +68,7 @@ def zoo_register_architectures(registry):
                 num_classes=1000,
                 supports_features=True,
                 paper=PAPER,
+                converters=CONVERTERS,
                 description=f"VGG-{sum(arguments['convs']) + 3}{batch_norm}: five blocks of 3x3 convolutions "
                             "and max pooling, two 4096-wide dense layers.",
             )

@@ -9,6 +9,14 @@ from typing import Any, Callable, Mapping, Union
 TASKS = ("image-classification", "text-classification")
 
 BuildFn = Callable[..., Any]
+# source -> ("module:function" naming each Keras layer's PyTorch module, build arguments of that layout)
+Converters = Mapping[str, tuple[str, Mapping[str, Any]]]
+
+
+def load_reference(reference: str):
+    """The object a lazy ``"module:function"`` reference names, importing its module."""
+    module, _, attr = reference.partition(":")
+    return getattr(importlib.import_module(module), attr)
 
 
 @dataclass(frozen=True)
@@ -21,6 +29,12 @@ class Architecture:
     The core calls ``build(num_classes=..., input_shape=..., include_top=...,
     pooling=..., **arguments)`` where ``arguments`` are ``defaults`` updated by
     what the user passed. Any argument not in ``defaults`` is refused.
+
+    ``converters`` says which PyTorch checkpoints convert into the architecture
+    (:mod:`zoo.convert`): for each source (``"torchvision"``, ``"timm"``), a lazy
+    ``"module:function"`` that takes the build arguments and returns
+    ``{Keras layer name: PyTorch module name}``, and the build arguments of the
+    source's layout (``{"bn_epsilon": 1e-5}``), which must be in ``defaults``.
 
     Example::
 
@@ -43,6 +57,7 @@ class Architecture:
     any_input_size: bool = True
     paper: str = ""
     description: str = ""
+    converters: Converters = field(default_factory=dict)
 
     def __post_init__(self):
         if not self.name or not self.name.replace("_", "").isalnum() or self.name != self.name.lower():
@@ -57,10 +72,19 @@ class Architecture:
             )
         object.__setattr__(self, "defaults", dict(self.defaults))
         object.__setattr__(self, "input_shape", tuple(self.input_shape))
+        converters = {}
+        for source, spec in dict(self.converters).items():
+            names, layout = spec if isinstance(spec, (tuple, list)) and len(spec) == 2 else (None, None)
+            if not (isinstance(names, str) and ":" in names and isinstance(layout, Mapping)):
+                raise ValueError(f"Architecture {self.name!r}: converters[{source!r}]={spec!r} must be "
+                                 "('module:function', {build arguments of the layout})")
+            unknown = sorted(set(layout) - set(self.defaults))
+            if unknown:
+                raise ValueError(f"Architecture {self.name!r}: converters[{source!r}] sets {unknown[0]}, "
+                                 f"which is not in its defaults: {', '.join(sorted(self.defaults))}")
+            converters[source] = (names, dict(layout))
+        object.__setattr__(self, "converters", converters)
 
     def build_fn(self) -> BuildFn:
         """The build callable, importing a lazy ``"module:function"`` reference on first use."""
-        if callable(self.build):
-            return self.build
-        module, _, attr = self.build.partition(":")
-        return getattr(importlib.import_module(module), attr)
+        return self.build if callable(self.build) else load_reference(self.build)

@@ -203,3 +203,24 @@ def build_resnet(*, num_classes, input_shape, include_top, pooling, block, depth
     stages.append(x)
     return image_model(inputs, x, stages, name=name, **head)
 
+
+# --- PyTorch checkpoints (zoo.convert) -------------------------------------------------------------
+
+
+def torch_module_names(arguments):
+    """The PyTorch module of each layer as torchvision's and timm's ResNets name it (``layer1.0.conv1``).
+
+    :param arguments: the build arguments (``block``, ``depths``).
+    :return: ``{Keras layer name: PyTorch module name}``.
+    """
+    names = {"conv1_conv": "conv1", "conv1_bn": "bn1", "predictions": "fc"}
+    convs = 3 if arguments["block"] == "bottleneck" else 2
+    for stage, blocks in enumerate(arguments["depths"], start=1):
+        for index in range(blocks):
+            ours, theirs = f"conv{stage + 1}_block{index + 1}", f"layer{stage}.{index}"
+            names[f"{ours}_0_conv"] = f"{theirs}.downsample.0"
+            names[f"{ours}_0_bn"] = f"{theirs}.downsample.1"
+            for conv in range(1, convs + 1):
+                names[f"{ours}_{conv}_conv"] = f"{theirs}.conv{conv}"
+                names[f"{ours}_{conv}_bn"] = f"{theirs}.bn{conv}"
+    return names

@@ -181,6 +181,26 @@ def build_mobilenetv2(*, num_classes, input_shape, include_top, pooling, alpha, 
     return image_model(inputs, x, stages, name=name, **head)
 
 
+def mobilenetv2_torch_module_names(arguments):
+    """The PyTorch module of each layer as torchvision's MobileNetV2 names it: ``features.0`` the first
+    convolution, ``features.{i + 1}`` block ``i`` (``conv.0.0`` its expansion ...), then the last 1x1
+    convolution and ``classifier.1``.
+
+    :param arguments: the build arguments (the block table is fixed).
+    :return: ``{Keras layer name: PyTorch module name}``.
+    """
+    names = {"Conv1": "features.0.0", "bn_Conv1": "features.0.1", "predictions": "classifier.1"}
+    names.update({"expanded_conv_depthwise": "features.1.conv.0.0", "expanded_conv_depthwise_BN": "features.1.conv.0.1",
+                  "expanded_conv_project": "features.1.conv.1", "expanded_conv_project_BN": "features.1.conv.2"})
+    blocks = sum(repeats for _, _, repeats, _ in MOBILENETV2_STAGES)
+    for block_id in range(1, blocks):
+        ours, theirs = f"block_{block_id}_", f"features.{block_id + 1}.conv"
+        names.update({f"{ours}expand": f"{theirs}.0.0", f"{ours}expand_BN": f"{theirs}.0.1",
+                      f"{ours}depthwise": f"{theirs}.1.0", f"{ours}depthwise_BN": f"{theirs}.1.1",
+                      f"{ours}project": f"{theirs}.2", f"{ours}project_BN": f"{theirs}.3"})
+    return {**names, "Conv_1": f"features.{blocks + 1}.0", "Conv_1_bn": f"features.{blocks + 1}.1"}
+
+
 # --- Xception ----------------------------------------------------------------------------------------------
 
 
