@@ -7,13 +7,14 @@ and runs their registration hooks; nothing here imports TensorFlow or Keras.
 
 from __future__ import annotations
 
+import dataclasses
 import fnmatch
 import threading
 from dataclasses import dataclass, field
 
 from zoo.architecture import Architecture
-from zoo.errors import DuplicateArchitectureError, UnknownModelError
-from zoo.tags import WeightTag
+from zoo.errors import CatalogError, DuplicateArchitectureError, UnknownModelError
+from zoo.tags import CHECKPOINT_FORMATS, WeightTag
 
 
 @dataclass
@@ -118,9 +119,14 @@ class Registrar:
         self._staged.append(("card", (architecture, card), True))
 
     def commit(self) -> None:
-        """Check, then apply, the staged additions (called by the loader after the hook returned)."""
+        """Check, then apply, the staged additions (called by the loader after the hook returned).
+
+        A tag whose file is a PyTorch checkpoint (``format: torchvision``) gets the build arguments
+        of its architecture's layout for that source (:attr:`zoo.Architecture.converters`).
+        """
         registry = self._registry
         names = set(registry.architectures)
+        architectures = {**registry.architectures, **{item.name: item for kind, item, _ in self._staged if kind == "arch"}}
         for kind, item, override in self._staged:
             if kind == "arch":
                 if item.name in names and not override:
@@ -133,12 +139,19 @@ class Registrar:
                 names.add(item.name)
             elif kind == "weights" and item.architecture not in names:
                 raise UnknownModelError(item.architecture, sorted(names), "architecture")
+            elif kind == "weights" and item.format in CHECKPOINT_FORMATS \
+                    and item.format not in architectures[item.architecture].converters:
+                raise CatalogError(f"weights {item.name}: format={item.format!r} is not allowed: "
+                                   f"{item.architecture} converts no {item.format} checkpoints")
         for kind, item, _ in self._staged:
             if kind == "arch":
                 registry.architectures[item.name] = item
                 registry.owners[item.name] = self._plugin
                 self._plugin.architectures.append(item.name)
             elif kind == "weights":
+                if item.format in CHECKPOINT_FORMATS:
+                    _, layout = architectures[item.architecture].converters[item.format]
+                    item = dataclasses.replace(item, arguments={**layout, **item.arguments})
                 registry.weights[item.name] = item
                 self._plugin.weights.append(item.name)
             elif kind == "alias":

@@ -8,7 +8,10 @@ from typing import Any, Mapping
 from zoo.errors import CatalogError
 
 HASH_ALGORITHMS = ("sha256", "md5")
-FORMATS = ("keras", "h5")  # `.weights.h5` written by Keras 3, or the legacy HDF5 layout of keras.applications
+# A PyTorch checkpoint (.pth, .safetensors) of torchvision or timm, converted into the zoo model on first use.
+CHECKPOINT_FORMATS = ("torchvision", "timm")
+# `.weights.h5` written by Keras 3, the legacy HDF5 layout of keras.applications, or a checkpoint.
+FORMATS = ("keras", "h5", *CHECKPOINT_FORMATS)
 MIN_HASH_PREFIX = 8  # torch.hub checks the first 8 or more hex digits of a file's sha256, named in the file
 
 

@@ -8,10 +8,15 @@
 - ``pretrained="imagenet"`` or ``zoo.get("resnet50.imagenet", pretrained=True)`` picks a tag;
 - ``pretrained="/path/to/file.weights.h5"`` loads a local file into the model as built.
 
-The file is found or downloaded by :func:`zoo.cache.fetch`. With
+The file is found or downloaded by :func:`zoo.cache.fetch`; a tag whose file is a
+PyTorch checkpoint (``format: torchvision``) is converted once by :mod:`zoo.convert`,
+into the cache, which later calls read (:func:`weights_file`). With
 ``include_top=False`` the tag's headless file is used when it has one. A
 different ``num_classes`` or ``in_channels`` is handled by
 :func:`zoo.adapt.transfer_weights`.
+
+:func:`import_weights` registers a local file as a tag: a Keras file as it is, or a
+PyTorch checkpoint converted (``source="torchvision"``).
 """
 
 from __future__ import annotations
@@ -24,11 +29,15 @@ from typing import Any
 
 from zoo.architecture import Architecture
 from zoo.cache import cache_dir, fetch, user_catalog
+from zoo.convert import CHECKPOINT_SUFFIXES, convert_checkpoint, is_checkpoint
 from zoo.download import file_hash
 from zoo.registry import get_registry
-from zoo.tags import WeightTag
+from zoo.tags import CHECKPOINT_FORMATS, WeightTag
 
 WEIGHT_SUFFIXES = {".weights.h5": "keras", ".h5": "h5", ".hdf5": "h5"}  # longest first
+# What an imported PyTorch checkpoint of ImageNet expects, as torchvision and timm state it: RGB in [0, 1]
+# normalised by ImageNet's mean and std, the image resized to 256 and center-cropped to 224.
+CHECKPOINT_TAG = {"preprocessing": {"mode": "torch", "resize": [256, 256], "crop": [224, 224]}}
 
 
 def file_format(path) -> str:
@@ -37,9 +46,11 @@ def file_format(path) -> str:
     for suffix, kind in WEIGHT_SUFFIXES.items():
         if name.endswith(suffix):
             return kind
+    checkpoint = (f"; {Path(name).name} is a PyTorch checkpoint: import it with source='torchvision' or 'timm' "
+                  "(zoo weights import FILE --as NAME.TAG --from torchvision)") if is_checkpoint(name) else ""
     raise ValueError(
         f"weights file {name!r} is not allowed: its name must end in {', '.join(WEIGHT_SUFFIXES)} "
-        "(Keras 3 `.weights.h5`, or the legacy HDF5 layout of keras.applications)"
+        f"(Keras 3 `.weights.h5`, or the legacy HDF5 layout of keras.applications){checkpoint}"
     )
 
 
@@ -169,7 +180,7 @@ def build_pretrained(arch: Architecture, tag: str | None, pretrained, requested:
     include_top = requested.get("include_top", True)
     headless = _headless_name(weights)
     file_tag = get_registry().weights[headless] if headless and not include_top else weights
-    path = fetch(file_tag)
+    path = weights_file(file_tag)
 
     trained_shape = weights.input_shape or arch.input_shape
     target = build_arguments(arch, **{
@@ -184,6 +195,8 @@ def build_pretrained(arch: Architecture, tag: str | None, pretrained, requested:
         include_top=file_tag.include_top,
         input_shape=_source_shape(arch, target, trained_shape, file_tag.include_top),
     )
+    if file_tag.include_top and source.get("features"):
+        source["features"] = False  # the stage feature maps come from a model without its top
     build = arch.build_fn()
     if source == target:
         model = build(**target)
@@ -209,10 +222,51 @@ def _source_shape(arch: Architecture, target: dict, trained_shape: tuple, includ
     return (*spatial, trained_shape[-1])
 
 
+def weights_file(tag: WeightTag) -> Path:
+    """The Keras weights file of ``tag``, found or downloaded by :func:`zoo.cache.fetch`.
+
+    A tag whose file is a PyTorch checkpoint (``format: torchvision``) is converted the first
+    time, into the cache (``$ZOO_HOME/weights/<tag>.<hash prefix>.weights.h5``); later calls
+    read the converted file, offline too, and fetch nothing.
+
+    Example::
+
+        >>> weights_file(tag_for("resnet50.tv2_in1k"))
+        PosixPath('/home/me/.cache/keras-zoo/weights/resnet50.tv2_in1k.11ad3fa6.weights.h5')
+    """
+    if tag.format not in CHECKPOINT_FORMATS:
+        return fetch(tag)
+    from filelock import FileLock
+
+    converted = cache_dir() / converted_name(tag)
+    if converted.is_file():
+        return converted
+    converted.parent.mkdir(parents=True, exist_ok=True)
+    with FileLock(str(converted) + ".lock"):  # several processes convert once
+        if not converted.is_file():
+            checkpoint = fetch(tag)
+            partial = converted.with_name(f".{os.getpid()}.{converted.name}")  # keeps the suffix Keras writes
+            try:
+                convert_checkpoint(checkpoint, get_registry().architectures[tag.architecture], tag.format, partial,
+                                   num_classes=tag.num_classes, input_shape=tag.input_shape, arguments=tag.arguments)
+                os.replace(partial, converted)
+            except ValueError as error:
+                raise ValueError(f"weights {tag.name}: {error}") from None
+            finally:
+                partial.unlink(missing_ok=True)
+    return converted
+
+
+def converted_name(tag: WeightTag) -> str:
+    """The name in the cache of a checkpoint tag's converted file, which changes with the checkpoint's hash."""
+    return f"{tag.name}.{tag.hash[:8]}.weights.h5" if tag.hash else f"{tag.name}.weights.h5"
+
+
 def _load(model, path: Path, tag: WeightTag) -> None:
     """Load ``path`` into ``model``; errors name the tag and the file."""
     expected = file_format(path)
-    if expected != tag.format:
+    stated = "keras" if tag.format in CHECKPOINT_FORMATS else tag.format  # converted into a Keras file
+    if expected != stated:
         raise ValueError(f"weights {tag.name}: file {path.name} is in the {expected!r} format, "
                          f"but the tag says format={tag.format!r}")
     try:
@@ -224,13 +278,23 @@ def _load(model, path: Path, tag: WeightTag) -> None:
 # --- importing a local file ----------------------------------------------------------------------
 
 
-def import_weights(path, name_tag: str, *, check: bool = True, **metadata) -> WeightTag:
-    """Register a local weights file as the tag ``name_tag``: copied into the cache with its sha256,
+def import_weights(path, name_tag: str, *, source: str | None = None, arch: str | None = None,
+                   check: bool = True, **metadata) -> WeightTag:
+    """Register a local weights file as the tag ``name_tag``: put into the cache with its sha256,
     and written to the user catalog ``$ZOO_HOME/registry.yaml``.
 
-    :param path: a ``.weights.h5`` (Keras 3) or legacy ``.h5`` file.
+    A PyTorch checkpoint is converted into a Keras ``.weights.h5`` first (:mod:`zoo.convert`), and
+    the tag records the build arguments of the source's layout, the source's preprocessing (ImageNet
+    mean and std on RGB in [0, 1], resize 256, center crop 224), the ImageNet class names for 1000
+    classes, and where it came from. A failed conversion leaves no file and no tag behind.
+
+    :param path: a ``.weights.h5`` (Keras 3) or legacy ``.h5`` file; with ``source``, a ``.pth``,
+        ``.pt`` or ``.safetensors`` checkpoint.
     :param name_tag: ``"architecture.tag"``, e.g. ``"lenet5.mine"``.
-    :param check: build the model from the new tag and load the file, before registering it.
+    :param source: whose layout a checkpoint has: ``"torchvision"`` or ``"timm"``.
+    :param arch: the architecture the file is of (default: the one ``name_tag`` names, which it must be).
+    :param check: build the model from the new tag and load the file, before registering it (a
+        converted checkpoint is always checked: converting builds the model).
     :param metadata: any other :class:`zoo.WeightTag` field: ``num_classes``, ``class_names``,
         ``input_shape``, ``arguments``, ``preprocessing``, ``metrics``, ``recipe``, ``source``,
         ``license``, ``default``. Fields not given are taken from the ``card.json`` that
@@ -241,7 +305,8 @@ def import_weights(path, name_tag: str, *, check: bool = True, **metadata) -> We
 
         >>> zoo.weights.import_weights("runs/lenet5/best.weights.h5", "lenet5.mine", num_classes=10,
         ...                            metrics={"test_accuracy": 0.981})
-        >>> model = zoo.get("lenet5.mine", pretrained=True)
+        >>> zoo.weights.import_weights("resnet50-11ad3fa6.pth", "resnet50.tv2", source="torchvision")
+        >>> model = zoo.get("resnet50.tv2", pretrained=True)
     """
     import yaml
     from filelock import FileLock
@@ -253,21 +318,46 @@ def import_weights(path, name_tag: str, *, check: bool = True, **metadata) -> We
     if not dot or not architecture or not tag or "." in tag:
         raise ValueError(f"--as {name_tag!r} is not allowed: name the weights 'architecture.tag', e.g. 'lenet5.mine'")
     registry = get_registry()
-    arch, _ = registry.resolve(architecture)
-    metadata = {**card_metadata(path), **metadata}
-    fmt = file_format(path)
-    suffix = next(s for s, k in WEIGHT_SUFFIXES.items() if str(path).endswith(s))
-    entry = _plain({"file_name": f"{arch.name}.{tag}{suffix}", "hash": file_hash(path), "format": fmt,
-                    "source": f"imported from {path.resolve()}", **metadata})
-    new = WeightTag.from_dict(f"{arch.name}.{tag}", entry, "import_weights")
+    target, _ = registry.resolve(architecture)
+    if arch is not None and registry.resolve(arch)[0] is not target:
+        raise ValueError(f"arch={arch!r} is not allowed with {name_tag!r}: the tag's architecture is "
+                         f"{target.name}, the one its weights are built into")
+    if source is None:
+        metadata = {**card_metadata(path), **metadata}
+        fmt = file_format(path)
+        suffix = next(s for s, k in WEIGHT_SUFFIXES.items() if str(path).endswith(s))
+        entry = {"format": fmt, "source": f"imported from {path.resolve()}", **metadata}
+    elif not is_checkpoint(path):
+        raise ValueError(f"source={source!r} converts PyTorch checkpoints; {path.name} is not one: its name must "
+                         f"end in {', '.join(CHECKPOINT_SUFFIXES)}")
+    else:
+        suffix = ".weights.h5"
+        num_classes = metadata.get("num_classes") or target.num_classes
+        entry = {"format": "keras", **CHECKPOINT_TAG, "num_classes": num_classes,
+                 "input_shape": list(target.input_shape), "source": f"converted from the {source} checkpoint "
+                 f"{path.resolve()} (sha256 {file_hash(path)})", **metadata}
+        if num_classes == 1000:
+            entry.setdefault("class_names", "imagenet")
+    name = f"{target.name}.{tag}"
+    entry = _plain({"file_name": f"{name}{suffix}", "hash": None, **entry})
+    WeightTag.from_dict(name, entry, "import_weights")  # the fields are checked before any work
 
-    destination = cache_dir() / new.file_name
+    destination = cache_dir() / entry["file_name"]
     destination.parent.mkdir(parents=True, exist_ok=True)
     partial = destination.with_name(f".{os.getpid()}.{destination.name}")  # keeps the suffix Keras reads
     try:
-        shutil.copyfile(path, partial)
-        if check:
-            _load(arch.build_fn()(**build_arguments_for(arch, new)), partial, new)
+        if source is None:
+            shutil.copyfile(path, partial)
+        else:
+            conversion = convert_checkpoint(path, target, source, partial, num_classes=entry["num_classes"],
+                                            input_shape=entry["input_shape"], arguments=entry.get("arguments"))
+            entry["arguments"] = _plain(conversion.arguments)
+            if conversion.entry and "source" not in metadata:
+                entry["source"] += f", its {conversion.entry!r} entry"
+        entry["hash"] = file_hash(partial)
+        new = WeightTag.from_dict(name, entry, "import_weights")
+        if check and source is None:
+            _load(target.build_fn()(**build_arguments_for(target, new)), partial, new)
         os.replace(partial, destination)
     finally:
         partial.unlink(missing_ok=True)
