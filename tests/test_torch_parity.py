@@ -46,6 +46,7 @@ from zoo.download import DownloadError
 from zoo.weights import import_weights
 
 TOLERANCE = 1e-4
+IMAGENET_MEAN, IMAGENET_STD = np.array([0.485, 0.456, 0.406]), np.array([0.229, 0.224, 0.225])
 SLOW = pytest.mark.slow
 RESNET_STAGES = ("layer1", "layer2", "layer3", "layer4")
 DENSENET_STAGES = ("features.denseblock1", "features.denseblock2", "features.denseblock3", "features.norm5")
@@ -113,7 +114,8 @@ CASES = [pytest.param(case, id=case.id) for case in FAST] + \
 def torch_model(case: Case, seed: int = 0) -> torch.nn.Module:
     """The torch model with random weights, in eval mode.
 
-    Each batch norm gets a random scale and shift (``case.norms``) and, layer by layer, the running
+    Every bias is random (torchvision starts VGG's at 0), VGG's small classifier has He's initialization,
+    and each batch norm gets a random scale and shift (``case.norms``) and, layer by layer, the running
     mean and variance of its own input on random images (a variance at least 0.05): every channel
     has statistics of its own, the activations keep their scale through the depth, and the outputs
     depend on the image, so neither a wrong batch-norm mapping nor a wrong layout can pass. Per
@@ -131,6 +133,12 @@ def torch_model(case: Case, seed: int = 0) -> torch.nn.Module:
             torch.nn.Linear(512 * 7 * 7, 64), torch.nn.ReLU(True), torch.nn.Dropout(),
             torch.nn.Linear(64, 64), torch.nn.ReLU(True), torch.nn.Dropout(), torch.nn.Linear(64, 10))
     generator = torch.Generator().manual_seed(seed + 1)
+    with torch.no_grad():
+        for module in model.modules():
+            if isinstance(module, (torch.nn.Conv2d, torch.nn.Linear)) and module.bias is not None:
+                module.bias.uniform_(-0.05, 0.05, generator=generator)  # torchvision starts VGG's at 0
+            if case.small_top and isinstance(module, torch.nn.Linear):
+                torch.nn.init.kaiming_normal_(module.weight, generator=generator)
     norms = [m for m in model.modules() if isinstance(m, torch.nn.modules.batchnorm._BatchNorm)]
 
     def measure(norm, inputs):  # runs before the norm, so each one normalizes what it is given
@@ -167,8 +175,9 @@ def torch_outputs(model, case: Case, x: np.ndarray) -> tuple[np.ndarray, list[np
 
 
 def images(size: int, seed: int = 0, count: int = 2) -> np.ndarray:
-    """Random images in [0, 1], NHWC: stripes of random frequencies and phases per channel, plus noise
-    (images of noise alone would all give the same pooled features)."""
+    """Random images, NHWC, normalized as the weights' preprocessing does (ImageNet mean and std): stripes
+    of random frequencies and phases per channel, plus noise (of noise alone all would give the same
+    pooled features)."""
     rng = np.random.default_rng(seed)
     v, u = np.meshgrid(np.linspace(0, 1, size), np.linspace(0, 1, size), indexing="ij")
     batch = []
@@ -177,7 +186,7 @@ def images(size: int, seed: int = 0, count: int = 2) -> np.ndarray:
         stripes = np.stack([np.sin(2 * np.pi * (fu * u + fv * v) + phase)
                             for (fu, fv), phase in zip(frequencies, phases)], axis=-1)
         batch.append(np.clip(0.5 + 0.4 * stripes + 0.1 * rng.standard_normal(stripes.shape), 0, 1))
-    return np.asarray(batch, dtype=np.float32)
+    return ((np.asarray(batch) - IMAGENET_MEAN) / IMAGENET_STD).astype(np.float32)
 
 
 def save_both(model, directory: Path, stem: str) -> tuple[Path, Path]:

@@ -14,7 +14,13 @@ Converters = Mapping[str, tuple[str, Mapping[str, Any]]]
 
 
 def load_reference(reference: str):
-    """The object a lazy ``"module:function"`` reference names, importing its module."""
+    """The object a lazy ``"module:function"`` reference names, importing its module.
+
+    Example::
+
+        >>> load_reference("zoo_plugins.nets.lenet:build_lenet")
+        <function build_lenet at 0x...>
+    """
     module, _, attr = reference.partition(":")
     return getattr(importlib.import_module(module), attr)
 

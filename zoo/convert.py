@@ -32,6 +32,8 @@ from pathlib import Path
 from typing import Any, Mapping
 
 from zoo.architecture import Architecture, load_reference
+from zoo.models import build_arguments
+from zoo.registry import get_registry
 
 CHECKPOINT_SUFFIXES = (".pth", ".pt", ".safetensors")
 STATE_DICT_KEYS = ("state_dict", "model", "model_ema")  # where a training checkpoint keeps the weights
@@ -59,7 +61,13 @@ class Conversion:
 
 
 def is_checkpoint(path) -> bool:
-    """Whether ``path`` is named as a PyTorch checkpoint (``.pth``, ``.pt``, ``.safetensors``)."""
+    """Whether ``path`` is named as a PyTorch checkpoint (``.pth``, ``.pt``, ``.safetensors``).
+
+    Example::
+
+        >>> is_checkpoint("resnet18-f37072fd.pth"), is_checkpoint("resnet18.weights.h5")
+        (True, False)
+    """
     return Path(path).suffix in CHECKPOINT_SUFFIXES
 
 
@@ -147,9 +155,12 @@ def converter(arch: Architecture, source: str) -> tuple[str, dict]:
 
     :raises ValueError: an unknown source, or an architecture that source does not convert into
         (the message lists what is supported).
-    """
-    from zoo.registry import get_registry
 
+    Example::
+
+        >>> converter(get_registry().architectures["densenet121"], "timm")
+        ('zoo_plugins.nets.densenet:torch_module_names', {'bn_epsilon': 1e-05})
+    """
     architectures = get_registry().architectures.values()
     sources = sorted({s for a in architectures for s in a.converters})
     if source not in sources:
@@ -184,8 +195,6 @@ def convert_checkpoint(path, arch: Architecture, source: str, destination, *, nu
         ...                    "resnet50.tv2.weights.h5").arguments
         {'bottleneck_stride': '3x3', 'use_bias': False, 'bn_epsilon': 1e-05}
     """
-    from zoo.models import build_arguments
-
     names, layout = converter(arch, source)
     needed = {**layout, **(arguments or {})}
     built = build_arguments(arch, num_classes=num_classes, input_shape=input_shape, include_top=True, **needed)
@@ -202,6 +211,12 @@ def place_tensors(model, tensors: Mapping[str, Any], names: Mapping[str, str | t
     first of several names found), laid out for Keras by the layer's kind.
 
     :raises ValueError: a tensor missing, left over, or of a shape other than the layer needs (naming both).
+
+    Example::
+
+        >>> model = zoo.get("resnet18")
+        >>> place_tensors(model, read_checkpoint("resnet18-f37072fd.pth").tensors,
+        ...               {"conv1_conv": "conv1", "conv1_bn": "bn1", ...}, where="resnet18-f37072fd.pth")
     """
     import keras
 
@@ -218,6 +233,10 @@ def place_tensors(model, tensors: Mapping[str, Any], names: Mapping[str, str | t
         depthwise = isinstance(layer, keras.layers.DepthwiseConv2D)
         flat = flattened.get(id(layer.input)) if isinstance(layer, keras.layers.Dense) else None
         for variable in layer.weights:
+            if variable.name not in TORCH_NAMES:
+                raise ValueError(f"{where}: layer {layer.name!r} ({type(layer).__name__}) has a weight "
+                                 f"{variable.name!r}; converted are those of Conv2D, DepthwiseConv2D, Dense "
+                                 "and BatchNormalization layers")
             keys = [f"{m}.{TORCH_NAMES[variable.name]}" for m in modules]
             key = next((k for k in keys if k in tensors), None)
             if key is None:
@@ -242,7 +261,13 @@ def place_tensors(model, tensors: Mapping[str, Any], names: Mapping[str, str | t
 
 
 def torch_shape(shape: tuple, depthwise: bool = False) -> tuple:
-    """The PyTorch shape of a Keras weight of ``shape``: a kernel (h, w, in, out) is (out, in, h, w)."""
+    """The PyTorch shape of a Keras weight of ``shape``: a kernel (h, w, in, out) is (out, in, h, w).
+
+    Example::
+
+        >>> torch_shape((3, 3, 64, 128)), torch_shape((3, 3, 32, 1), depthwise=True), torch_shape((512, 10))
+        ((128, 64, 3, 3), (32, 1, 3, 3), (10, 512))
+    """
     if len(shape) == 4:
         h, w, c, m = shape
         return (c * m, 1, h, w) if depthwise else (m, c, h, w)
@@ -253,6 +278,13 @@ def to_keras(tensor, shape: tuple, depthwise: bool = False, flattened: tuple | N
     """A PyTorch tensor laid out as the Keras weight of ``shape`` (the inverse of :func:`torch_shape`).
 
     ``flattened`` is the (height, width, channels) feature map a Dense layer's input flattens.
+
+    Example::
+
+        >>> to_keras(np.zeros((128, 64, 3, 3)), (3, 3, 64, 128)).shape
+        (3, 3, 64, 128)
+        >>> to_keras(np.zeros((4096, 25088)), (25088, 4096), flattened=(7, 7, 512)).shape  # VGG's fc1
+        (25088, 4096)
     """
     if len(shape) == 4:
         h, w, c, m = shape

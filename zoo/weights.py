@@ -258,7 +258,13 @@ def weights_file(tag: WeightTag) -> Path:
 
 
 def converted_name(tag: WeightTag) -> str:
-    """The name in the cache of a checkpoint tag's converted file, which changes with the checkpoint's hash."""
+    """The name in the cache of a checkpoint tag's converted file, which changes with the checkpoint's hash.
+
+    Example::
+
+        >>> converted_name(tag_for("resnet18.tv_in1k"))
+        'resnet18.tv_in1k.f37072fd.weights.h5'
+    """
     return f"{tag.name}.{tag.hash[:8]}.weights.h5" if tag.hash else f"{tag.name}.weights.h5"
 
 
