@@ -145,10 +145,10 @@ def torch_model(case: Case, seed: int = 0) -> torch.nn.Module:
         norm.running_mean.copy_(inputs[0].mean((0, 2, 3)))
         norm.running_var.copy_(inputs[0].var((0, 2, 3)).clamp(min=0.05))
 
+    low, high, shift = case.norms
     model.eval()
     with torch.no_grad():
         for norm in norms:
-            low, high, shift = case.norms
             norm.weight.uniform_(low, high, generator=generator)
             norm.bias.uniform_(-shift, shift, generator=generator)
         hooks = [norm.register_forward_pre_hook(measure) for norm in norms]
@@ -466,7 +466,8 @@ def served_resnet18(resnet18, server, catalog):  # noqa: F811
     return model, file_name
 
 
-def test_pretrained_downloads_converts_once_and_reads_the_cache(served_resnet18, server, zoo_home, monkeypatch):  # noqa: F811
+def test_pretrained_downloads_converts_once_and_reads_the_cache(served_resnet18, server,  # noqa: F811
+                                                                 zoo_home, monkeypatch):
     model, file_name = served_resnet18
     tag = zoo.registry.get_registry().weights["resnet18.test"]
     assert tag.arguments == {"use_bias": False, "bn_epsilon": 1e-5}  # the torchvision layout of resnet18

@@ -65,7 +65,8 @@ def shipped_dir() -> Path:
 
 
 def mirror_dirs() -> list[Path]:
-    """The read-only directories searched before the cache: shipped, ``ZOO_WEIGHTS_PATH``, Keras' and torch.hub's caches."""
+    """The read-only directories searched before the cache: shipped, ``ZOO_WEIGHTS_PATH``, Keras' and torch.hub's
+    caches."""
     mirrors = [Path(p).expanduser() for p in os.environ.get("ZOO_WEIGHTS_PATH", "").split(os.pathsep) if p]
     keras_home = Path(os.environ.get("KERAS_HOME") or Path.home() / ".keras").expanduser()
     torch_home = Path(os.environ.get("TORCH_HOME") or Path.home() / ".cache" / "torch").expanduser()

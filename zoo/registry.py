@@ -126,7 +126,8 @@ class Registrar:
         """
         registry = self._registry
         names = set(registry.architectures)
-        architectures = {**registry.architectures, **{item.name: item for kind, item, _ in self._staged if kind == "arch"}}
+        staged = {item.name: item for kind, item, _ in self._staged if kind == "arch"}
+        architectures = {**registry.architectures, **staged}
         for kind, item, override in self._staged:
             if kind == "arch":
                 if item.name in names and not override:
