@@ -9,6 +9,10 @@ import textwrap
 from pathlib import Path
 
 import pytest
+# Before any test imports TensorFlow: torch's CUDA build crashes (in triton, which torch._dynamo imports)
+# when torchvision or timm is imported after TensorFlow. tests/test_torch_parity.py uses both.
+import timm  # noqa: F401, E402
+import torchvision  # noqa: F401, E402
 
 ROOT = Path(__file__).resolve().parents[1]
 ZOO_VARIABLES = ("ZOO_LOAD_PLUGINS", "ZOO_DISABLE_PLUGINS", "ZOO_STRICT_PLUGINS", "ZOO_REGISTRY",
