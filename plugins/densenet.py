@@ -30,6 +30,10 @@ DEFAULTS = {
     "features": False,
 }
 
+# PyTorch checkpoints (zoo.convert) of the ImageNet variants: torchvision's and timm's DenseNets are
+# these models with batch-norm epsilon 1e-5.
+TORCH_CONVERTER = ("zoo_plugins.nets.densenet:torch_module_names", {"bn_epsilon": 1e-5})
+
 # Section 4.2: SGD with Nesterov momentum 0.9, wd 1e-4, lr 0.1 divided by 10 at 50% and 75% of training
 # (ImageNet: batch 256, 90 epochs, /10 at 30, 60; CIFAR: batch 64, 300 epochs, mirror and shift augmentation).
 IMAGENET_RECIPE = zoo.TrainingRecipe(optimizer="sgd", lr=0.1, momentum=0.9, weight_decay=1e-4, schedule="step",
@@ -57,7 +61,8 @@ DENSENET = zoo.Family(
     base=zoo.Architecture(
         name="densenet121", family="densenet", build=BUILD, defaults=DEFAULTS, input_shape=(224, 224, 3),
         min_input_size=32, num_classes=1000, first_conv="conv1_conv", recipe=IMAGENET_RECIPE, search_space=space,
-        paper=PAPER, description="DenseNet-BC: a 7x7 stem, four dense blocks joined by compressing transitions.",
+        converters={"torchvision": TORCH_CONVERTER, "timm": TORCH_CONVERTER}, paper=PAPER,
+        description="DenseNet-BC: a 7x7 stem, four dense blocks joined by compressing transitions.",
     ),
     variants={
         "densenet121": {"blocks": (6, 12, 24, 16)},

@@ -9,6 +9,9 @@ Three families share one builder, :func:`zoo_plugins.nets.resnet.build_resnet`:
 - ``resnet_cifar``: ``resnet20`` ... ``resnet110``, 6n+2 layers on 32x32 images
   (section 4.2 of the paper: 3x3 stem, stages of 16/32/64 filters, zero-padding shortcuts).
 
+torchvision's and timm's checkpoints of ``resnet`` convert into it (``zoo weights import --from``,
+:mod:`zoo.convert`): with ``bottleneck_stride="3x3"``, no biases and PyTorch's batch-norm epsilon.
+
 Example::
 
     >>> model = zoo.get("resnet50", num_classes=10, input_shape=(64, 64, 3))
@@ -25,7 +28,14 @@ HE_TABLE_6 = "He et al. 2015, table 6, 100 - test error"
 HEAD = {"dropout": 0.0, "classifier_activation": "softmax", "features": False}
 BOTTLENECK = {"block": "bottleneck", "depths": (3, 4, 6, 3), "widths": (64, 128, 256, 512), "stem_type": "imagenet",
               "stem_width": 64, "use_bias": True, "shortcut": "projection", "bn_epsilon": 1.001e-5, **HEAD}
-TORCHVISION_BASIC = {"block": "basic", "use_bias": False, "bn_epsilon": 1e-5}
+# PyTorch checkpoints (zoo.convert): torchvision's and timm's ResNets name their modules alike, and lay
+# them out alike: no convolution biases, batch-norm epsilon 1e-5, and ("ResNet v1.5") the stride of a
+# bottleneck on its 3x3 convolution.
+TORCH_LAYOUT = {"bottleneck_stride": "3x3", "use_bias": False, "bn_epsilon": 1e-5}
+TORCH_CONVERTERS = {source: ("zoo_plugins.nets.resnet:torch_module_names", TORCH_LAYOUT)
+                    for source in ("torchvision", "timm")}
+# ResNet-18 and -34 have torchvision's layout (where a bottleneck strides is moot in basic blocks).
+TORCHVISION_BASIC = {"block": "basic", **TORCH_LAYOUT}
 
 # ImageNet (section 3.4): SGD 0.9, lr 0.1 divided by 10 at epochs 30 and 60 of 90, wd 1e-4, batch 256,
 # scale augmentation (random crops) and horizontal flips. ResNet v2 trains the same way.
@@ -60,9 +70,10 @@ def space(hp, architecture):
 
 RESNET = zoo.Family(
     base=zoo.Architecture(
-        name="resnet50", family="resnet", build=BUILD, defaults={**BOTTLENECK, "preact": False},
+        name="resnet50", family="resnet", build=BUILD,
+        defaults={**BOTTLENECK, "preact": False, "bottleneck_stride": "1x1"},  # keras.applications' layout
         input_shape=(224, 224, 3), min_input_size=32, num_classes=1000, first_conv="conv1_conv",
-        recipe=IMAGENET_RECIPE, search_space=space, paper=PAPER_V1,
+        recipe=IMAGENET_RECIPE, search_space=space, paper=PAPER_V1, converters=TORCH_CONVERTERS,
         description="ResNet v1: 7x7 stem, four stages of residual blocks, global average pooling.",
     ),
     variants={
@@ -83,7 +94,8 @@ RESNET = zoo.Family(
 
 RESNETV2 = zoo.Family(
     base=zoo.Architecture(
-        name="resnet50v2", family="resnetv2", build=BUILD, defaults={**BOTTLENECK, "preact": True},
+        name="resnet50v2", family="resnetv2", build=BUILD,
+        defaults={**BOTTLENECK, "preact": True, "bottleneck_stride": "3x3"},  # pre-activation strides its 3x3
         input_shape=(224, 224, 3), min_input_size=32, num_classes=1000, first_conv="conv1_conv",
         recipe=IMAGENET_RECIPE, search_space=space,
         paper="He et al. 2016, Identity Mappings in Deep Residual Networks (arXiv:1603.05027)",
@@ -105,7 +117,8 @@ RESNET_CIFAR = zoo.Family(
     base=zoo.Architecture(
         name="resnet20", family="resnet_cifar", build=BUILD,
         defaults={"block": "basic", "depths": (3, 3, 3), "widths": (16, 32, 64), "preact": False, "stem_type": "cifar",
-                  "stem_width": 16, "use_bias": False, "shortcut": "zero_pad", "bn_epsilon": 1e-5, **HEAD},
+                  "stem_width": 16, "use_bias": False, "shortcut": "zero_pad", "bn_epsilon": 1e-5,
+                  "bottleneck_stride": "1x1", **HEAD},
         input_shape=(32, 32, 3), min_input_size=8, num_classes=10, first_conv="conv1_conv", recipe=CIFAR_RECIPE,
         search_space=space, paper=f"{PAPER_V1}, section 4.2",
         description="CIFAR ResNet (6n+2 layers): 3x3 stem, three stages of 16/32/64 filters, zero-padding shortcuts.",

@@ -14,6 +14,11 @@ import zoo
 
 from .sources import KERAS_DOCS, TORCHVISION_DOCS
 
+# PyTorch checkpoints (zoo.convert): torchvision's VGGs are these models layer for layer (convolution
+# biases, batch-norm epsilon 1e-5), so the layout needs no build argument. Its AdaptiveAvgPool2d(7) is the
+# identity where the last feature map is 7x7 (224x224 images), the size the classifier is built for.
+CONVERTERS = {"torchvision": ("zoo_plugins.nets.vgg:torch_module_names", {})}
+
 # Section 3.1: SGD 0.9, batch 256, wd 5e-4, lr 0.01 divided by 10 three times when the validation
 # accuracy stopped improving (74 epochs), random 224 crops and flips.
 RECIPE = zoo.TrainingRecipe(optimizer="sgd", lr=0.01, momentum=0.9, weight_decay=5e-4, schedule="step",
@@ -55,6 +60,7 @@ FAMILY = zoo.Family(
         first_conv="block1_conv1",
         recipe=RECIPE,
         search_space=space,
+        converters=CONVERTERS,
         paper="Simonyan and Zisserman 2014, Very Deep Convolutional Networks for Large-Scale Image Recognition "
               "(arXiv:1409.1556)",
         description="VGG: five blocks of 3x3 convolutions and max pooling (batch norm after each in the _bn "

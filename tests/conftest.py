@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import collections
+import hashlib
 import http.server
 import os
 import socket
@@ -15,6 +16,10 @@ import time
 from pathlib import Path
 
 import pytest
+# Before any test imports TensorFlow: torch's CUDA build crashes (in triton, which torch._dynamo imports)
+# when torchvision or timm is imported after TensorFlow. tests/test_torch_parity.py uses both.
+import timm  # noqa: F401, E402
+import torchvision  # noqa: F401, E402
 
 ROOT = Path(__file__).resolve().parents[1]
 ZOO_VARIABLES = ("ZOO_LOAD_PLUGINS", "ZOO_DISABLE_PLUGINS", "ZOO_STRICT_PLUGINS", "ZOO_REGISTRY",
@@ -205,3 +210,55 @@ def tls_server(certificate, monkeypatch):
     server = FaultServer(certificate)
     yield server
     server.close()
+
+
+# --- a catalog of weights, and a served lenet5 tag --------------------------------------------------
+
+
+@pytest.fixture
+def catalog(tmp_path, monkeypatch):
+    """Write a catalog file, point ZOO_REGISTRY at it and start from a fresh registry."""
+    import yaml
+
+    import zoo.plugins
+
+    path = tmp_path / "catalog.yaml"
+
+    def write(weights: dict) -> Path:
+        path.write_text(yaml.safe_dump({"weights": weights}), encoding="utf-8")
+        monkeypatch.setenv("ZOO_REGISTRY", str(path))
+        monkeypatch.setattr(zoo.plugins, "_registry", None)
+        return path
+
+    monkeypatch.setattr(zoo.plugins, "_registry", None)
+    return write
+
+
+@pytest.fixture(scope="module")
+def lenet_file(tmp_path_factory):
+    """A lenet5 model with random weights and its ``.weights.h5`` bytes."""
+    import keras
+
+    import zoo
+
+    keras.utils.set_random_seed(1)
+    model = zoo.get("lenet5")
+    path = tmp_path_factory.mktemp("lenet") / "lenet5_test.weights.h5"
+    model.save_weights(path)
+    return model, path.read_bytes()
+
+
+@pytest.fixture
+def lenet_tag(server, catalog, lenet_file):
+    """``lenet5.test`` served at a 404 mirror then a good one; returns (reference model, catalog entry)."""
+    model, data = lenet_file
+    server.files["lenet5_test.weights.h5"] = data
+    entry = {
+        "file_name": "lenet5_test.weights.h5",
+        "urls": [server.url("missing", "lenet5_test.weights.h5"), server.url("ok", "lenet5_test.weights.h5")],
+        "hash": hashlib.sha256(data).hexdigest(), "num_classes": 10, "default": True, "input_shape": [32, 32, 1],
+        "class_names": [str(i) for i in range(10)],
+        "preprocessing": {"scale": 1 / 255},
+    }
+    catalog({"lenet5.test": entry})
+    return model, entry

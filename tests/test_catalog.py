@@ -16,6 +16,7 @@ from zoo.errors import CatalogError
         ("weights:\n  lenet5.x: {file_name: a.h5, urls: 3}\n", "weights['lenet5.x']: field 'urls' must be a list"),
         ("weights:\n  lenet5.x: {file_name: a.h5, colour: red}\n", "weights['lenet5.x']: unknown field 'colour'"),
         ("weights:\n  lenet5.x: {file_name: a.h5, format: onnx}\n", "format='onnx' must be one of"),
+        ("weights:\n  lenet5.x: {file_name: a.h5, hash: abc}\n", "hash='abc' is not allowed: a sha256 hash is 64 hex digits, or its first 8 or more"),
         ("models:\n  lenet5: {pages: 3}\n", "models['lenet5']: unknown field 'pages'"),
         ("aliases:\n  le: [1]\n", "aliases['le'] must name an architecture"),
     ],

@@ -50,6 +50,15 @@ def test_wrong_hash_names_url_expected_and_actual_then_the_next_mirror(server, p
     assert fetch([url, server.url("ok", "w.h5")], tmp_path / "w.h5", hash=sha).read_bytes() == data
 
 
+def test_a_hash_prefix_is_checked_as_torch_hub_does(server, payload, tmp_path):
+    data, sha = payload
+    path = fetch([server.url("ok", "w.h5")], tmp_path / "w.h5", hash=sha[:8])
+    assert path.read_bytes() == data
+    with pytest.raises(DownloadError, match=f"expected {'0' * 8}"):
+        fetch([server.url("ok", "w.h5")], tmp_path / "other.h5", hash="0" * 8)
+    assert same_hash(sha, sha[:8].upper()) and not same_hash(sha, sha[:7])  # fewer than 8 digits never match
+
+
 @pytest.mark.parametrize("mode, reason", [
     ("missing", "HTTP 404"),
     ("error", "HTTP 500"),

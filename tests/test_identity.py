@@ -21,7 +21,6 @@ import yaml
 import zoo
 import zoo.plugins
 from conftest import ROOT, run_zoo
-from test_weights import catalog, lenet_file, lenet_tag  # noqa: F401 (a served lenet5 tag)
 from zoo.identity import ModelIdentity
 
 SHIPPED_ACCURACY = 0.976

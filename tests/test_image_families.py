@@ -152,6 +152,10 @@ def test_alpha_and_depth_multiplier_change_the_width():
     ("resnet20", {"classifier_activation": "relu"}, "classifier_activation='relu'"),
     ("densenet121", {"compression": 0.0}, "compression=0.0"),
     ("resnet50", {"block": "wide"}, "block='wide'"),
+    ("resnet50", {"bottleneck_stride": "7x7"}, "bottleneck_stride='7x7' is not allowed: use one of ('1x1', '3x3')"),
+    ("resnet50v2", {"bottleneck_stride": "1x1"}, "bottleneck_stride='1x1' is not allowed with preact=True"),
+    ("mobilenetv2", {"strided_padding": "valid"}, "strided_padding='valid' is not allowed: use one of"),
+    ("mobilenetv2", {"bn_epsilon": 0.0}, "bn_epsilon=0.0 is not allowed"),
     ("resnet50", {"width": 2}, "width=2 is not an argument of resnet50"),
 ])
 def test_bad_arguments_are_clear_errors(name, kwargs, message):

@@ -6,7 +6,6 @@ Data: scikit-learn's 8x8 digits, upsampled to 24x24 and padded to 28x28x1 (LeNet
 from __future__ import annotations
 
 import json
-import textwrap
 
 import numpy as np
 import pytest

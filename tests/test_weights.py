@@ -33,51 +33,8 @@ KERAS_APPLICATIONS = Path(__import__("importlib").util.find_spec("keras").origin
 # --- fixtures --------------------------------------------------------------------------------------
 
 
-@pytest.fixture
-def catalog(tmp_path, monkeypatch):
-    """Write a catalog file, point ZOO_REGISTRY at it and start from a fresh registry."""
-    path = tmp_path / "catalog.yaml"
-
-    def write(weights: dict) -> Path:
-        path.write_text(yaml.safe_dump({"weights": weights}), encoding="utf-8")
-        monkeypatch.setenv("ZOO_REGISTRY", str(path))
-        monkeypatch.setattr(zoo.plugins, "_registry", None)
-        return path
-
-    monkeypatch.setattr(zoo.plugins, "_registry", None)
-    return write
-
-
 def sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
-
-
-@pytest.fixture(scope="module")
-def lenet_file(tmp_path_factory):
-    """A lenet5 model with random weights and its ``.weights.h5`` bytes."""
-    import keras
-
-    keras.utils.set_random_seed(1)
-    model = zoo.get("lenet5")
-    path = tmp_path_factory.mktemp("lenet") / "lenet5_test.weights.h5"
-    model.save_weights(path)
-    return model, path.read_bytes()
-
-
-@pytest.fixture
-def lenet_tag(server, catalog, lenet_file):
-    """``lenet5.test`` served at a 404 mirror then a good one; returns (reference model, catalog entry)."""
-    model, data = lenet_file
-    server.files["lenet5_test.weights.h5"] = data
-    entry = {
-        "file_name": "lenet5_test.weights.h5",
-        "urls": [server.url("missing", "lenet5_test.weights.h5"), server.url("ok", "lenet5_test.weights.h5")],
-        "hash": sha256(data), "num_classes": 10, "default": True, "input_shape": [32, 32, 1],
-        "class_names": [str(i) for i in range(10)],
-        "preprocessing": {"scale": 1 / 255},
-    }
-    catalog({"lenet5.test": entry})
-    return model, entry
 
 
 def outputs(model, shape=(2, 32, 32, 1), seed=0):
@@ -191,7 +148,7 @@ def test_four_processes_get_the_same_tag_at_once(lenet_tag, server, catalog, tmp
     _, entry = lenet_tag
     name = entry["file_name"]
     path = catalog({"lenet5.test": {**entry, "urls": [server.url("slow", name)]}})
-    code = textwrap.dedent(f"""
+    code = textwrap.dedent("""
         import sys, time
         import numpy as np, zoo
         model = zoo.get("lenet5", pretrained=True)

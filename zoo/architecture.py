@@ -26,6 +26,20 @@ HEAD_ARGUMENTS = ("dropout", "classifier_activation", "features")
 CLASSIFIER = ("predictions", "head_dropout")  # the layers zoo.heads.classifier makes
 
 BuildFn = Callable[..., Any]
+# source -> ("module:function" naming each Keras layer's PyTorch module, build arguments of that layout)
+Converters = Mapping[str, tuple[str, Mapping[str, Any]]]
+
+
+def load_reference(reference: str):
+    """The object a lazy ``"module:function"`` reference names, importing its module.
+
+    Example::
+
+        >>> load_reference("zoo_plugins.nets.lenet:build_lenet")
+        <function build_lenet at 0x...>
+    """
+    module, _, attr = reference.partition(":")
+    return getattr(importlib.import_module(module), attr)
 
 
 @dataclass(frozen=True)
@@ -40,6 +54,12 @@ class Architecture:
     argument not in ``defaults`` is refused) and ``input_shape`` already has ``in_channels`` folded
     in. The classifier ends in ``classifier_activation`` (softmax by default: probabilities; None:
     logits).
+
+    ``converters`` says which PyTorch checkpoints convert into the architecture
+    (:mod:`zoo.convert`): for each source (``"torchvision"``, ``"timm"``), a lazy
+    ``"module:function"`` that takes the build arguments and returns
+    ``{Keras layer name: PyTorch module name}``, and the build arguments of the
+    source's layout (``{"bn_epsilon": 1e-5}``), which must be in ``defaults``.
 
     Example::
 
@@ -87,6 +107,9 @@ class Architecture:
     paper: str = documented("the paper it comes from", default="")
     description: str = documented("one sentence on what it is", default="")
     license: str = documented("the license of the architecture's code or definition, if it has its own", default="")
+    converters: Converters = documented("the PyTorch checkpoints that convert into it (`zoo weights import --from`): "
+                                        "source -> (`\"module:function\"` giving each Keras layer's PyTorch module, "
+                                        "the build arguments of that source's layout)", default_factory=dict)
 
     def __post_init__(self):
         if not self.name or not self.name.replace("_", "").isalnum() or self.name != self.name.lower():
@@ -121,6 +144,18 @@ class Architecture:
                              "argument the builder takes; put it in defaults (and leave supports_features out)")
         if self.recipe is not None and not isinstance(self.recipe, TrainingRecipe):
             raise ValueError(f"Architecture {self.name!r}: recipe={self.recipe!r} must be a zoo.TrainingRecipe")
+        converters = {}
+        for source, spec in dict(self.converters).items():
+            names, layout = spec if isinstance(spec, (tuple, list)) and len(spec) == 2 else (None, None)
+            if not (isinstance(names, str) and ":" in names and isinstance(layout, Mapping)):
+                raise ValueError(f"Architecture {self.name!r}: converters[{source!r}]={spec!r} must be "
+                                 "('module:function', {build arguments of the layout})")
+            unknown = sorted(set(layout) - set(self.defaults))
+            if unknown:
+                raise ValueError(f"Architecture {self.name!r}: converters[{source!r}] sets {unknown[0]}, "
+                                 f"which is not in its defaults: {', '.join(sorted(self.defaults))}")
+            converters[source] = (names, dict(layout))
+        object.__setattr__(self, "converters", converters)
 
     def is_free(self, argument: str) -> bool:
         """Whether ``argument`` may differ from a weight tag's (it does not change what the weights mean)."""
@@ -138,10 +173,7 @@ class Architecture:
 
 
 def _resolve(reference):
-    if callable(reference):
-        return reference
-    module, _, attr = reference.partition(":")
-    return getattr(importlib.import_module(module), attr)
+    return reference if callable(reference) else load_reference(reference)
 
 
 @dataclass(frozen=True)

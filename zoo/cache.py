@@ -7,7 +7,9 @@ A weight tag's file is looked for, in this order:
 2. each directory in ``ZOO_WEIGHTS_PATH`` (``os.pathsep``-separated, read-only
    mirrors for air-gapped sites);
 3. Keras' own cache (``$KERAS_HOME/models``, default ``~/.keras/models``), where
-   ``keras.applications`` keeps the same files;
+   ``keras.applications`` keeps the same files, and torch.hub's
+   (``$TORCH_HOME/hub/checkpoints``, default ``~/.cache/torch/hub/checkpoints``), where
+   torchvision keeps its checkpoints;
 4. the zoo's cache, ``$ZOO_HOME/weights`` (``ZOO_HOME`` defaults to ``~/.cache/keras-zoo``);
 5. the tag's URLs, in order, downloaded into the zoo's cache by :func:`zoo.files.fetch` -- unless
    ``ZOO_OFFLINE`` (see :func:`zoo.files.offline`) or ``offline=True``; ``file:`` URLs are read
@@ -44,10 +46,13 @@ def cache_dir() -> Path:
 
 
 def mirror_dirs(tag: WeightTag) -> list[Path]:
-    """The read-only directories searched before the cache: the tag's package, ``ZOO_WEIGHTS_PATH``, Keras' cache."""
+    """The read-only directories searched before the cache: the tag's package, ``ZOO_WEIGHTS_PATH``, Keras'
+    and torch.hub's caches."""
     keras_home = Path(os.environ.get("KERAS_HOME") or Path.home() / ".keras").expanduser()
+    torch_home = Path(os.environ.get("TORCH_HOME") or Path.home() / ".cache" / "torch").expanduser()
     package = package_directory(tag.package) if tag.package else None
-    return [*([package] if package else []), *mirror_path("ZOO_WEIGHTS_PATH"), keras_home / "models"]
+    return [*([package] if package else []), *mirror_path("ZOO_WEIGHTS_PATH"), keras_home / "models",
+            torch_home / "hub" / "checkpoints"]
 
 
 def places(tag: WeightTag) -> list[Path]:
@@ -81,13 +86,19 @@ def check_hdf5(path: Path) -> None:
 
 
 def expected_hash(tag: WeightTag) -> tuple[str | None, str]:
-    """``(hex digest, algorithm)`` a file of ``tag`` must have: the tag's own, else the one pinned for it, else None."""
-    if tag.hash is not None:
+    """``(hex digest, algorithm)`` a file of ``tag`` must have: the tag's full digest, else the sha256 pinned for it
+    (which must begin with the tag's prefix, when the tag records only torch.hub's prefix), else the prefix, else None."""
+    if tag.hash is not None and not is_prefix(tag):
         return tag.hash, tag.hash_algorithm
     pinned = read_pins().get(tag.name)
-    if pinned and pinned["file_name"] == tag.file_name:
+    if pinned and pinned["file_name"] == tag.file_name and same_hash(pinned["sha256"], tag.hash or pinned["sha256"]):
         return pinned["sha256"], "sha256"
-    return None, "sha256"
+    return tag.hash, "sha256"
+
+
+def is_prefix(tag: WeightTag) -> bool:
+    """Whether ``tag`` records only the first digits of its file's sha256 (torch.hub's ``name-<prefix>.pth``)."""
+    return tag.hash is not None and tag.hash_algorithm == "sha256" and len(tag.hash) < 64
 
 
 def problem(path: Path, tag: WeightTag) -> str | None:
@@ -104,7 +115,8 @@ def problem(path: Path, tag: WeightTag) -> str | None:
 
 
 def matches(path: Path, tag: WeightTag) -> bool:
-    """Whether ``path`` holds ``tag``'s file (:func:`problem` finds nothing wrong)."""
+    """Whether ``path`` holds ``tag``'s file (:func:`problem` finds nothing wrong; a hash prefix, as torch.hub
+    names its files, is enough)."""
     return problem(path, tag) is None
 
 
@@ -158,9 +170,10 @@ def fetch(tag: WeightTag, *, offline: bool | None = None, progress: bool | None 
 
 
 def pin(tag: WeightTag, path: Path) -> None:
-    """For a tag with neither a published nor a pinned hash, record the sha256 of the file just accepted in
-    the user catalog (``hashes:``), so that later corruption on disk is caught as a hashed file's is."""
-    if expected_hash(tag)[0] is not None:
+    """For a tag with no full hash, published or pinned, record the sha256 of the file just accepted in the
+    user catalog (``hashes:``), so that later corruption on disk is caught as a fully hashed file's is."""
+    digest = expected_hash(tag)[0]
+    if digest is not None and len(digest) == 64 or tag.hash_algorithm == "md5":
         return
     import yaml
     from filelock import FileLock

@@ -12,8 +12,8 @@ import fnmatch
 from dataclasses import dataclass, field, replace
 
 from zoo.architecture import Architecture, Family
-from zoo.errors import DuplicateArchitectureError, UnknownModelError
-from zoo.tags import WeightTag
+from zoo.errors import CatalogError, DuplicateArchitectureError, UnknownModelError
+from zoo.tags import CHECKPOINT_FORMATS, WeightTag
 
 USER_CATALOGS = "user catalog"  # who registered the tags of ZOO_REGISTRY files and $ZOO_HOME/registry.yaml
 
@@ -154,10 +154,16 @@ class Registrar:
         self._staged.append(("card", (architecture, card), True))
 
     def commit(self) -> None:
-        """Check, then apply, the staged additions (called by the loader after the hook returned)."""
+        """Check, then apply, the staged additions (called by the loader after the hook returned).
+
+        A tag whose file is a PyTorch checkpoint (``format: torchvision``) gets the build arguments
+        of its architecture's layout for that source (:attr:`zoo.Architecture.converters`).
+        """
         registry = self._registry
         names = set(registry.architectures)
         aliases = dict(registry.aliases)
+        architectures = {**registry.architectures, **{item.name: item for kind, item, _ in self._staged
+                                                      if kind == "arch"}}
         for kind, item, flag in self._staged:  # flag: override=True for an architecture, a user catalog's tag
             if kind == "arch":
                 if item.name in names and not flag:
@@ -180,6 +186,10 @@ class Registrar:
                 aliases[alias] = target
             elif kind == "weights" and item.architecture not in names:
                 raise UnknownModelError(item.architecture, sorted(names), "architecture")
+            elif kind == "weights" and item.format in CHECKPOINT_FORMATS \
+                    and item.format not in architectures[item.architecture].converters:
+                raise CatalogError(f"weights {item.name}: format={item.format!r} is not allowed: "
+                                   f"{item.architecture} converts no {item.format} checkpoints")
         for kind, item, flag in self._staged:
             if kind == "arch":
                 if item.name in registry.architectures:
@@ -190,6 +200,9 @@ class Registrar:
             elif kind == "weights":
                 if not (flag or self._may_add_weights(item.architecture)):
                     continue
+                if item.format in CHECKPOINT_FORMATS:
+                    _, layout = architectures[item.architecture].converters[item.format]
+                    item = replace(item, arguments={**layout, **item.arguments})
                 registry.weights[item.name] = item
                 registry.weight_owners[item.name] = USER_CATALOGS if flag else self._plugin.name
                 self._plugin.weights.append(item.name)

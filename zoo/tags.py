@@ -9,10 +9,14 @@ from typing import Any, Mapping
 from zoo.errors import CatalogError
 from zoo.fields import documented
 from zoo.files import HASH_ALGORITHMS, check_name, check_url
+from zoo.files.hashing import MIN_PREFIX
 from zoo.pixels import preprocessing_values
 
 HEX_DIGITS = {"sha256": 64, "md5": 32}
-FORMATS = ("keras", "h5")  # `.weights.h5` written by Keras 3, or the legacy HDF5 layout of keras.applications
+# A PyTorch checkpoint (.pth, .safetensors) of torchvision or timm, converted into the zoo model on first use.
+CHECKPOINT_FORMATS = ("torchvision", "timm")
+# `.weights.h5` written by Keras 3, the legacy HDF5 layout of keras.applications, or a checkpoint.
+FORMATS = ("keras", "h5", *CHECKPOINT_FORMATS)
 
 
 @dataclass(frozen=True)
@@ -34,10 +38,12 @@ class WeightTag:
                                 "`.weights.h5` for Keras 3 files, `.h5` for the legacy HDF5 layout")
     urls: tuple[str, ...] = documented("mirrors, tried in order: `https`, `file`, or `http` for a file with a "
                                        "hash", default=())
-    hash: str | None = documented("the publisher's hex digest (any case); None: the file is read whole before "
+    hash: str | None = documented("the publisher's hex digest (any case), or the first 8 or more digits of a "
+                                  "sha256 (torch.hub's `name-<prefix>.pth`); None: the file is read whole before "
                                   "it is accepted, and its sha256 pinned", default=None)
     hash_algorithm: str = documented("`sha256`, or `md5` as keras.applications publishes", default="sha256")
-    format: str = documented("`keras` (Keras 3 `save_weights`) or `h5` (keras.applications' legacy layout)",
+    format: str = documented("`keras` (Keras 3 `save_weights`), `h5` (keras.applications' legacy layout), or a "
+                             "PyTorch checkpoint of `torchvision` or `timm`, converted once into the cache",
                              default="keras")
     include_top: bool = documented("whether the file holds the classifier", default=True)
     headless: str | None = documented("the tag of the same weights without the classifier, which "
@@ -78,14 +84,19 @@ class WeightTag:
             raise ValueError(f"{self.name}: hash_algorithm={self.hash_algorithm!r} must be one of {HASH_ALGORITHMS}")
         if self.hash is not None:
             digits = HEX_DIGITS[self.hash_algorithm]
-            if not isinstance(self.hash, str) or not re.fullmatch(f"[0-9a-fA-F]{{{digits}}}", self.hash):
-                raise ValueError(f"hash={self.hash!r} is not allowed: a {self.hash_algorithm} hash is {digits} "
-                                 "hex digits")
+            fewest = MIN_PREFIX if self.hash_algorithm == "sha256" else digits
+            if not isinstance(self.hash, str) or not re.fullmatch(f"[0-9a-fA-F]{{{fewest},{digits}}}", self.hash):
+                allowed = (f"{digits} hex digits, or its first {fewest} or more" if fewest < digits
+                           else f"{digits} hex digits")
+                raise ValueError(f"hash={self.hash!r} is not allowed: a {self.hash_algorithm} hash is {allowed}")
             object.__setattr__(self, "hash", self.hash.lower())
         if self.size is not None and (isinstance(self.size, bool) or not isinstance(self.size, int) or self.size < 1):
             raise ValueError(f"size={self.size!r} is not allowed: it must be the file's size in bytes, a positive integer")
         if self.format not in FORMATS:
             raise ValueError(f"{self.name}: format={self.format!r} must be one of {FORMATS}")
+        if self.format in CHECKPOINT_FORMATS and self.hash is None:
+            raise ValueError(f"{self.name}: format={self.format!r} needs a hash (torch.hub's sha256 prefix in the "
+                             "file name is enough): a PyTorch checkpoint has no structure to check it by")
         if self.package is not None and not re.fullmatch(r"[A-Za-z_]\w*(\.[A-Za-z_]\w*)*", self.package):
             raise ValueError(f"package={self.package!r} is not allowed: it must be a dotted Python package name, "
                              "e.g. 'zoo_alexnet.weights'")

@@ -15,6 +15,11 @@ anything is downloaded, builds the model, fetches the file (:func:`zoo.cache.fet
 and loads it, adapting the head and the input channels (:func:`zoo.adapt.transfer_weights`)
 when those were asked to differ. :func:`preprocessing` and :func:`decode_predictions`
 say what a tag's weights expect of their input and what their outputs mean.
+
+A tag whose file is a PyTorch checkpoint (``format: torchvision`` or ``timm``) is converted
+once by :mod:`zoo.convert`, into the cache, which later calls read (:func:`weights_file`).
+:func:`import_weights` registers a local file as a tag: a Keras file as it is, or a PyTorch
+checkpoint converted (``source="torchvision"``).
 """
 
 from __future__ import annotations
@@ -30,13 +35,17 @@ from zoo.architecture import Architecture
 from zoo.arguments import build_arguments, check_positive_int
 from zoo.cache import cache_dir, fetch
 from zoo.catalog import user_catalog
+from zoo.convert import CHECKPOINT_SUFFIXES, convert_checkpoint, converter, is_checkpoint
 from zoo.files import atomic_output, atomic_write, check_name, file_hash, make_directory, storage
 from zoo.identity import ModelIdentity
 from zoo.plugins import get_registry
-from zoo.tags import WeightTag
+from zoo.tags import CHECKPOINT_FORMATS, WeightTag
 
 WEIGHT_SUFFIXES = {".weights.h5": "keras", ".h5": "h5", ".hdf5": "h5"}  # longest first
 SHAPE_ARGUMENTS = identities.SHAPE_ARGUMENTS  # may always differ from the weights': zoo.adapt fits them
+# What an imported PyTorch checkpoint of ImageNet expects, as torchvision and timm state it: RGB in [0, 1]
+# normalised by ImageNet's mean and std, the image resized to 256 and center-cropped to 224.
+CHECKPOINT_PREPROCESSING = {"mode": "torch", "resize": [256, 256], "crop": [224, 224]}
 
 
 class WeightsMismatchError(ValueError):
@@ -49,9 +58,11 @@ def file_format(path) -> str:
     for suffix, kind in WEIGHT_SUFFIXES.items():
         if name.endswith(suffix):
             return kind
+    checkpoint = (f"; {Path(name).name} is a PyTorch checkpoint: import it with source='torchvision' or 'timm' "
+                  "(zoo weights import FILE --as NAME.TAG --from torchvision)") if is_checkpoint(name) else ""
     raise ValueError(
         f"weights file {name!r} is not allowed: its name must end in {', '.join(WEIGHT_SUFFIXES)} "
-        "(Keras 3 `.weights.h5`, or the legacy HDF5 layout of keras.applications)"
+        f"(Keras 3 `.weights.h5`, or the legacy HDF5 layout of keras.applications){checkpoint}"
     )
 
 
@@ -254,7 +265,7 @@ def build(identity: ModelIdentity, requested: dict[str, Any] | None = None):
     source = dict(target, num_classes=identity.num_classes, include_top=file_has_top,
                   input_shape=_source_shape(arch, target, identity.input_shape, file_has_top))
     what = f"weights {file_tag.name}" if file_tag is not None else f"weights file {path}"
-    expected_format = file_tag.format if file_tag is not None else None
+    expected_format = loaded_format(file_tag) if file_tag is not None else None
     if source == target:
         load_weights(model, path, what=what, expected_format=expected_format)
     else:
@@ -275,7 +286,7 @@ def _weights_file(identity: ModelIdentity, include_top: bool) -> tuple[WeightTag
     headless = registry.headless_twin(tag)
     if headless is not None and not include_top:
         tag = headless
-    return tag, fetch(tag)
+    return tag, weights_file(tag)
 
 
 def _built_identity(identity: ModelIdentity, arch: Architecture, target: dict) -> ModelIdentity:
@@ -308,6 +319,56 @@ def _source_shape(arch: Architecture, target: dict, trained_shape: tuple, includ
     if include_top and not target["include_top"]:
         spatial = tuple(trained_shape[:-1])
     return (*spatial, trained_shape[-1])
+
+
+def weights_file(tag: WeightTag) -> Path:
+    """The Keras weights file of ``tag``, found or downloaded by :func:`zoo.cache.fetch`.
+
+    A tag whose file is a PyTorch checkpoint (``format: torchvision``) is converted the first
+    time, into the cache (``$ZOO_HOME/weights/<tag>.<hash prefix>.weights.h5``, written
+    atomically, under a lock so that concurrent processes convert once); later calls read the
+    converted file, offline too, and fetch nothing.
+
+    Example::
+
+        >>> weights_file(tag_for("resnet50.tv2_in1k"))
+        PosixPath('/home/me/.cache/keras-zoo/weights/resnet50.tv2_in1k.11ad3fa6.weights.h5')
+    """
+    if tag.format not in CHECKPOINT_FORMATS:
+        return fetch(tag)
+    from filelock import FileLock
+
+    converted = cache_dir() / converted_name(tag)
+    if converted.is_file():
+        return converted
+    make_directory(converted.parent, "the weights cache")
+    with storage(converted, "convert weights into"), FileLock(str(converted) + ".lock"):
+        if not converted.is_file():
+            checkpoint = fetch(tag)
+            arch = get_registry().architectures[tag.architecture]
+            with atomic_output(converted, what="write the converted weights to") as partial:
+                try:
+                    convert_checkpoint(checkpoint, arch, tag.format, partial, num_classes=tag.num_classes,
+                                       input_shape=tag.input_shape, arguments=tag.arguments)
+                except ValueError as error:
+                    raise ValueError(f"weights {tag.name}: {error}") from None
+    return converted
+
+
+def converted_name(tag: WeightTag) -> str:
+    """The name in the cache of a checkpoint tag's converted file, which changes with the checkpoint's hash.
+
+    Example::
+
+        >>> converted_name(tag_for("resnet18.tv_in1k"))
+        'resnet18.tv_in1k.f37072fd.weights.h5'
+    """
+    return f"{tag.name}.{tag.hash[:8]}.weights.h5"
+
+
+def loaded_format(tag: WeightTag) -> str:
+    """The format of the file :func:`weights_file` gives for ``tag``: a converted checkpoint is a Keras file."""
+    return "keras" if tag.format in CHECKPOINT_FORMATS else tag.format
 
 
 def load_weights(model, path: Path, *, what: str, expected_format: str | None = None) -> None:
@@ -459,13 +520,23 @@ def decode_predictions(preds, tag, top: int = 5) -> list[list[tuple]]:
 # --- importing a local file ----------------------------------------------------------------------
 
 
-def import_weights(path, name_tag: str, *, check: bool = True, **metadata) -> WeightTag:
-    """Register a local weights file as the tag ``name_tag``: copied into the cache with its sha256,
+def import_weights(path, name_tag: str, *, source: str | None = None, arch: str | None = None,
+                   check: bool = True, **metadata) -> WeightTag:
+    """Register a local weights file as the tag ``name_tag``: put into the cache with its sha256,
     and written to the user catalog ``$ZOO_HOME/registry.yaml``.
 
-    :param path: a ``.weights.h5`` (Keras 3) or legacy ``.h5`` file.
+    A PyTorch checkpoint is converted into a Keras ``.weights.h5`` first (:mod:`zoo.convert`), and
+    the tag records the build arguments of the source's layout, the source's preprocessing (ImageNet
+    mean and std on RGB in [0, 1], resize 256, center crop 224), the ImageNet class names for 1000
+    classes, and where it came from. A failed conversion leaves no file and no tag behind.
+
+    :param path: a ``.weights.h5`` (Keras 3) or legacy ``.h5`` file; with ``source``, a ``.pth``,
+        ``.pt`` or ``.safetensors`` checkpoint.
     :param name_tag: ``"architecture.tag"``, e.g. ``"lenet5.mine"``.
-    :param check: build the model from the new tag and load the file, before registering it.
+    :param source: whose layout a checkpoint has: ``"torchvision"`` or ``"timm"``.
+    :param arch: the architecture the file is of (default: the one ``name_tag`` names, which it must be).
+    :param check: build the model from the new tag and load the file, before registering it (a
+        converted checkpoint is always checked: converting builds the model).
     :param metadata: any other :class:`zoo.WeightTag` field: ``num_classes``, ``class_names``,
         ``input_shape``, ``arguments``, ``preprocessing``, ``metrics``, ``recipe``, ``source``,
         ``license``, ``default``. Fields not given are taken from the ``card.json`` that
@@ -477,7 +548,8 @@ def import_weights(path, name_tag: str, *, check: bool = True, **metadata) -> We
 
         >>> zoo.weights.import_weights("runs/lenet5/best.weights.h5", "lenet5.mine", num_classes=10,
         ...                            metrics={"test_accuracy": 0.981})
-        >>> model = zoo.get("lenet5.mine", pretrained=True)
+        >>> zoo.weights.import_weights("resnet50-11ad3fa6.pth", "resnet50.tv2", source="torchvision")
+        >>> model = zoo.get("resnet50.tv2", pretrained=True)
     """
     import yaml
     from filelock import FileLock
@@ -491,22 +563,48 @@ def import_weights(path, name_tag: str, *, check: bool = True, **metadata) -> We
                          "e.g. 'lenet5.mine'")
     check_name("name_tag", tag)
     registry = get_registry()
-    arch, _ = registry.resolve(architecture)
-    metadata = {**card_metadata(path, arch), **metadata}
-    metadata["arguments"] = identities.effective_arguments(arch, metadata.get("arguments") or {}, name_tag)
-    fmt = file_format(path)
-    suffix = next(s for s, k in WEIGHT_SUFFIXES.items() if str(path).endswith(s))
-    entry = _plain({"file_name": f"{arch.name}.{tag}{suffix}", "hash": file_hash(path), "format": fmt,
-                    "source": f"imported from {path.resolve()}", **metadata})
-    new = WeightTag.from_dict(f"{arch.name}.{tag}", entry, "import_weights")
+    target, _ = registry.resolve(architecture)
+    if arch is not None and registry.resolve(arch)[0] is not target:
+        raise ValueError(f"arch={arch!r} is not allowed with {name_tag!r}: the tag's architecture is "
+                         f"{target.name}, the one its weights are built into")
+    name = f"{target.name}.{tag}"
+    if source is None:
+        metadata = {**card_metadata(path, target), **metadata}
+        arguments = metadata.get("arguments") or {}
+        entry = {"format": file_format(path), "source": f"imported from {path.resolve()}", **metadata}
+        suffix = next(s for s in WEIGHT_SUFFIXES if str(path).endswith(s))
+    elif not is_checkpoint(path):
+        raise ValueError(f"source={source!r} converts PyTorch checkpoints; {path.name} is not one: its name must "
+                         f"end in {', '.join(CHECKPOINT_SUFFIXES)}")
+    else:
+        _, layout = converter(target, source)  # an unknown source or architecture fails before any work
+        arguments = {**layout, **(metadata.get("arguments") or {})}
+        num_classes = metadata.get("num_classes") or target.num_classes
+        entry = {"format": "keras", "preprocessing": CHECKPOINT_PREPROCESSING, "num_classes": num_classes,
+                 "input_shape": list(target.input_shape), "source": f"converted from the {source} checkpoint "
+                 f"{path.resolve()} (sha256 {file_hash(path)})", **metadata}
+        if num_classes == 1000:
+            entry.setdefault("class_names", "imagenet")
+        suffix = ".weights.h5"
+    entry["arguments"] = identities.effective_arguments(target, arguments, name_tag)
+    entry = _plain({"file_name": f"{name}{suffix}", "hash": None, **entry})
+    WeightTag.from_dict(name, entry, "import_weights")  # every field is checked before any work
 
-    destination = cache_dir() / new.file_name
+    destination = cache_dir() / entry["file_name"]
     make_directory(destination.parent, "the weights cache")
     with atomic_output(destination, what="import weights into") as partial:
         with storage(destination, "import weights into"):
-            shutil.copyfile(path, partial)
-        if check:
-            model = arch.build_fn()(**identities.from_tag(new, arch).build_arguments())
+            if source is None:
+                shutil.copyfile(path, partial)
+            else:
+                conversion = convert_checkpoint(path, target, source, partial, num_classes=entry["num_classes"],
+                                                input_shape=entry["input_shape"], arguments=entry["arguments"])
+                if conversion.entry and "source" not in metadata:
+                    entry["source"] += f", its {conversion.entry!r} entry"
+        entry["hash"] = file_hash(partial)
+        new = WeightTag.from_dict(name, entry, "import_weights")
+        if check and source is None:
+            model = target.build_fn()(**identities.from_tag(new, target).build_arguments())
             load_weights(model, partial, what=f"weights {new.name}", expected_format=new.format)
 
     catalog = user_catalog()

@@ -89,3 +89,30 @@ def build_densenet(*, input_shape, blocks, growth_rate, bottleneck_width, compre
     x = layers.Activation("relu", name="relu")(x)
     stages.append(x)
     return image_model(inputs, x, stages, name=name, **head)
+
+
+# --- PyTorch checkpoints (zoo.convert) -------------------------------------------------------------
+
+DENSE_LAYER = (("0_bn", "norm1"), ("1_conv", "conv1"), ("1_bn", "norm2"), ("2_conv", "conv2"))  # ours, theirs
+
+
+def torch_module_names(arguments):
+    """The PyTorch module of each layer as torchvision's and timm's DenseNets name it
+    (``features.denseblock1.denselayer1.conv1``).
+
+    torchvision's published files keep the older names of a dense layer's modules
+    (``norm.1``, ``conv.1``, ...); they are the second choice.
+
+    :param arguments: the build arguments (``blocks``).
+    :return: ``{Keras layer name: PyTorch module name, or (name, older name)}``.
+    """
+    names = {"conv1_conv": "features.conv0", "conv1_bn": "features.norm0", "bn": "features.norm5",
+             "predictions": "classifier"}
+    for stage, count in enumerate(arguments["blocks"], start=2):
+        for index in range(1, count + 1):
+            layer = f"features.denseblock{stage - 1}.denselayer{index}"
+            for ours, theirs in DENSE_LAYER:
+                names[f"conv{stage}_block{index}_{ours}"] = (f"{layer}.{theirs}", f"{layer}.{theirs[:-1]}.{theirs[-1]}")
+        names[f"pool{stage}_bn"] = f"features.transition{stage - 1}.norm"
+        names[f"pool{stage}_conv"] = f"features.transition{stage - 1}.conv"
+    return names

@@ -66,18 +66,19 @@ def basic_block(x, filters, stride, *, shortcut, use_bias, epsilon, name):
     return layers.Activation("relu", name=f"{name}_out")(x)
 
 
-def bottleneck_block(x, filters, stride, *, shortcut, use_bias, epsilon, name):
-    """1x1, 3x3, 1x1 (x4) convolutions, stride in the first 1x1 (keras.applications' ResNet50 layout).
+def bottleneck_block(x, filters, stride, *, shortcut, use_bias, epsilon, stride_on, name):
+    """1x1, 3x3, 1x1 (x4) convolutions; the stride on the first 1x1 (``stride_on="1x1"``, keras.applications'
+    ResNet50 layout) or on the 3x3 (``"3x3"``, torchvision's and timm's "ResNet v1.5"), which is then
+    padded by one pixel on every side as PyTorch pads.
 
     The first block of every stage changes the shape, so it projects its shortcut.
     """
     residual = shortcut_branch(x, 4 * filters, stride, shortcut, use_bias=use_bias, name=name, epsilon=epsilon)
-    x = layers.Conv2D(filters, 1, strides=stride, use_bias=use_bias, name=f"{name}_1_conv")(x)
+    first_stride, middle_stride = (stride, 1) if stride_on == "1x1" else (1, stride)
+    x = layers.Conv2D(filters, 1, strides=first_stride, use_bias=use_bias, name=f"{name}_1_conv")(x)
     x = layers.BatchNormalization(axis=CHANNELS, epsilon=epsilon, name=f"{name}_1_bn")(x)
     x = layers.Activation("relu", name=f"{name}_1_relu")(x)
-    x = layers.Conv2D(filters, 3, padding="same", use_bias=use_bias, name=f"{name}_2_conv")(x)
-    x = layers.BatchNormalization(axis=CHANNELS, epsilon=epsilon, name=f"{name}_2_bn")(x)
-    x = layers.Activation("relu", name=f"{name}_2_relu")(x)
+    x = conv_bn(x, filters, 3, stride=middle_stride, use_bias=use_bias, epsilon=epsilon, name=f"{name}_2")
     x = layers.Conv2D(4 * filters, 1, use_bias=use_bias, name=f"{name}_3_conv")(x)
     x = layers.BatchNormalization(axis=CHANNELS, epsilon=epsilon, name=f"{name}_3_bn")(x)
     x = layers.Add(name=f"{name}_add")([residual, x])
@@ -132,7 +133,7 @@ def block_strides(stage, blocks, num_stages, preact):
 
 
 def build_resnet(*, input_shape, block, depths, widths, preact, stem_type, stem_width, use_bias, shortcut, bn_epsilon,
-                 **head):
+                 bottleneck_stride, **head):
     """A residual network: a stem, stages of residual blocks, then the head.
 
     :param block: ``"basic"`` (two 3x3) or ``"bottleneck"`` (1x1, 3x3, 1x1 with 4x expansion).
@@ -143,6 +144,10 @@ def build_resnet(*, input_shape, block, depths, widths, preact, stem_type, stem_
     :param stem_width: filters of the stem convolution.
     :param use_bias: convolution biases (keras.applications: True; torchvision and CIFAR: False).
     :param shortcut: ``"projection"`` or ``"zero_pad"`` where a basic block changes shape.
+    :param bn_epsilon: batch-norm epsilon (keras.applications: 1.001e-5; PyTorch: 1e-5).
+    :param bottleneck_stride: the convolution of a bottleneck that strides: ``"1x1"`` (the first,
+        keras.applications' ResNet50) or ``"3x3"`` (torchvision's and timm's "v1.5"; always so in
+        pre-activation blocks). Basic blocks stride in their first 3x3 either way.
     :param head: ``num_classes``, ``include_top``, ``pooling``, ``dropout``, ``classifier_activation``,
         ``features`` (the feature map at the end of every stage instead of a classifier): :mod:`zoo.heads`.
 
@@ -151,15 +156,20 @@ def build_resnet(*, input_shape, block, depths, widths, preact, stem_type, stem_
         >>> build_resnet(num_classes=10, input_shape=(32, 32, 3), include_top=True, pooling=None,
         ...              block="basic", depths=(3, 3, 3), widths=(16, 32, 64), preact=False,
         ...              stem_type="cifar", stem_width=16, use_bias=False, shortcut="zero_pad",
-        ...              bn_epsilon=1e-5, dropout=0.0, classifier_activation="softmax", features=False)
+        ...              bn_epsilon=1e-5, bottleneck_stride="1x1", dropout=0.0, classifier_activation="softmax",
+        ...              features=False)
     """
     check_head(**head)
     check_choice("block", block, ("basic", "bottleneck"))
     check_choice("stem_type", stem_type, ("imagenet", "cifar"))
     check_choice("shortcut", shortcut, ("projection", "zero_pad"))
+    check_choice("bottleneck_stride", bottleneck_stride, ("1x1", "3x3"))
     if preact and block != "bottleneck":
         raise ValueError(f"block={block!r} is not allowed with preact=True: pre-activation ResNets use "
                          "block='bottleneck'")
+    if preact and bottleneck_stride != "3x3":
+        raise ValueError(f"bottleneck_stride={bottleneck_stride!r} is not allowed with preact=True: "
+                         "pre-activation blocks stride in their 3x3 convolution; use bottleneck_stride='3x3'")
     if len(depths) != len(widths) or not all(isinstance(d, int) and d >= 1 for d in depths):
         raise ValueError(f"depths={depths!r} and widths={widths!r} must be equally long, with at least one "
                          "block per stage")
@@ -180,7 +190,7 @@ def build_resnet(*, input_shape, block, depths, widths, preact, stem_type, stem_
                                             epsilon=bn_epsilon, name=block_name)
             elif block == "bottleneck":
                 x = bottleneck_block(x, width, stride, shortcut=shortcut, use_bias=use_bias, epsilon=bn_epsilon,
-                                     name=block_name)
+                                     stride_on=bottleneck_stride, name=block_name)
             else:
                 x = basic_block(x, width, stride, shortcut=shortcut, use_bias=use_bias, epsilon=bn_epsilon,
                                 name=block_name)
@@ -189,3 +199,25 @@ def build_resnet(*, input_shape, block, depths, widths, preact, stem_type, stem_
         x = layers.Activation("relu", name="post_relu")(x)
     stages.append(x)
     return image_model(inputs, x, stages, name=name, **head)
+
+
+# --- PyTorch checkpoints (zoo.convert) -------------------------------------------------------------
+
+
+def torch_module_names(arguments):
+    """The PyTorch module of each layer as torchvision's and timm's ResNets name it (``layer1.0.conv1``).
+
+    :param arguments: the build arguments (``block``, ``depths``).
+    :return: ``{Keras layer name: PyTorch module name}``.
+    """
+    names = {"conv1_conv": "conv1", "conv1_bn": "bn1", "predictions": "fc"}
+    convs = 3 if arguments["block"] == "bottleneck" else 2
+    for stage, blocks in enumerate(arguments["depths"], start=1):
+        for index in range(blocks):
+            ours, theirs = f"conv{stage + 1}_block{index + 1}", f"layer{stage}.{index}"
+            names[f"{ours}_0_conv"] = f"{theirs}.downsample.0"
+            names[f"{ours}_0_bn"] = f"{theirs}.downsample.1"
+            for conv in range(1, convs + 1):
+                names[f"{ours}_{conv}_conv"] = f"{theirs}.conv{conv}"
+                names[f"{ours}_{conv}_bn"] = f"{theirs}.bn{conv}"
+    return names

@@ -64,3 +64,24 @@ def build_vgg(*, input_shape, convs, widths, batch_norm, fc_units, **head):
         x = classifier(x, head["num_classes"], head["dropout"], head["classifier_activation"])
         return keras.Model(inputs, x, name=name)
     return image_model(inputs, x, stages[1:], name=name, **head)
+
+
+# --- PyTorch checkpoints (zoo.convert) -------------------------------------------------------------
+
+
+def torch_module_names(arguments):
+    """The PyTorch module of each layer as torchvision's VGG names it: ``features.{i}`` by position in its
+    Sequential (convolution, batch norm, ReLU, ..., max pooling), then ``classifier.0``, ``.3``, ``.6``.
+
+    :param arguments: the build arguments (``convs``, ``batch_norm``).
+    :return: ``{Keras layer name: PyTorch module name}``.
+    """
+    names, index = {}, 0
+    for block, count in enumerate(arguments["convs"], start=1):
+        for conv in range(1, count + 1):
+            names[f"block{block}_conv{conv}"] = f"features.{index}"
+            if arguments["batch_norm"]:
+                names[f"block{block}_conv{conv}_bn"] = f"features.{index + 1}"
+            index += 3 if arguments["batch_norm"] else 2  # the convolution, its batch norm, its ReLU
+        index += 1  # the max pooling
+    return {**names, "fc1": "classifier.0", "fc2": "classifier.3", "predictions": "classifier.6"}

@@ -29,9 +29,14 @@ def register(subparsers) -> None:
     sub = commands.add_parser("verify", help="re-hash the cache; report and remove corrupt files")
     sub.set_defaults(run=run_verify)
 
-    sub = commands.add_parser("import", help="register a local weights file as a tag, copied into the cache")
-    sub.add_argument("file", help="a .weights.h5 (Keras 3) or legacy .h5 file")
+    sub = commands.add_parser("import", help="register a local weights file as a tag, copied into the cache "
+                                             "(a PyTorch checkpoint converted)")
+    sub.add_argument("file", help="a .weights.h5 (Keras 3) or legacy .h5 file; with --from, a .pth, .pt or "
+                                  ".safetensors checkpoint")
     sub.add_argument("--as", dest="name_tag", required=True, metavar="NAME.TAG", help="e.g. lenet5.mine")
+    sub.add_argument("--from", dest="source", metavar="SOURCE",
+                     help="convert a PyTorch checkpoint laid out as this library's models: torchvision or timm")
+    sub.add_argument("--arch", metavar="NAME", help="the architecture the file is of (default: NAME of --as)")
     sub.add_argument("--num-classes", type=int, help="classes the weights were trained for")
     sub.add_argument("--input-shape", help="input shape the weights were trained at, e.g. 28,28,1")
     sub.add_argument("--arguments", type=json_mapping, default={},
@@ -99,10 +104,14 @@ def run_pull(args) -> int:
 def run_verify(args) -> int:
     """Re-check each cached file against every tag that names it; exit 1 if any was corrupt.
 
-    A hashed (or pinned) file is re-hashed; an unhashed one is read whole and its hash pinned.
+    A hashed (or pinned) file is re-hashed; an unhashed one is read whole and its hash pinned; a file
+    converted from a PyTorch checkpoint is read whole (one that cannot be is removed, and converted
+    again when it is next needed).
     """
-    from zoo.cache import cache_dir, expected_hash, pin, problem
+    from zoo.cache import cache_dir, check_hdf5, expected_hash, pin, problem
     from zoo.plugins import get_registry
+    from zoo.tags import CHECKPOINT_FORMATS
+    from zoo.weights import converted_name
 
     directory = cache_dir()
     files = sorted(p for p in directory.glob("*") if p.is_file() and not p.name.endswith(".lock")
@@ -110,9 +119,19 @@ def run_verify(args) -> int:
     by_file = {}
     for tag in get_registry().weights.values():
         by_file.setdefault(tag.file_name, []).append(tag)
+    converted = {converted_name(t): t for t in get_registry().weights.values() if t.format in CHECKPOINT_FORMATS}
     corrupt = 0
     for path in files:
         tags = by_file.get(path.name)
+        if path.name in converted and not tags:
+            try:
+                check_hdf5(path)
+                print(f"ok       {path} ({converted[path.name].name}, converted from its checkpoint; read whole)")
+            except ValueError as error:
+                path.unlink()
+                corrupt += 1
+                print(f"CORRUPT  {path} ({converted[path.name].name}: {error}); removed, converted again when needed")
+            continue
         if not tags:
             print(f"unknown  {path} (no registered tag names this file; left alone)")
             continue
@@ -164,7 +183,9 @@ def run_import(args) -> int:
         metadata["arguments"] = args.arguments
     if args.preprocessing is not None:
         metadata["preprocessing"] = args.preprocessing
-    tag = import_weights(args.file, args.name_tag, check=args.check, **metadata)
+    tag = import_weights(args.file, args.name_tag, source=args.source, arch=args.arch, check=args.check, **metadata)
+    if args.source:
+        print(f"{tag.name}: {tag.source}; build arguments {json.dumps(dict(tag.arguments))}")
     print(f"{tag.name}: sha256 {tag.hash}, registered in the user catalog; "
           f"zoo.get({tag.name!r}, pretrained=True) loads it")
     return 0

@@ -4,7 +4,8 @@ Weights, datasets, run directories and tuning directories all go through it:
 
 - :func:`fetch` downloads (mirrors in order, any transfer error moves on, a lock so that
   concurrent processes download once, temporary file + fsync + rename, a size limit);
-- :func:`file_hash` is the one hash function, :func:`same_hash` compares digests in any case;
+- :func:`file_hash` is the one hash function, :func:`same_hash` compares digests in any case
+  (or with a prefix of one, as torch.hub names files);
 - :func:`offline` is the one reading of ``ZOO_OFFLINE``; :func:`zoo_home`, :func:`mirror_path`;
 - :func:`check_name` / :func:`confined` keep every name inside its directory, :func:`check_url`
   every URL to a safe scheme;

@@ -27,6 +27,21 @@ def file_hash(path, algorithm: str = "sha256", *, opener=open) -> str:
     return digest.hexdigest()
 
 
-def same_hash(a: str | None, b: str | None) -> bool:
-    """Whether two hex digests are the same, whatever their case."""
-    return a is not None and b is not None and a.strip().lower() == b.strip().lower()
+MIN_PREFIX = 8  # torch.hub checks the first 8 or more hex digits of a file's sha256, named in the file
+
+
+def same_hash(actual: str | None, expected: str | None) -> bool:
+    """Whether the digest ``actual`` is ``expected``, whatever their case, or begins with it.
+
+    ``expected`` may be the first :data:`MIN_PREFIX` or more digits (as torch.hub checks the
+    ``-<sha256 prefix>`` in a file's name); a shorter one never matches.
+
+    Example::
+
+        >>> same_hash("f37072fd47e89c7e", "F37072FD")
+        True
+    """
+    if actual is None or expected is None:
+        return False
+    actual, expected = actual.strip().lower(), expected.strip().lower()
+    return actual == expected or (len(expected) >= MIN_PREFIX and actual.startswith(expected))
