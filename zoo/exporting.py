@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import logging
 import os
 import re
 import shutil
@@ -703,12 +704,17 @@ def _quiet(verbose: bool):
     sys.stdout.flush()
     sys.stderr.flush()
     saved = os.dup(1), os.dup(2)
-    with tempfile.TemporaryFile() as log:
+    with tempfile.TemporaryFile() as log, open(os.dup(log.fileno()), "w", encoding="utf-8") as text:
         os.dup2(log.fileno(), 1)
         os.dup2(log.fileno(), 2)
+        # Python's streams may not be descriptors 1 and 2 (the CLI's filtered stderr), and logging handlers
+        # keep the stream they were made with (tf2onnx logs its failures with tracebacks): quiet both.
+        logging.disable(logging.CRITICAL)
         try:
-            yield
+            with contextlib.redirect_stdout(text), contextlib.redirect_stderr(text):
+                yield
         finally:
+            logging.disable(logging.NOTSET)
             sys.stdout.flush()
             sys.stderr.flush()
             os.dup2(saved[0], 1)
