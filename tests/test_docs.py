@@ -30,9 +30,10 @@ def test_every_public_object_has_a_docstring_the_api_reference_renders(static_zo
     page = reference.api_page()
     identifiers = [i for section in reference.api_identifiers().values() for i in section]
     for name in zoo.__all__:
-        assert f"::: {reference.LAZY_ATTRIBUTES.get(name, f'zoo.{name}')}\n" in page, f"zoo.{name} is not rendered"
+        assert f"::: {reference.api_identifier(name)}\n" in page, f"zoo.{name} is not rendered"
     for identifier in identifiers:
         obj = static_zoo[identifier.removeprefix("zoo.")]
+        assert not obj.is_module or identifier in reference.PLUGIN_CONTRACT, f"{identifier} renders a module"
         assert obj.docstring and obj.docstring.value.strip(), f"{identifier} has no docstring"
         if obj.is_class:
             for method in obj.members.values():

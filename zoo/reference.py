@@ -313,6 +313,20 @@ def tag_page(registry, name: str) -> str:
 
 # --- the API and CLI references ------------------------------------------------------------------
 
+def api_identifier(name: str) -> str:
+    """The path mkdocstrings renders ``zoo.NAME`` by: ``zoo.get``, but ``zoo.train.train`` where a submodule has
+    the name, and the defining module's for what ``zoo`` imports on first use (``zoo.exporting.export``)."""
+    import pkgutil
+
+    import zoo
+
+    if name in LAZY_ATTRIBUTES:
+        return LAZY_ATTRIBUTES[name]
+    if name in {module.name for module in pkgutil.iter_modules(zoo.__path__)}:
+        return f"{vars(zoo)[name].__module__}.{name}"
+    return f"zoo.{name}"
+
+
 def api_identifiers() -> dict[str, list[str]]:
     """The objects the API reference renders, by section: everything in ``zoo.__all__``, then the plugin contract."""
     import zoo
@@ -320,7 +334,7 @@ def api_identifiers() -> dict[str, list[str]]:
     sections: dict[str, list[str]] = {"Functions": [], "Records": [], "Classes": [], "Errors and warnings": []}
     for name in zoo.__all__:
         obj = vars(zoo).get(name)
-        identifier = LAZY_ATTRIBUTES.get(name, f"zoo.{name}")
+        identifier = api_identifier(name)
         if name == "hookimpl":
             continue  # the plugin contract's, below
         if obj is None or inspect.isfunction(obj):
