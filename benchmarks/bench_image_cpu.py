@@ -25,6 +25,9 @@ import numpy as np
 from report import machine, write_section
 
 BATCH, SIZE = 16, 224
+# how the docs site draws the recorded table (benchmarks/report.py, zoo.reference): the anchor beside the zoo
+PLOT = {"label": ["model", "mode"], "bars": ["keras.applications img/s", "zoo img/s"], "unit": "images/s",
+        "note": "Median images/s of each step, keras.applications (the anchor) beside the zoo's model."}
 MODELS = {"resnet50": "ResNet50", "densenet121": "DenseNet121", "mobilenetv2": "MobileNetV2", "vgg16": "VGG16",
           "xception": "Xception"}
 TARGET = 0.97
@@ -157,7 +160,7 @@ keras.applications with an identical copy of itself: how far two equal models di
 GPU: `benchmarks/bench_image_gpu.py` runs the GPU comparison (Keras JAX backend, bf16, batch 256,
 against timm eager and keras.applications with the scripts in `../shared/bench/gpu`, in one call)
 and writes its own section; until a session with a GPU has run it, no GPU numbers are reported here.
-""")
+""", plot=PLOT)
 
 
 if __name__ == "__main__":

@@ -1,16 +1,66 @@
-"""Writing a benchmark's results into a doc (docs/benchmarks.md by default), between that benchmark's markers."""
+"""Writing a benchmark's results into a doc (docs/benchmarks.md by default), between that benchmark's markers,
+and its tables' rows as data (benchmarks/results/BENCHMARK.json), which the docs site plots (zoo.reference)."""
 
 from __future__ import annotations
 
+import json
 import os
 import platform
+import re
+import time
 from pathlib import Path
 
-DOC = Path(__file__).resolve().parents[1] / "docs" / "benchmarks.md"
+ROOT = Path(__file__).resolve().parents[1]
+DOC = ROOT / "docs" / "benchmarks.md"
+RESULTS = ROOT / "benchmarks" / "results"
+NUMBER = re.compile(r"-?(\d{1,3}(,\d{3})+|\d+)(\.\d+)?")  # 4,655 or 21.68, not "13.52, 12.30"
 
 
-def write_section(benchmark: str, section: str, doc: Path = DOC) -> None:
-    """Replace ``benchmark``'s section of ``doc`` (appended, or the file created, if missing).
+def _value(cell: str):
+    """A table cell as data: a number when it is one (``4,655`` -> 4655), else its text."""
+    if not NUMBER.fullmatch(cell):
+        return cell
+    plain = cell.replace(",", "")
+    return float(plain) if "." in plain else int(plain)
+
+
+def tables(markdown: str) -> list[dict]:
+    """The Markdown tables of ``markdown``, each ``{"columns": [...], "rows": [[...], ...]}``."""
+    found, lines = [], markdown.splitlines()
+    for i, line in enumerate(lines[:-1]):
+        if line.startswith("|") and re.fullmatch(r"\|(\s*:?-+:?\s*\|)+", lines[i + 1].strip()) \
+                and (i == 0 or not lines[i - 1].startswith("|")):
+            block = []
+            for row in lines[i:]:
+                if not row.startswith("|"):
+                    break
+                block.append([c.strip() for c in row.strip()[1:-1].split(" | ")])
+            found.append({"columns": block[0], "rows": [[_value(c) for c in row] for row in block[2:]]})
+    return found
+
+
+def record_results(benchmark: str, section: str, doc: Path = DOC, plot: dict | None = None) -> Path:
+    """Write the tables of ``section`` to ``benchmarks/results/BENCHMARK.json``, with how to plot them.
+
+    ``plot`` names the table's columns that label a bar group (``label``), the columns drawn as bars,
+    the anchor's first (``bars``), the axis' ``unit`` and a one-line ``note``; without it the rows are
+    recorded, not plotted.
+    """
+    heading = next((line[3:] for line in section.splitlines() if line.startswith("## ")), benchmark)
+    result = {"benchmark": benchmark, "title": re.sub(r" \(`[^`]*`\)$", "", heading),
+              "script": f"benchmarks/{benchmark}.py", "date": time.strftime("%Y-%m-%d", time.gmtime()),
+              "doc": Path(doc).resolve().relative_to(ROOT).as_posix(), "tables": tables(section)}
+    if plot:
+        result["plot"] = plot
+    path = RESULTS / f"{benchmark}.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(result, indent=1, ensure_ascii=False) + "\n")
+    return path
+
+
+def write_section(benchmark: str, section: str, doc: Path = DOC, plot: dict | None = None) -> None:
+    """Replace ``benchmark``'s section of ``doc`` (appended, or the file created, if missing), and record its
+    tables as data (:func:`record_results`, with ``plot``).
 
     The section sits between ``<!-- BENCHMARK: start -->`` and ``<!-- BENCHMARK: end -->``;
     the rest of the file is left as it is.
@@ -24,7 +74,7 @@ def write_section(benchmark: str, section: str, doc: Path = DOC) -> None:
     else:
         text = text.rstrip() + "\n\n" + block + "\n"
     doc.write_text(text)
-    print(f"wrote {doc}")
+    print(f"wrote {doc} and {record_results(benchmark, section, doc, plot)}")
 
 
 def machine() -> str:

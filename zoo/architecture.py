@@ -6,8 +6,8 @@ the classifier (for :mod:`zoo.adapt` and fine-tuning in phases), its training
 recipe, its tuning search space, its reference metrics and its model card. A
 family registers all its variants in one call: ``registry.add_family(FAMILY)``.
 
-Every field has its meaning in the dataclass (``zoo.reference`` writes the tables
-of docs/plugins.md from it).
+Every field has its meaning in the dataclass (``zoo.reference`` writes the API
+reference's tables from it).
 """
 
 from __future__ import annotations

@@ -55,7 +55,8 @@ def resolve_input_shape(arch: Architecture, input_shape, in_channels) -> tuple:
     return shape
 
 
-def _kind(value) -> str:
+def kind_of(value) -> str:
+    """What values an argument whose default is ``value`` takes, in words: ``"a list of integers"``."""
     if isinstance(value, bool):
         return "true or false"
     if isinstance(value, int):
@@ -65,7 +66,7 @@ def _kind(value) -> str:
     if isinstance(value, str):
         return "a string"
     if isinstance(value, (list, tuple)) and value:
-        return f"a list of {_kind(value[0]).removeprefix('a ').removeprefix('an ')}s"
+        return f"a list of {kind_of(value[0]).removeprefix('a ').removeprefix('an ')}s"
     return type(value).__name__
 
 
@@ -101,7 +102,7 @@ def check_type(arch: Architecture, name: str, value) -> None:
     if default is None or (value is None and isinstance(default, (str, float))):
         return
     if value is None or not _fits(value, default):
-        raise ValueError(f"{name}={value!r} is not allowed for {arch.name}: it must be {_kind(default)}, "
+        raise ValueError(f"{name}={value!r} is not allowed for {arch.name}: it must be {kind_of(default)}, "
                          f"like {default!r}")
 
 

@@ -1,7 +1,7 @@
 """Dataclass fields that carry their meaning: :func:`documented`.
 
 The public records (``zoo.Architecture``, ``zoo.WeightTag``, ``zoo.TrainingRecipe``)
-declare each field with :func:`documented`, so that the reference tables of the docs
+declare each field with :func:`documented`, so that the field tables of the API reference
 (:mod:`zoo.reference`) are generated from the code and cannot drift from it.
 """
 

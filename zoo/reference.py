@@ -1,33 +1,57 @@
-"""Reference documentation generated from the code, so that it cannot drift from it.
+"""The documentation site's generated pages, from the code, so that they cannot drift from it.
 
-- :func:`field_table`: the fields of ``zoo.Architecture``, ``zoo.Family``, ``zoo.WeightTag`` and
-  ``zoo.TrainingRecipe`` (name, type, default, meaning, from :func:`zoo.fields.documented`);
-- :func:`models_page`: ``docs/models.md``, every registered architecture with its input, parameters,
-  GMACs (from the plugins' ``model_stats.json``) and reference accuracy with its source.
+:func:`pages` is the one generator: the MkDocs build (``docs/hooks.py``, ``./dev docs``) adds what it
+returns to the site, and nothing it makes is checked in. It writes
 
-``python -m zoo.reference --write`` rewrites the generated parts of the docs (the tables of
-``docs/plugins.md`` between their markers, and ``docs/models.md``); ``--check`` exits 1 when they are
-out of date. Nothing here builds a model or imports TensorFlow.
+- ``models/index.md``, the catalog: every registered architecture (built-in and any installed plugin)
+  with family, task, input, parameters, GMACs (from the plugins' ``model_stats.json``), weight tags,
+  reference accuracy with its source and license, filtered and sorted in the page by ``docs/js/catalog.js``;
+- ``models/NAME.md``, one page per architecture: its card, variants, arguments, the build call, its
+  training recipe and its search space (:func:`describe_space`);
+- ``tags/ARCHITECTURE.TAG.md``, one page per weight tag: file, hash, size, URLs, classes, input,
+  preprocessing, license, source, metrics, recipe, and the command that trained it when the zoo did;
+- ``reference/api.md``, the Python API and the plugin contract (mkdocstrings directives for everything
+  in ``zoo.__all__``, the hooks and the registrar, with the field tables of the records,
+  :func:`field_table`);
+- ``reference/cli.md``, every ``zoo`` command and option, from the argument parser (:func:`cli_page`);
+- ``benchmark-plots.md`` and its images: the benchmarks' recorded rows (``benchmarks/results/*.json``)
+  as bars, the anchor beside the zoo, and the shipped zoo-trained tags' recorded metrics.
+
+Nothing here builds a model or imports TensorFlow or Keras.
 """
 
 from __future__ import annotations
 
 import argparse
 import dataclasses
-import sys
+import inspect
+import json
+import tempfile
 from pathlib import Path
+from typing import Any
 
-DOCS = Path(__file__).resolve().parents[1] / "docs"
-MODELS_PAGE = DOCS / "models.md"
-PLUGINS_PAGE = DOCS / "plugins.md"
+ROOT = Path(__file__).resolve().parents[1]
+RESULTS = ROOT / "benchmarks" / "results"  # benchmarks/report.py records each benchmark's rows here
+CATALOG = "models/index.md"
+API = "reference/api.md"
+CLI = "reference/cli.md"
+PLOTS = "benchmark-plots.md"
+# zoo.__getattr__ imports these on first use, so they are not in zoo's namespace to read statically
+LAZY_ATTRIBUTES = {"export": "zoo.exporting.export"}
+PLUGIN_CONTRACT = ("zoo.hookimpl", "zoo.hookspecs", "zoo.registry.Registrar")
+TRAINED_BY_THE_ZOO = "zoo train "  # how the `source` of a zoo-trained tag begins: the command that trained it
 
 
 def records() -> dict[str, type]:
-    """The public records whose fields the docs list."""
+    """The public records whose fields the API reference lists."""
     import zoo
 
     return {"Architecture": zoo.Architecture, "Family": zoo.Family, "WeightTag": zoo.WeightTag,
             "TrainingRecipe": zoo.TrainingRecipe}
+
+
+def _cell(text: str) -> str:
+    return str(text).replace("|", "\\|").replace("\n", " ")
 
 
 def _default(f: dataclasses.Field) -> str:
@@ -52,83 +76,419 @@ def field_table(cls) -> str:
         meaning = f.metadata.get("doc")
         if not meaning:
             raise ValueError(f"{cls.__name__}.{f.name} has no documented meaning (zoo.fields.documented)")
-        rows.append(f"| `{f.name}` | `{kind.replace('|', chr(92) + '|')}` | {_default(f).replace('|', chr(92) + '|')} "
-                    f"| {meaning.replace('|', chr(92) + '|')} |")
+        rows.append(f"| `{f.name}` | `{_cell(kind)}` | {_cell(_default(f))} | {_cell(meaning)} |")
     return "\n".join(rows)
 
 
-def _reference_metric(metrics: dict) -> str:
-    for metric, entry in (metrics or {}).items():
-        if isinstance(entry, dict) and "value" in entry:
-            source = f" ({entry['source']})" if entry.get("source") else ""
-            return f"{metric}: {entry['value']}{source}"
-    return ""
+def _table(header: list[str], rows: list[list[Any]]) -> str:
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    return "\n".join(lines + ["| " + " | ".join(_cell(c) for c in row) + " |" for row in rows])
 
 
-MODELS_HEADER = """# Models
+def _reference_metrics(metrics: dict) -> list[str]:
+    return [f"{metric}: {entry['value']}" + (f" ({entry['source']})" if entry.get("source") else "")
+            for metric, entry in (metrics or {}).items() if isinstance(entry, dict) and "value" in entry]
 
-Generated by `python -m zoo.reference --write` from the registered architectures; do not edit by hand.
+
+def _shape(shape) -> str:
+    return "x".join(str(d) for d in shape) if shape else "-"
+
+
+def _stats(name: str) -> tuple[str, str]:
+    from zoo.cards import load_stats
+
+    entry = load_stats(name)
+    return (f"{entry['params']:,}" if entry else "n/a", f"{entry['macs'] / 1e9:.4g}" if entry else "n/a")
+
+
+def _license(registry, name: str) -> str:
+    arch = registry.architectures[name]
+    return arch.license or "; ".join(dict.fromkeys(t.license for t in registry.tags_for(name) if t.license)) or "-"
+
+
+# --- the catalog ---------------------------------------------------------------------------------
+
+CATALOG_HEADER = """# Models
+
+Every registered architecture, built-in and from any installed plugin, generated from the registry when
+the site is built. Type in the box to keep the rows that contain the text; click a column's header to sort.
 
 Parameters are Keras' `count_params()` (batch-norm moving statistics included, as keras.applications
 counts them) and MACs are multiply-accumulates of one forward pass of one image at the default input
 size, both counted by `zoo stats` from the built model and kept in each plugin's `model_stats.json`.
 The reference accuracy is the published number for the architecture (paper, keras.applications or
 torchvision documentation), given with its source; it is not a measurement of weights shipped by the
-zoo unless the source says so.
+zoo unless the source says so. The license is the architecture's own, or else its weight tags'.
+
+<input id="catalog-filter" type="search" placeholder="Filter, e.g. resnet" aria-label="Filter the models">
 
 """
 
 
-def models_page() -> str:
-    """``docs/models.md``: family, variant, input, params, GMACs, reference accuracy of every architecture."""
-    from zoo.cards import load_stats
+def catalog_page(registry) -> str:
+    """``models/index.md``: one row per architecture, linking its page and its tags' pages."""
+    rows = []
+    for name in sorted(registry.architectures, key=lambda n: (registry.architectures[n].family, n)):
+        arch = registry.architectures[name]
+        params, gmacs = _stats(name)
+        tags = ", ".join(f"[{t.tag}](../tags/{t.name}.md)" for t in registry.tags_for(name)) or "-"
+        rows.append([f"[{name}]({name}.md)", arch.family, arch.task, _shape(arch.input_shape), params, gmacs, tags,
+                     "; ".join(_reference_metrics(arch.metrics)) or "-", _license(registry, name)])
+    header = ["Name", "Family", "Task", "Input", "Params", "GMACs", "Weight tags", "Reference accuracy (source)",
+              "License"]
+    return CATALOG_HEADER + _table(header, rows) + "\n"
+
+
+# --- one page per architecture -------------------------------------------------------------------
+
+class SpaceRecorder:
+    """A stand-in for ``keras_tuner.HyperParameters`` that records what a search space declares.
+
+    A search space (``zoo_hyperparameters``) only calls ``hp.Choice``, ``hp.Int``, ``hp.Float``,
+    ``hp.Boolean`` and ``hp.Fixed``; each returns its default, as KerasTuner's do before a value is
+    set, so the space answers with the default variant's arguments without KerasTuner or Keras.
+
+    Example::
+
+        >>> hp = SpaceRecorder()
+        >>> hp.Int("units", 60, 240, step=60, default=120)
+        120
+        >>> hp.declared
+        [('units', 'int', 'from 60 to 240, step 60', 120)]
+    """
+
+    def __init__(self):
+        self.declared: list[tuple[str, str, str, Any]] = []
+
+    def _declare(self, name, kind, values, default):
+        self.declared.append((name, kind, values, default))
+        return default
+
+    def Choice(self, name, values, default=None, **_):  # noqa: N802 (KerasTuner's names)
+        """One of ``values`` (default: the first)."""
+        values = list(values)
+        return self._declare(name, "choice", ", ".join(map(repr, values)), values[0] if default is None else default)
+
+    def Int(self, name, min_value, max_value, step=None, sampling="linear", default=None, **_):  # noqa: N802
+        """An integer in a range (default: ``min_value``)."""
+        return self._declare(name, "int", _range(min_value, max_value, step, sampling),
+                             min_value if default is None else default)
+
+    def Float(self, name, min_value, max_value, step=None, sampling="linear", default=None, **_):  # noqa: N802
+        """A number in a range (default: ``min_value``)."""
+        return self._declare(name, "float", _range(min_value, max_value, step, sampling),
+                             min_value if default is None else default)
+
+    def Boolean(self, name, default=False, **_):  # noqa: N802
+        """True or False."""
+        return self._declare(name, "boolean", "True, False", default)
+
+    def Fixed(self, name, value, **_):  # noqa: N802
+        """A fixed value."""
+        return self._declare(name, "fixed", repr(value), value)
+
+
+def _range(low, high, step, sampling) -> str:
+    return f"from {low} to {high}" + (f", step {step}" if step else "") + \
+        (f", {sampling} sampling" if sampling != "linear" else "")
+
+
+def describe_space(registry, arch) -> tuple[list[tuple[str, str, str, Any]], str]:
+    """The hyperparameters the ``zoo_hyperparameters`` hook declares for ``arch`` (what ``zoo tune`` searches),
+    and a sentence when there are none or they cannot be described without KerasTuner."""
+    hp = SpaceRecorder()
+    try:
+        space = registry.manager.hook.zoo_hyperparameters(architecture=arch, hp=hp)
+    except Exception as error:  # a plugin's space that needs more of KerasTuner than the recorder has
+        return [], f"Its search space could not be described without KerasTuner ({type(error).__name__}: {error})."
+    if space is None:
+        return [], "It has no search space: `zoo tune` tunes only its training recipe."
+    return hp.declared, ""
+
+
+def _allowed(arch, argument: str) -> str:
+    from zoo.arguments import kind_of
+
+    default = arch.defaults[argument]
+    if default is None:
+        return "any"
+    return kind_of(default) + (" or None" if isinstance(default, (str, float)) else "")
+
+
+def architecture_page(registry, name: str) -> str:
+    """``models/NAME.md``: the card, variants, arguments, build call, recipe and search space of one architecture."""
+    from zoo.arguments import POOLINGS
+    from zoo.cards import info
+    from zoo.train import recipe_for
+
+    arch, card = registry.architectures[name], info(name)
+    params, gmacs = _stats(name)
+    tags = registry.tags_for(name)
+    variants = [n for n in sorted(registry.architectures) if registry.architectures[n].family == arch.family]
+    lines = [f"# {name}", "", arch.description, "", "[All models](index.md)", "", "## Card", "",
+             _table(["field", "value"], [
+                 ["family", arch.family], ["task", arch.task],
+                 ["plugin", f"{card.plugin} ({card.distribution} {card.version})".strip()],
+                 ["input shape", f"{_shape(arch.input_shape)} (minimum size {arch.min_input_size})"],
+                 ["classes", arch.num_classes], ["parameters", params], ["GMACs", gmacs],
+                 ["weight tags", ", ".join(f"[{t.tag}](../tags/{t.name}.md)" for t in tags) or "-"],
+                 ["default weights", card.default_tag or "-"], ["aliases", ", ".join(card.aliases) or "-"],
+                 ["features", "`features=True` gives the feature map of every stage" if card.features else "-"],
+                 ["paper", arch.paper or "-"], ["license", _license(registry, name)],
+                 *[["reference", metric] for metric in _reference_metrics(arch.metrics)],
+             ]), "",
+             "## Variants", "", f"The `{arch.family}` family: "
+             + ", ".join(v if v == name else f"[{v}]({v}.md)" for v in variants) + ".", "",
+             "## Arguments", "",
+             "Every call takes `num_classes`, `input_shape`, `include_top` and `pooling` "
+             f"(one of {', '.join(map(repr, POOLINGS))})"
+             + (", and `in_channels`" if arch.task == "image-classification" else "")
+             + "; these are its own. A free argument may differ from a weight tag's.", ""]
+    lines.append(_table(["argument", "default", "allowed", "free"],
+                        [[f"`{k}`", f"`{v!r}`", _allowed(arch, k), "yes" if arch.is_free(k) else "-"]
+                         for k, v in arch.defaults.items()]) if arch.defaults else "It has no arguments of its own.")
+    call = f'model = zoo.get("{name}", num_classes={arch.num_classes}, input_shape={tuple(arch.input_shape)!r})'
+    if tags:
+        call += f'\nmodel = zoo.get("{(card.default_tag or tags[0].name)}", pretrained=True)'
+    lines += ["", "## Build", "", "```python", "import zoo", "", call, "```", "",
+              "## Training recipe", "", f"What `zoo train {name}` uses (the `zoo_training_recipe` hook's answer):", "",
+              _table(["field", "value"], [[f"`{k}`", f"`{v!r}`"] for k, v in recipe_for(arch).to_dict().items()]),
+              "", "## Search space", ""]
+    declared, note = describe_space(registry, arch)
+    if declared:
+        lines += [f"What `zoo tune {name}` searches (the `zoo_hyperparameters` hook's declarations, "
+                  "besides the recipe's own hyperparameters):", "",
+                  _table(["hyperparameter", "kind", "values", "default"],
+                         [[f"`{n}`", kind, values, f"`{default!r}`"] for n, kind, values, default in declared])]
+    else:
+        lines.append(note)
+    return "\n".join(lines) + "\n"
+
+
+# --- one page per weight tag ---------------------------------------------------------------------
+
+def _file_size(tag) -> str:
+    from zoo.plugins import package_directory
+
+    if tag.size:
+        return f"{tag.size:,} bytes"
+    directory = package_directory(tag.package) if tag.package else None
+    if directory is not None and (directory / tag.file_name).is_file():
+        return f"{(directory / tag.file_name).stat().st_size:,} bytes (the shipped file)"
+    return "not recorded"
+
+
+def tag_page(registry, name: str) -> str:
+    """``tags/ARCHITECTURE.TAG.md``: everything the catalog records of one weight tag."""
+    tag = registry.weights[name]
+    twin = registry.headless_twin(tag)
+    classes = tag.class_names if isinstance(tag.class_names, str) else ", ".join(tag.class_names or ()) or "-"
+    rows = [["architecture", f"[{tag.architecture}](../models/{tag.architecture}.md)"],
+            ["file", f"`{tag.file_name}` ({tag.format})"], [tag.hash_algorithm, f"`{tag.hash}`" if tag.hash else "-"],
+            ["size", _file_size(tag)], ["URLs", "<br>".join(tag.urls) or "- (shipped or imported)"],
+            ["package", tag.package or "-"], ["classes", f"{tag.num_classes or '-'} ({classes})"],
+            ["input size", _shape(tag.input_shape)],
+            ["head", "with the classifier" if tag.include_top else "no classifier"],
+            ["headless twin", f"[{twin.name}]({twin.name}.md)" if twin else "-"],
+            ["default", "yes: `pretrained=True` loads it" if tag.default else "-"],
+            ["arguments", ", ".join(f"`{k}={v!r}`" for k, v in tag.arguments.items()) or "-"],
+            ["preprocessing", ", ".join(f"`{k}={v!r}`" for k, v in tag.preprocessing.items()) or "-"],
+            ["license", tag.license or "-"], ["source", tag.source or "-"],
+            ["registered by", registry.weight_owners.get(name, "-")]]
+    shared = tag.metrics.get("source", "")  # a catalog entry's one source for all its metrics
+    metrics = [[f"`{k}`", v["value"], v.get("source", shared)] if isinstance(v, dict) and "value" in v
+               else [f"`{k}`", v, shared] for k, v in tag.metrics.items() if k != "source"]
+    lines = [f"# {name}", "", _table(["field", "value"], rows), "", "## Metrics", "",
+             _table(["metric", "value", "source"], metrics) if metrics else "None recorded.", "",
+             "## Training", ""]
+    if tag.recipe:
+        lines += [_table(["field", "value"], [[f"`{k}`", f"`{v!r}`"] for k, v in tag.recipe.items()]), ""]
+    if tag.source.startswith(TRAINED_BY_THE_ZOO):
+        lines += ["The zoo trained it:", "", "```console", "$ " + tag.source.split(" (")[0], "```", ""]
+    elif not tag.recipe:
+        lines += ["Not recorded.", ""]
+    lines += ["## Load", "", "```python", "import zoo", "", f'model = zoo.get("{name}", pretrained=True)', "```"]
+    return "\n".join(lines) + "\n"
+
+
+# --- the API and CLI references ------------------------------------------------------------------
+
+def api_identifier(name: str) -> str:
+    """The path mkdocstrings renders ``zoo.NAME`` by: ``zoo.get``, but ``zoo.train.train`` where a submodule has
+    the name, and the defining module's for what ``zoo`` imports on first use (``zoo.exporting.export``)."""
+    import pkgutil
+
+    import zoo
+
+    if name in LAZY_ATTRIBUTES:
+        return LAZY_ATTRIBUTES[name]
+    if name in {module.name for module in pkgutil.iter_modules(zoo.__path__)}:
+        return f"{vars(zoo)[name].__module__}.{name}"
+    return f"zoo.{name}"
+
+
+def api_identifiers() -> dict[str, list[str]]:
+    """The objects the API reference renders, by section: everything in ``zoo.__all__``, then the plugin contract."""
+    import zoo
+
+    sections: dict[str, list[str]] = {"Functions": [], "Records": [], "Classes": [], "Errors and warnings": []}
+    for name in zoo.__all__:
+        obj = vars(zoo).get(name)
+        identifier = api_identifier(name)
+        if name == "hookimpl":
+            continue  # the plugin contract's, below
+        if obj is None or inspect.isfunction(obj):
+            sections["Functions"].append(identifier)
+        elif name in records():
+            sections["Records"].append(identifier)
+        elif inspect.isclass(obj) and issubclass(obj, Warning | Exception):
+            sections["Errors and warnings"].append(identifier)
+        else:
+            sections["Classes"].append(identifier)
+    sections["Plugin contract"] = list(PLUGIN_CONTRACT)
+    return sections
+
+
+API_HEADER = """# Python API
+
+Generated from the docstrings and type annotations when the site is built. `import zoo`, `zoo.list()` and
+`zoo.info()` never import TensorFlow or Keras; the functions that build, load or train models do.
+
+"""
+
+
+def api_page() -> str:
+    """``reference/api.md``: mkdocstrings directives for the public API, with the records' field tables."""
+    fields = records()
+    lines = [API_HEADER]
+    for section, identifiers in api_identifiers().items():
+        lines.append(f"## {section}\n")
+        for identifier in identifiers:
+            lines.append(f"::: {identifier}\n")
+            name = identifier.rpartition(".")[2]
+            if name in fields:
+                lines.append(f"**Fields of `zoo.{name}`**\n\n{field_table(fields[name])}\n")
+    return "\n".join(lines)
+
+
+def _commands(parser: argparse.ArgumentParser, prefix: str, summary: str = ""):
+    """``(full command, parser, one-line help)`` for ``parser`` and every subcommand under it, depth first."""
+    yield prefix, parser, summary
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            helps = {choice.dest: choice.help or "" for choice in action._choices_actions}
+            for name, sub in action.choices.items():
+                yield from _commands(sub, f"{prefix} {name}", helps.get(name, ""))
+
+
+def commands(parser: argparse.ArgumentParser) -> list[str]:
+    """Every command of ``parser``, as typed: ``["zoo", "zoo list", "zoo weights import", ...]``."""
+    return [command for command, _, _ in _commands(parser, parser.prog)]
+
+
+def _option(parser: argparse.ArgumentParser, action: argparse.Action) -> list[str]:
+    name = ", ".join(f"`{s}`" for s in action.option_strings) or f"`{action.metavar or action.dest}`"
+    default = "-" if action.default in (None, argparse.SUPPRESS) or action.required else f"`{action.default!r}`"
+    choices = ", ".join(map(str, action.choices)) if action.choices else ""
+    meaning = parser._get_formatter()._expand_help(action) if action.help else ""  # fills in %(default)s
+    return [name, _cell(meaning), default, choices]
+
+
+def cli_page(parser: argparse.ArgumentParser) -> str:
+    """``reference/cli.md``: each command of ``parser`` with its usage, help and every option and default."""
+    lines = ["# Command line", "", f"Generated from `{parser.prog}`'s argument parser when the site is built.", ""]
+    for command, sub, summary in _commands(parser, parser.prog):
+        options = [a for a in sub._actions if not isinstance(a, (argparse._HelpAction, argparse._SubParsersAction))]
+        lines += [f"## {command}", "", sub.description or summary, "", "```console",
+                  sub.format_usage().strip(), "```", ""]
+        subcommands = [a for a in sub._actions if isinstance(a, argparse._SubParsersAction)]
+        for action in subcommands:
+            lines += [_table(["command", "what it does"], [[f"`{command} {c.dest}`", c.help or ""]
+                                                          for c in action._choices_actions]), ""]
+        if options:
+            lines += [_table(["argument", "meaning", "default", "choices"], [_option(sub, a) for a in options]), ""]
+    return "\n".join(lines)
+
+
+# --- benchmark plots -----------------------------------------------------------------------------
+
+def _number(value) -> float | None:
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return float(value)
+    return None
+
+
+def benchmark_results() -> list[dict]:
+    """Every benchmark's recorded rows (``benchmarks/results/*.json``, written by ``benchmarks/report.py``)."""
+    return [json.loads(path.read_text(encoding="utf-8")) for path in sorted(RESULTS.glob("*.json"))]
+
+
+def _bars(result: dict, path: Path) -> Path:
+    """``result``'s plotted table as grouped bars: one group per row, one bar per plotted column."""
+    from zoo.plots import bars
+
+    plot = result["plot"]
+    table = result["tables"][plot.get("table", 0)]
+    columns = table["columns"]
+    rows = [row for row in table["rows"] if all(_number(row[columns.index(c)]) is not None for c in plot["bars"])]
+    labels = [" ".join(str(row[columns.index(c)]) for c in plot["label"]) for row in rows]
+    series = {c: [_number(row[columns.index(c)]) for row in rows] for c in plot["bars"]}
+    return bars(labels, series, path, title=result["title"], unit=plot["unit"])
+
+
+def shipped_tags(registry) -> list:
+    """The weight tags the zoo trained (their ``source`` is the ``zoo train`` command)."""
+    return [t for t in registry.weights.values() if t.source.startswith(TRAINED_BY_THE_ZOO)]
+
+
+def plots_page(registry, images: dict[str, bytes]) -> str:
+    """``benchmark-plots.md`` and its images (added to ``images``, path -> PNG bytes)."""
+    from zoo.plots import bars
+
+    lines = ["# Benchmark plots", "",
+             "Drawn when the site is built from the rows each benchmark script recorded (`benchmarks/results/`, "
+             "written by `benchmarks/report.py` beside the section it writes into [the results](benchmarks.md)).", ""]
+    with tempfile.TemporaryDirectory() as tmp:
+        for result in benchmark_results():
+            if "plot" not in result:
+                continue
+            image = f"img/benchmarks/{result['benchmark']}.png"
+            images[image] = _bars(result, Path(tmp) / f"{result['benchmark']}.png").read_bytes()
+            lines += [f"## {result['title']}", "", f"`{result['script']}`, {result['date']}. {result['plot']['note']}",
+                      "", f"![{result['title']}]({image})", ""]
+        tags = shipped_tags(registry)
+        metrics = sorted({k for t in tags for k, v in t.metrics.items() if _number(v) is not None})
+        if tags and metrics:
+            image = "img/benchmarks/shipped_tags.png"
+            series = {m: [_number(t.metrics.get(m)) or 0.0 for t in tags] for m in metrics}
+            images[image] = bars([t.name for t in tags], series, Path(tmp) / "shipped.png",
+                                 title="Shipped zoo-trained weights", unit="accuracy").read_bytes()
+            lines += ["## Shipped zoo-trained weights", "",
+                      "The metrics their catalog entries record, measured after training "
+                      "(each tag's page has the command and the recipe). The entries keep the final metrics and the "
+                      "best epoch, not the per-epoch history, so there are no learning curves to draw here; "
+                      "`zoo train` draws a run's own (`curves.png`, `zoo.plots.curves`).", "",
+                      f"![Shipped zoo-trained weights]({image})", "",
+                      _table(["tag", *metrics, "best epoch / epochs"],
+                             [[f"[{t.name}](tags/{t.name}.md)", *(t.metrics.get(m, "-") for m in metrics),
+                               f"{t.recipe.get('best_epoch', '-')} / {t.recipe.get('epochs', '-')}"] for t in tags]), ""]
+    return "\n".join(lines)
+
+
+def pages(cli_parser: argparse.ArgumentParser) -> dict[str, str | bytes]:
+    """Every generated page and image of the site: path under the docs directory -> Markdown or PNG bytes.
+
+    ``cli_parser`` is the ``zoo`` argument parser (``zoo.cli.build_parser()``), passed in because the
+    library does not import its command line.
+    """
     from zoo.plugins import get_registry
 
     registry = get_registry()
-    rows = ["| Family | Variant | Input | Params | GMACs | Reference accuracy (source) |",
-            "|---|---|---|---:|---:|---|"]
-    for name in sorted(registry.architectures, key=lambda n: (registry.architectures[n].family, n)):
-        arch = registry.architectures[name]
-        entry = load_stats(name)
-        params = f"{entry['params']:,}" if entry else "n/a"
-        gmacs = f"{entry['macs'] / 1e9:.4g}" if entry else "n/a"
-        shape = "x".join(str(d) for d in arch.input_shape)
-        rows.append(f"| {arch.family} | {name} | {shape} | {params} | {gmacs} | {_reference_metric(arch.metrics)} |")
-    return MODELS_HEADER + "\n".join(rows) + "\n"
-
-
-def _between_markers(text: str, name: str, content: str) -> str:
-    start, end = f"<!-- reference:{name} -->", f"<!-- /reference:{name} -->"
-    if start not in text or end not in text:
-        raise ValueError(f"{PLUGINS_PAGE} lacks the markers {start} ... {end}")
-    return text[:text.index(start) + len(start)] + "\n" + content + "\n" + text[text.index(end):]
-
-
-def generated() -> dict[Path, str]:
-    """Each generated docs file and the text it must hold."""
-    plugins = PLUGINS_PAGE.read_text(encoding="utf-8")
-    for name, cls in records().items():
-        plugins = _between_markers(plugins, name, field_table(cls))
-    return {PLUGINS_PAGE: plugins, MODELS_PAGE: models_page()}
-
-
-def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m zoo.reference", description=__doc__.splitlines()[0])
-    action = parser.add_mutually_exclusive_group(required=True)
-    action.add_argument("--write", action="store_true", help="rewrite the generated parts of the docs")
-    action.add_argument("--check", action="store_true", help="exit 1 if they are out of date")
-    args = parser.parse_args(argv)
-    stale = [path for path, text in generated().items()
-             if not path.is_file() or path.read_text(encoding="utf-8") != text]
-    if args.write:
-        for path, text in generated().items():
-            path.write_text(text, encoding="utf-8")
-        print("wrote " + ", ".join(str(p) for p in stale) if stale else "the docs were up to date")
-        return 0
-    for path in stale:
-        print(f"{path} is out of date: run python -m zoo.reference --write", file=sys.stderr)
-    return 1 if stale else 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())
+    generated: dict[str, str | bytes] = {CATALOG: catalog_page(registry), API: api_page(), CLI: cli_page(cli_parser)}
+    for name in registry.architectures:
+        generated[f"models/{name}.md"] = architecture_page(registry, name)
+    for name in registry.weights:
+        generated[f"tags/{name}.md"] = tag_page(registry, name)
+    images: dict[str, bytes] = {}
+    generated[PLOTS] = plots_page(registry, images)
+    return {**generated, **images}

@@ -1,0 +1,124 @@
+"""The documentation site's generated pages (zoo.reference): every public object, field, hook and command is in
+them, with a docstring the API reference renders, and generating them imports no TensorFlow."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import zoo
+from zoo import reference
+
+griffe = pytest.importorskip("griffe")  # the docs extra (keras-zoo[docs], in the test extra)
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "benchmarks"))
+import report  # noqa: E402  (benchmarks/report.py)
+
+
+@pytest.fixture(scope="module")
+def static_zoo():
+    """``zoo`` as mkdocstrings reads it: griffe's static analysis, Sphinx-style docstrings."""
+    return griffe.load("zoo", docstring_parser="sphinx", resolve_aliases=True)
+
+
+def test_every_public_object_has_a_docstring_the_api_reference_renders(static_zoo):
+    page = reference.api_page()
+    identifiers = [i for section in reference.api_identifiers().values() for i in section]
+    for name in zoo.__all__:
+        assert f"::: {reference.api_identifier(name)}\n" in page, f"zoo.{name} is not rendered"
+    for identifier in identifiers:
+        obj = static_zoo[identifier.removeprefix("zoo.")]
+        assert not obj.is_module or identifier in reference.PLUGIN_CONTRACT, f"{identifier} renders a module"
+        assert obj.docstring and obj.docstring.value.strip(), f"{identifier} has no docstring"
+        if obj.is_class:
+            for method in obj.members.values():
+                if method.is_function and not method.name.startswith("_") and not method.is_alias:
+                    assert method.docstring, f"{identifier}.{method.name} has no docstring"
+
+
+def test_every_field_of_the_records_is_in_the_api_reference_with_its_meaning():
+    page = reference.api_page()
+    for record in reference.records().values():
+        for field in dataclasses.fields(record):
+            assert field.metadata.get("doc"), f"{record.__name__}.{field.name} has no meaning"
+            assert f"| `{field.name}` |" in page, f"{record.__name__}.{field.name} is not in the API reference"
+
+
+def test_every_hook_documents_each_argument_and_its_return(static_zoo):
+    hooks = [f for f in static_zoo["hookspecs"].functions.values() if not f.name.startswith("_")]
+    assert {h.name for h in hooks} == {n for n in dir(zoo.hookspecs) if n.startswith("zoo_")}
+    assert "::: zoo.hookspecs\n" in reference.api_page()
+    for hook in hooks:
+        sections = {s.kind.value: s.value for s in hook.docstring.parse()}
+        documented = {p.name for p in sections.get("parameters", [])}
+        assert documented == {p.name for p in hook.parameters}, f"{hook.name} documents {documented}"
+        assert "returns" in sections, f"{hook.name} does not say what it returns"
+
+
+def test_every_zoo_command_and_option_is_in_the_cli_reference():
+    from zoo.cli import build_parser
+
+    parser = build_parser()
+    page = reference.cli_page(parser)
+    for command in ["zoo list", "zoo info", "zoo train", "zoo tune", "zoo export", "zoo weights import"]:
+        assert command in reference.commands(parser)
+    for command in reference.commands(parser):
+        assert f"\n## {command}\n" in page, f"{command} is not in the CLI reference"
+    for option in ("`--pretrained`", "`--max-trials`", "`--format`", "`--from`"):
+        assert option in page
+
+
+def test_the_pages_cover_the_registry_without_importing_tensorflow():
+    script = """
+import json, sys
+from zoo.cli import build_parser
+from zoo.reference import pages
+import zoo
+generated = pages(build_parser())
+print(json.dumps({"heavy": sorted(m for m in ("tensorflow", "keras", "keras_tuner") if m in sys.modules),
+                  "pages": sorted(generated), "names": zoo.list(),
+                  "catalog": generated["models/index.md"]}))
+"""
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=ROOT, timeout=300)
+    assert done.returncode == 0, done.stderr
+    result = json.loads(done.stdout.splitlines()[-1])
+    assert result["heavy"] == []
+    for name in result["names"]:
+        assert f"models/{name}.md" in result["pages"] and f"[{name}]({name}.md)" in result["catalog"]
+    assert "tags/lenet5.mnist5k.md" in result["pages"]
+    assert {"reference/api.md", "reference/cli.md", "benchmark-plots.md",
+            "img/benchmarks/bench_image_cpu.png"} <= set(result["pages"])
+
+
+def test_a_search_space_is_described_without_keras_tuner():
+    from zoo.plugins import get_registry
+
+    registry = get_registry()
+    declared, note = reference.describe_space(registry, registry.architectures["resnet50"])
+    assert ("depth", "choice", "18, 34, 50, 101, 152", 50) in declared and not note
+    assert "| `depth` | choice |" in reference.architecture_page(registry, "resnet50")
+
+
+def test_a_benchmark_records_its_tables_as_data(tmp_path, monkeypatch):
+    monkeypatch.setattr(report, "RESULTS", tmp_path)
+    section = ("## Speed (`benchmarks/bench_x.py`)\n\nRun on 2026-11-28.\n\n| model | zoo img/s | note |\n"
+               "|---|---:|---|\n| resnet50 | 4,655 | 13.52, 12.30 |\n| lenet5 | 21.68 | +0.0% |\n")
+    path = report.record_results("bench_x", section, report.DOC, plot={"label": ["model"], "bars": ["zoo img/s"]})
+    data = json.loads(path.read_text())
+    assert data["title"] == "Speed" and data["plot"]["bars"] == ["zoo img/s"]
+    assert data["tables"] == [{"columns": ["model", "zoo img/s", "note"],
+                               "rows": [["resnet50", 4655, "13.52, 12.30"], ["lenet5", 21.68, "+0.0%"]]}]
+
+
+def test_the_recorded_benchmarks_name_the_columns_they_plot():
+    results = reference.benchmark_results()
+    assert {r["benchmark"] for r in results} >= {"bench_image_cpu", "bench_export_cpu", "bench_train_cpu"}
+    for result in results:
+        if "plot" in result:
+            columns = result["tables"][0]["columns"]
+            assert set(result["plot"]["label"]) | set(result["plot"]["bars"]) <= set(columns), result["benchmark"]
