@@ -24,6 +24,7 @@ from __future__ import annotations
 import argparse
 import copy
 import hashlib
+import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -231,7 +232,9 @@ def test_converted_checkpoint_gives_torchs_outputs(case, tmp_path, zoo_home, fre
     assert converted.keys() == twin_converted.keys()  # bit for bit; and safetensors need no torch (see below)
     assert all(np.array_equal(converted[k], twin_converted[k]) for k in converted)
     layout = zoo.plugins.get_registry().architectures[case.zoo_name].converters[case.source][1]
-    assert tag.arguments == {**layout, **case.arguments} and tag.preprocessing["mode"] == "torch"
+    recorded = {key: tag.arguments[key] for key in {**layout, **case.arguments}}  # with every other default
+    assert json.loads(json.dumps(recorded)) == json.loads(json.dumps({**layout, **case.arguments}))
+    assert tag.preprocessing["mode"] == "torch"
 
     x = images(case.top_size)
     logits, _ = torch_outputs(model, case, x)
@@ -272,9 +275,9 @@ def test_the_layout_arguments_are_needed(name, wrong, tmp_path, fresh_registry):
     x = images(64)
     logits, _ = torch_outputs(model, case, x)
     path = cache_dir() / tag.file_name
-    right = zoo.get(name, pretrained=str(path), classifier_activation=None, input_shape=x.shape[1:], **tag.arguments)
-    other = zoo.get(name, pretrained=str(path), classifier_activation=None, input_shape=x.shape[1:],
-                    **{**tag.arguments, **wrong})
+    arguments = {**tag.arguments, "classifier_activation": None, "input_shape": x.shape[1:]}
+    right = zoo.get(name, pretrained=str(path), **arguments)
+    other = zoo.get(name, pretrained=str(path), **{**arguments, **wrong})
     assert max_difference(right(x), logits) <= TOLERANCE
     assert max_difference(other(x), logits) > 0.01
 

@@ -31,7 +31,7 @@ from typing import Any
 
 from zoo import identity as identities
 from zoo import pixels
-from zoo.architecture import Architecture
+from zoo.architecture import HEAD_ARGUMENTS, Architecture
 from zoo.arguments import build_arguments, check_positive_int
 from zoo.cache import cache_dir, fetch
 from zoo.catalog import user_catalog
@@ -271,7 +271,9 @@ def build(identity: ModelIdentity, requested: dict[str, Any] | None = None):
     else:
         from zoo.adapt import transfer_weights
 
-        donor = build_fn(**source)
+        # the donor only carries the file's weights, so its head is the file's (features=True has no top)
+        donor = build_fn(**{**source, **{k: identity.arguments[k] for k in HEAD_ARGUMENTS
+                                         if k in source and k in identity.arguments}})
         load_weights(donor, path, what=what, expected_format=expected_format)
         transfer_weights(donor, model, first_conv=arch.first_conv, classifier=arch.classifier, name=identity.name)
     return model, built

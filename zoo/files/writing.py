@@ -21,7 +21,7 @@ import tempfile
 from pathlib import Path
 from typing import Any, Iterator
 
-from zoo.errors import StorageError
+from zoo.errors import DownloadError, StorageError
 
 FULL = (errno.ENOSPC, errno.EDQUOT, errno.EFBIG)
 
@@ -74,7 +74,9 @@ def describe(error: OSError, path, action: str) -> str:
 
 @contextlib.contextmanager
 def storage(path, action: str) -> Iterator[None]:
-    """Within the block, an ``OSError`` becomes a :class:`zoo.errors.StorageError` naming ``path`` and ``action``.
+    """Within the block, an ``OSError`` becomes a :class:`zoo.errors.StorageError` naming ``path`` and ``action``;
+    errors that already say what failed (:class:`~zoo.errors.StorageError`, :class:`~zoo.errors.DownloadError`)
+    pass through as they are.
 
     Example::
 
@@ -83,7 +85,7 @@ def storage(path, action: str) -> Iterator[None]:
     """
     try:
         yield
-    except StorageError:
+    except (StorageError, DownloadError):
         raise
     except OSError as error:
         raise StorageError(describe(error, path, action)) from None
