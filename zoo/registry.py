@@ -187,6 +187,7 @@ class Registrar:
             elif kind == "weights" and item.architecture not in names:
                 raise UnknownModelError(item.architecture, sorted(names), "architecture")
             elif kind == "weights" and item.format in CHECKPOINT_FORMATS \
+                    and (flag or self._may_add_weights(item.architecture)) \
                     and item.format not in architectures[item.architecture].converters:
                 raise CatalogError(f"weights {item.name}: format={item.format!r} is not allowed: "
                                    f"{item.architecture} converts no {item.format} checkpoints")
