@@ -184,6 +184,7 @@ def full_disk_env(tmp_path, size_kb: int):
     return path, limit, False
 
 
+@pytest.mark.slow
 def test_a_full_disk_stops_training_with_one_line_and_the_last_checkpoint_resumes(tmp_path):
     """LeNet's checkpoint with Adam's moments is ~750 KB and its best weights ~250 KB: 1.6 MB hold the first
     epoch's files and not the second's. The run stops with one line naming the path and the free space; the
@@ -236,6 +237,7 @@ def test_unknown_names_in_zoo_load_plugins_are_a_warning_and_the_unknown_model_s
     assert "vgg16" not in disabled.stdout and "lenet5" in disabled.stdout
 
 
+@pytest.mark.slow
 def test_a_truncated_oracle_json_is_named_on_resume(tmp_path):
     args = ["tune", "lenet5", "--data", "digits", "--tuner", "random", "--max-trials", "1", "--epochs", "1",
             "--directory", str(tmp_path), "--project-name", "p", "--verbose", "0"]

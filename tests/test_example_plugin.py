@@ -40,6 +40,7 @@ def test_example_plugin_appears_after_pip_install(installed_example):
                for line in plugins.stdout.splitlines())
 
 
+@pytest.mark.slow
 def test_example_plugin_passes_the_plugin_author_checks(installed_example):
     result = run_python("""
         from zoo.testing import check_architecture

@@ -55,6 +55,7 @@ def test_import_zoo_and_its_export_function_import_no_tensorflow():
     assert result.stdout.strip() == "[]"
 
 
+@pytest.mark.slow
 def test_onnx_export_checks_in_onnxruntime_and_answers_as_zoo_predict(tmp_path, digit_files):
     files, _ = digit_files
     out = tmp_path / "lenet5.onnx"
@@ -96,6 +97,7 @@ def test_onnx_export_checks_in_onnxruntime_and_answers_as_zoo_predict(tmp_path, 
         assert line.split(": ", 1)[1] == f"{label} {p:.1%}"
 
 
+@pytest.mark.slow
 def test_saved_model_takes_encoded_images_and_pixels_and_names_an_undecodable_one(tmp_path, digit_files):
     import zoo
     from zoo.evaluation import load_model, predict
@@ -190,6 +192,7 @@ def test_float_input_and_a_run_directory(tmp_path):
     assert result.check.max_difference <= 1e-4 and result.check.passed
 
 
+@pytest.mark.slow
 def test_text_model_is_a_saved_model_of_sentences_and_other_formats_say_why(tmp_path):
     out = tmp_path / "textcnn"
     result = run_zoo("export", "textcnn_rand.rotten_tomatoes", "--format", "saved_model", "--output", str(out),
@@ -267,6 +270,7 @@ def test_existing_output_and_run_directory_without_card(tmp_path):
     assert (tmp_path / "taken.onnx").read_text() == "someone else's"
 
 
+@pytest.mark.slow
 def test_a_missing_converter_or_runtime_is_one_line_naming_the_extra(tmp_path):
     for hidden, args in (("tf2onnx", []), ("onnxruntime", ["--check"])):
         result = run_python(f"""
@@ -315,6 +319,7 @@ def image_folder(root, per_class: int):
     return root
 
 
+@pytest.mark.slow
 def test_int8_calibrated_on_a_folder_and_too_little_calibration_data(tmp_path):
     import zoo
 

@@ -46,6 +46,7 @@ def test_the_commands_cover_every_format():
     assert formats == {"saved_model", "onnx", "litert"}
 
 
+@pytest.mark.slow
 def test_every_python_block_runs_and_the_request_body_is_what_tf_serving_feeds(workdir):
     outputs = []
     for code in blocks("python"):

@@ -94,6 +94,7 @@ def test_python_door_reaches_the_shipped_accuracy(scaled):
     assert accuracy(model, zoo.preprocessing("lenet5.scaled"), x, y) == pytest.approx(SHIPPED_ACCURACY, abs=1e-3)
 
 
+@pytest.mark.slow
 def test_cli_evaluate_and_predict_apply_the_tags_preprocessing(scaled, digit_pngs):
     result = run_zoo("evaluate", "lenet5.scaled", "--data", "mnist5k", env=scaled)
     assert result.returncode == 0, result.stderr
@@ -109,6 +110,7 @@ def test_cli_evaluate_and_predict_apply_the_tags_preprocessing(scaled, digit_png
     assert np.mean(expected == labels) >= 0.9
 
 
+@pytest.mark.slow
 def test_fine_tuning_a_tag_keeps_its_preprocessing_and_the_run_is_a_door(scaled, digit_pngs, tmp_path):
     run_dir = tmp_path / "run"
     result = run_zoo("train", "lenet5.scaled", "--data", "mnist5k", "--epochs", "1", "--lr", "1e-7",
@@ -152,6 +154,7 @@ def test_prediction_resizes_images_as_training_does(tmp_path):
     np.testing.assert_array_equal(from_file, np.asarray(batch[0]))
 
 
+@pytest.mark.slow
 def test_predict_with_an_imagenet_tag_prints_imagenet_names(tmp_path, monkeypatch):
     """A 1000-class tag with ``class_names: imagenet`` (random MobileNet weights at 32x32): names, not indices."""
     from PIL import Image
@@ -213,6 +216,7 @@ def tiny_color_folder(root: Path, n: int = 6) -> Path:
     return root
 
 
+@pytest.mark.slow
 def test_a_fine_tuned_mobilenet_card_keeps_alpha_and_evaluates(mobilenet_tag, tmp_path):
     data = tiny_color_folder(tmp_path / "photos")
     run_dir = tmp_path / "run"
@@ -227,6 +231,7 @@ def test_a_fine_tuned_mobilenet_card_keeps_alpha_and_evaluates(mobilenet_tag, tm
     assert "validation accuracy: " in evaluated.stdout
 
 
+@pytest.mark.slow
 def test_a_card_written_before_identity_version_2_still_works(tmp_path, monkeypatch):
     """tests/data/card_v1.json was written by `zoo train lenet5 --data digits --arg activation=relu` before
     cards recorded effective arguments; it is read with today's defaults."""
@@ -294,6 +299,7 @@ def test_shipped_tag_with_relu_is_refused_naming_both_values(monkeypatch):
     assert fashion.get_layer("pool1").__class__.__name__ == "MaxPooling2D"
 
 
+@pytest.mark.slow
 def test_a_weights_file_that_does_not_fit_is_one_line(tmp_path):
     other = zoo.get("lenet5", filters=(8, 16))
     path = tmp_path / "other.weights.h5"
@@ -313,6 +319,7 @@ def test_a_weights_file_that_does_not_fit_is_one_line(tmp_path):
 # --- resuming another model is an error naming what differs -------------------------------------
 
 
+@pytest.mark.slow
 def test_resuming_a_run_with_other_arguments_exits_2_naming_both_values(tmp_path):
     run_dir = tmp_path / "run"
     common = ["train", "lenet5", "--data", "digits", "--epochs", "1", "--run-dir", str(run_dir)]

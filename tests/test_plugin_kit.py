@@ -236,6 +236,7 @@ def build(*, num_classes, input_shape, include_top, pooling, width):
 """
 
 
+@pytest.mark.slow
 def test_zoo_stats_writes_into_the_plugins_package_and_zoo_list_reads_it_without_tensorflow(tmp_path):
     site = make_plugin(tmp_path / "site", "packaged-dist", {"packaged": "packaged_plugin"}, {})
     package = site / "packaged_plugin"
@@ -286,6 +287,7 @@ def test_new_plugin_installs_with_pip_and_passes_its_own_tests(tmp_path):
     assert [row.split()[0] for row in listing.stdout.splitlines()[1:]] == ["tinynet", "tinynet_wide"]
 
 
+@pytest.mark.slow
 def test_zoo_tune_writes_no_escape_codes_into_a_pipe(tmp_path):
     result = run_zoo("tune", "lenet5", "--data", "digits", "--tuner", "random", "--max-trials", "1", "--epochs", "1",
                      "--directory", str(tmp_path))

@@ -84,6 +84,7 @@ def tiny_model(vectorizer):
 TEXTS = np.array(["the film", "the end is near", "an unknown word"], dtype=object)
 
 
+@pytest.mark.slow
 def test_vocabulary_survives_keras_file_weights_file_and_export(tmp_path):
     vectorizer = Vectorizer(max_tokens=20, sequence_length=6, name="vectorizer")
     vectorizer.adapt(["the film", "the end", "a film"])

@@ -115,6 +115,7 @@ def test_training_recipe_and_search_space_hooks():
     assert registry.manager.hook.zoo_training_recipe(architecture=lenet) == lenet.recipe != recipe
 
 
+@pytest.mark.slow
 def test_zoo_train_on_a_folder_of_text_files_adapts_the_vectorizer(tmp_path):
     words = {"fresh": "gripping moving superb", "rotten": "dull tedious lifeless"}
     for label, vocabulary in words.items():

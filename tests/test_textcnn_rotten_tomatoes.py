@@ -94,6 +94,7 @@ def test_shipped_file_is_small_and_carries_its_vocabulary():
     assert len(vocabulary) == get_tag().arguments["max_tokens"] and "film" in vocabulary
 
 
+@pytest.mark.slow
 def test_predict_prints_label_and_probability():
     command = [sys.executable, "-m", "zoo", "predict", TAG, "a gripping, beautifully shot film", "",
                b"\xff\xfe not UTF-8"]  # as a shell passes bytes that are not UTF-8

@@ -95,9 +95,9 @@ FAST = [
     densenet("torchvision", "densenet121"),
     MOBILENETV2,
     Case("timm", "resnet18", "resnet18"),
-    densenet("timm", "densenet121"),
 ]
 SLOW_CASES = [
+    densenet("timm", "densenet121"),
     *[Case("torchvision", name, name) for name in ("resnet34", "resnet101", "resnet152")],
     *[vgg(name) for name in ("vgg11", "vgg13", "vgg13_bn", "vgg16", "vgg16_bn", "vgg19", "vgg19_bn")],
     *[densenet("torchvision", name) for name in ("densenet169", "densenet201")],
@@ -412,6 +412,7 @@ def test_what_is_not_supported_is_listed(resnet18, zoo_home, tmp_path):
     assert not (zoo_home / "registry.yaml").exists()
 
 
+@pytest.mark.slow
 def test_cli_import_with_arch_then_offline_get(resnet18, zoo_home, monkeypatch, fresh_registry):
     model, _, safetensors = resnet18
     result = cli_import(safetensors, "resnet18.mine", zoo_home, "--from", "torchvision", "--arch", "resnet18")
@@ -426,6 +427,7 @@ def test_cli_import_with_arch_then_offline_get(resnet18, zoo_home, monkeypatch, 
     assert max_difference(ours(x), logits) <= TOLERANCE
 
 
+@pytest.mark.slow
 def test_safetensors_need_no_torch_and_pth_names_it(resnet18, tmp_path, zoo_home):
     _, pth, safetensors = resnet18
     result = run_python(f"""

@@ -9,11 +9,14 @@ import subprocess
 import sys
 import time
 
+import pytest
+
 from conftest import run_zoo
 
 EPOCHS = 4
 
 
+@pytest.mark.slow
 def test_sigkill_then_same_command_resumes(tmp_path):
     run_dir = tmp_path / "run"
     args = ["train", "lenet5", "--data", "digits", "--epochs", str(EPOCHS), "--batch-size", "32",

@@ -113,6 +113,7 @@ def test_bad_input(tmp_path):
     assert not list(tmp_path.iterdir())  # nothing ran
 
 
+@pytest.mark.slow
 def test_tune_writes_best_model_hyperparameters_and_card(tmp_path, capsys):
     import keras
 
@@ -170,6 +171,7 @@ NET = """
 """
 
 
+@pytest.mark.slow
 def test_third_party_space_and_architecture_search(tmp_path):
     root = make_plugin(tmp_path / "site", "zoo-tinymlp", {"tinymlp": "tinymlp_plugin"},
                        {"tinymlp_plugin": PLUGIN, "tinymlp_net": NET})
