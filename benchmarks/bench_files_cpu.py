@@ -62,9 +62,9 @@ def make_cache(home: Path, catalog: Path, files: int = 4, megabytes: int = 32) -
     catalog.write_text("weights:\n" + "\n".join(entries) + "\n")
 
 
-def timed(command: list[str], env: dict) -> float:
+def timed(command: list[str], env: dict, cwd: Path) -> float:
     started = time.perf_counter()
-    result = subprocess.run(command, env=env, capture_output=True, text=True)
+    result = subprocess.run(command, env=env, capture_output=True, text=True, cwd=cwd)
     if result.returncode not in (0, 1):
         raise RuntimeError(f"{command} failed: {result.stderr[-2000:]}")
     return time.perf_counter() - started
@@ -94,10 +94,13 @@ def main() -> None:
         for number in range(args.rounds):
             order = list(trees) if number % 2 == 0 else list(trees)[::-1]
             for name in order:
+                # cwd: not the checkout, whose zoo/ would come before PYTHONPATH's for `python -c`
                 result = subprocess.run([sys.executable, "-c", GET], env=envs[name], capture_output=True, text=True,
-                                        check=True)
+                                        cwd=scratch)
+                if result.returncode != 0:
+                    raise RuntimeError(f"{name}: zoo.get failed: {result.stderr[-2000:]}")
                 seconds[(name, "get")].append(float(result.stdout.strip().splitlines()[-1]))
-                seconds[(name, "verify")].append(timed(verify, envs[name]))
+                seconds[(name, "verify")].append(timed(verify, envs[name], scratch))
             print(f"round {number + 1}: " + ", ".join(f"{n} {k} {v[-1]:.3f} s" for (n, k), v in seconds.items()),
                   flush=True)
         subprocess.run(["git", "-C", str(ROOT), "worktree", "remove", "--force", str(scratch / "baseline" / "checkout")],
