@@ -51,6 +51,9 @@ def record_results(benchmark: str, section: str, doc: Path = DOC, plot: dict | N
               "script": f"benchmarks/{benchmark}.py", "date": time.strftime("%Y-%m-%d", time.gmtime()),
               "doc": Path(doc).resolve().relative_to(ROOT).as_posix(), "tables": tables(section)}
     if plot:
+        missing = [c for c in [*plot["label"], *plot["bars"]] if not any(c in t["columns"] for t in result["tables"])]
+        if missing:
+            raise ValueError(f"{benchmark}: plot names the column {missing[0]!r}, which no table of its section has")
         result["plot"] = plot
     path = RESULTS / f"{benchmark}.json"
     path.parent.mkdir(parents=True, exist_ok=True)
