@@ -58,7 +58,9 @@ def read_catalog(path: Path) -> dict[str, Any]:
     import yaml
 
     try:
-        data = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
+        # libyaml's parser where PyYAML has it: the same documents, read about ten times faster
+        loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+        data = yaml.load(Path(path).read_text(encoding="utf-8"), Loader=loader) or {}
     except FileNotFoundError:
         raise CatalogError(f"{path}: catalog file not found (named by ZOO_REGISTRY?)") from None
     except IsADirectoryError:
