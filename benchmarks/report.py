@@ -76,8 +76,9 @@ def write_section(benchmark: str, section: str, doc: Path = DOC, plot: dict | No
         text = text[:text.index(start)] + block + text[text.index(end) + len(end):]
     else:
         text = text.rstrip() + "\n\n" + block + "\n"
+    results = record_results(benchmark, section, doc, plot)  # first: a bad plot spec leaves the doc as it was
     doc.write_text(text)
-    print(f"wrote {doc} and {record_results(benchmark, section, doc, plot)}")
+    print(f"wrote {doc} and {results}")
 
 
 def machine() -> str:

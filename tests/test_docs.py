@@ -122,3 +122,28 @@ def test_the_recorded_benchmarks_name_the_columns_they_plot():
         if "plot" in result:
             columns = result["tables"][0]["columns"]
             assert set(result["plot"]["label"]) | set(result["plot"]["bars"]) <= set(columns), result["benchmark"]
+
+
+def test_a_plot_naming_a_column_its_table_lacks_is_refused_when_recorded(tmp_path, monkeypatch):
+    monkeypatch.setattr(report, "RESULTS", tmp_path)
+    section = "## Speed\n\n| model | zoo img/s (median) |\n|---|---:|\n| resnet50 | 4,655 |\n"
+    with pytest.raises(ValueError, match="'zoo img/s \\(best round\\)', which no table"):
+        report.record_results("bench_x", section, report.DOC,
+                              plot={"label": ["model"], "bars": ["zoo img/s (best round)"]})
+    assert not (tmp_path / "bench_x.json").exists()
+
+
+def test_the_pytorch_page_lists_every_converting_architecture_and_its_checkpoint_tags():
+    from zoo.plugins import get_registry
+
+    registry = get_registry()
+    page = reference.pytorch_page(registry)
+    converting = [name for name, arch in registry.architectures.items() if arch.converters]
+    assert {"resnet18", "resnet50", "vgg16_bn", "densenet121", "mobilenetv2"} <= set(converting)
+    for name in converting:
+        assert f"[`{name}`](../models/{name}.md)" in page
+    for tag in registry.weights.values():
+        if tag.format in ("torchvision", "timm"):
+            assert f"(../tags/{tag.name}.md)" in page, tag.name
+    row = next(line for line in page.splitlines() if line.startswith("| [`resnet50`]"))
+    assert "`bottleneck_stride='3x3'`" in row and "imagenet_top1 80.858" in row and "lenet5" not in page

@@ -36,6 +36,7 @@ CATALOG = "models/index.md"
 API = "reference/api.md"
 CLI = "reference/cli.md"
 PLOTS = "benchmark-plots.md"
+PYTORCH = "reference/pytorch.md"
 # zoo.__getattr__ imports these on first use, so they are not in zoo's namespace to read statically
 LAZY_ATTRIBUTES = {"export": "zoo.exporting.export"}
 PLUGIN_CONTRACT = ("zoo.hookimpl", "zoo.hookspecs", "zoo.registry.Registrar")
@@ -311,6 +312,43 @@ def tag_page(registry, name: str) -> str:
     return "\n".join(lines) + "\n"
 
 
+PYTORCH_HEADER = """# PyTorch checkpoints
+
+Every architecture that converts torchvision or timm checkpoints (`zoo weights import FILE --as NAME.TAG
+--from torchvision|timm`, see the weights guide), the build arguments of the source's layout (recorded in
+each converted tag), and the catalog's tags of published PyTorch weights, converted on first use, with the
+accuracy their publisher reports. The zoo cannot download ImageNet here: none of these accuracies is the
+zoo's own measurement.
+
+"""
+
+
+def pytorch_page(registry) -> str:
+    """``reference/pytorch.md``: the architectures with converters, their layouts and their checkpoint tags."""
+    sources = sorted({source for arch in registry.architectures.values() for source in arch.converters})
+    rows = []
+    for name, arch in sorted(registry.architectures.items()):
+        if not arch.converters:
+            continue
+        layouts = {tuple(sorted(layout.items())) for _, layout in arch.converters.values()}
+        layout = ", ".join(f"`{k}={v!r}`" for k, v in sorted(next(iter(layouts)))) if len(layouts) == 1 else \
+            "<br>".join(f"{source}: " + (", ".join(f"`{k}={v!r}`" for k, v in layout.items()) or "none")
+                        for source, (_, layout) in arch.converters.items())
+        tags = []
+        for tag in registry.tags_for(name):
+            if tag.format in arch.converters:
+                shared = tag.metrics.get("source", "")
+                values = {k: (v["value"] if isinstance(v, dict) else v) for k, v in tag.metrics.items() if k != "source"}
+                source = next((v.get("source") for v in tag.metrics.values() if isinstance(v, dict)), shared)
+                accuracy = ", ".join(f"{k} {v}" for k, v in values.items()) or "-"
+                tags.append(f"[`{tag.name.split('.', 1)[1]}`](../tags/{tag.name}.md) {accuracy}"
+                            + (f" ({source})" if source else ""))
+        rows.append([f"[`{name}`](../models/{name}.md)", *("yes" if s in arch.converters else "-" for s in sources),
+                     layout or "none", "<br>".join(tags) or "-"])
+    header = ["variant", *sources, "build arguments of the layout", "checkpoint tags: published metrics (source)"]
+    return PYTORCH_HEADER + _table(header, rows) + "\n"
+
+
 # --- the API and CLI references ------------------------------------------------------------------
 
 def api_identifier(name: str) -> str:
@@ -484,7 +522,8 @@ def pages(cli_parser: argparse.ArgumentParser) -> dict[str, str | bytes]:
     from zoo.plugins import get_registry
 
     registry = get_registry()
-    generated: dict[str, str | bytes] = {CATALOG: catalog_page(registry), API: api_page(), CLI: cli_page(cli_parser)}
+    generated: dict[str, str | bytes] = {CATALOG: catalog_page(registry), API: api_page(), CLI: cli_page(cli_parser),
+                                         PYTORCH: pytorch_page(registry)}
     for name in registry.architectures:
         generated[f"models/{name}.md"] = architecture_page(registry, name)
     for name in registry.weights:
