@@ -179,7 +179,11 @@ def _check_recipe_and_space(arch, num_classes: int, kwargs: dict) -> list[str]:
 
 
 def _check_tags(arch) -> dict[str, str]:
-    """Each weight tag whose file is on this machine (a plugin's package, a mirror, the cache) loads."""
+    """Each weight tag whose file is on this machine (a plugin's package, a mirror, the cache) loads. Under
+    another backend than TensorFlow, a tag whose model the builder refuses there with a ValueError (a text
+    model with its vectorizer inside) is reported as refused, as the JAX forward pass is."""
+    import keras
+
     import zoo
     from zoo.cache import local_copy
     from zoo.plugins import get_registry
@@ -189,7 +193,13 @@ def _check_tags(arch) -> dict[str, str]:
         if local_copy(tag) is None:
             report[tag.name] = "not on this machine"
             continue
-        model = zoo.get(tag.name, pretrained=True, include_top=tag.include_top)
+        try:
+            model = zoo.get(tag.name, pretrained=True, include_top=tag.include_top)
+        except ValueError as error:
+            if keras.backend.backend() == "tensorflow":
+                raise
+            report[tag.name] = f"refused on the {keras.backend.backend()} backend ({str(error).splitlines()[0]})"
+            continue
         assert model is not None
         report[tag.name] = "loaded"
     return report
