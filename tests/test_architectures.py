@@ -25,7 +25,7 @@ def test_every_architecture_builds_and_runs_at_its_smallest_size(name):
     assert model(sample_input(model), training=False).shape == (2, 3)
 
 
-@pytest.mark.parametrize("name", [pytest.param(n, marks=[] if n in ONE_PER_FAMILY else pytest.mark.slow)
+@pytest.mark.parametrize("name", [pytest.param(n, marks=[] if n in ONE_PER_FAMILY else [pytest.mark.slow, pytest.mark.exhaustive])
                                   for n in zoo.list()])
 def test_the_conformance_kit(name):
     """Forward pass, config and .keras round trips, another head and other input channels from its own weights,

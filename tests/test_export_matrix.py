@@ -41,6 +41,7 @@ def check_rows(rows: list[dict]) -> None:
                 assert cell["reason"].startswith(f"{row['architecture']} cannot be exported to ")
 
 
+@pytest.mark.exhaustive
 @pytest.mark.slow  # every family in every format, each in its own runtime: about 15 minutes on 2 cores
 def test_one_architecture_per_family(tmp_path):
     from zoo.plugins import get_registry

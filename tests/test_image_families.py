@@ -53,7 +53,7 @@ SAVED_BY_DEFAULT = {"resnet20", "vgg11_bn", "mobilenet"}  # one per plugin modul
 
 
 @pytest.mark.parametrize("name", [
-    pytest.param(name, marks=[] if name in SAVED_BY_DEFAULT else [pytest.mark.slow])
+    pytest.param(name, marks=[] if name in SAVED_BY_DEFAULT else [pytest.mark.slow, pytest.mark.exhaustive])
     for name in image_architectures()
 ])
 def test_builds_runs_and_saves(name):

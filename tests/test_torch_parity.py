@@ -47,7 +47,7 @@ from zoo.weights import import_weights
 
 TOLERANCE = 1e-4
 IMAGENET_MEAN, IMAGENET_STD = np.array([0.485, 0.456, 0.406]), np.array([0.229, 0.224, 0.225])
-SLOW = pytest.mark.slow
+SLOW = [pytest.mark.slow, pytest.mark.exhaustive]  # the default run has one variant per family
 RESNET_STAGES = ("layer1", "layer2", "layer3", "layer4")
 DENSENET_STAGES = ("features.denseblock1", "features.denseblock2", "features.denseblock3", "features.norm5")
 
