@@ -29,6 +29,7 @@ from zoo.architecture import Architecture
 from zoo.datasets.dataset import Dataset
 from zoo.phases import finetune_fields
 from zoo.recipes import TrainingRecipe
+from zoo.runs import RunMismatchError
 from zoo.plugins import get_registry
 from zoo.arguments import shape_for
 from zoo.train import dtype_policy, fit, plan_identity, recipe_for, resolve_precision
@@ -186,11 +187,16 @@ class ZooHyperModel(keras_tuner.HyperModel):
                                  model_args=self._build_arguments(plan))
         callbacks = list(kwargs.get("callbacks") or [])
         with self._run(callbacks) as run:
-            run.start(identity, resume=True)
+            try:
+                run.start(identity, resume=True)
+                resume = True
+            except RunMismatchError:  # a search resumed after a crash gave the unfinished trial's number new
+                run.start(identity, resume=False)  # values: what is there was never a result; start over
+                resume = False
             result = fit(model, dataset, recipe, run, identity=identity, seed=self.seed,
                          verbose=kwargs.get("verbose", "auto"), callbacks=callbacks,
                          precision=resolve_precision("auto"), initial_epoch=kwargs.get("initial_epoch", 0),
-                         tensorboard=False, evaluate=False, plots=False)
+                         resume=resume, tensorboard=False, evaluate=False, plots=False)
         history = keras.callbacks.History()
         history.history = result.history
         history.epoch = list(range(len(next(iter(result.history.values()), []))))
