@@ -30,8 +30,6 @@ from zoo.validation import check_choice
 
 PRECISIONS = ("auto", "float32", "mixed_float16", "mixed_bfloat16")
 MAX_STEPS_PER_EXECUTION = 32  # steps run per call into the compiled graph; fewer Python round trips
-# a phase of fewer optimizer steps (a short tuning trial) spends more time tracing the multi-step loop than it saves
-MULTI_STEP_MIN_STEPS = 200
 
 
 @dataclass
@@ -389,10 +387,8 @@ def fit(model, dataset, recipe: TrainingRecipe, run, *, identity: ModelIdentity,
         """Freeze or unfreeze the backbone as the phase says; a fresh optimizer whose schedule spans the phase."""
         if phase.backbone_trainable is not None:
             set_backbone_trainable(model, phase.backbone_trainable, classifier)
-        long_phase = (phase.until - phase.start) * steps_per_epoch >= MULTI_STEP_MIN_STEPS
         model.compile(optimizer=make_optimizer(phase.recipe, steps_per_epoch), loss=make_loss(recipe),
-                      metrics=list(recipe.metrics),
-                      steps_per_execution=min(MAX_STEPS_PER_EXECUTION, steps_per_epoch) if long_phase else 1)
+                      metrics=list(recipe.metrics), steps_per_execution=min(MAX_STEPS_PER_EXECUTION, steps_per_epoch))
 
     start = run.read_state().get("epoch", 0) if resume else 0
     start = start or initial_epoch
