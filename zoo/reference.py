@@ -279,6 +279,13 @@ def _file_size(tag) -> str:
     return "not recorded"
 
 
+def _tag_metrics(tag) -> list[tuple[str, Any, str]]:
+    """A tag's metrics as (name, value, source): an entry's own source, else the catalog entry's one ``source``."""
+    shared = tag.metrics.get("source", "")
+    return [(k, v["value"], v.get("source", shared)) if isinstance(v, dict) and "value" in v else (k, v, shared)
+            for k, v in tag.metrics.items() if k != "source"]
+
+
 def tag_page(registry, name: str) -> str:
     """``tags/ARCHITECTURE.TAG.md``: everything the catalog records of one weight tag."""
     tag = registry.weights[name]
@@ -296,9 +303,7 @@ def tag_page(registry, name: str) -> str:
             ["preprocessing", ", ".join(f"`{k}={v!r}`" for k, v in tag.preprocessing.items()) or "-"],
             ["license", tag.license or "-"], ["source", tag.source or "-"],
             ["registered by", registry.weight_owners.get(name, "-")]]
-    shared = tag.metrics.get("source", "")  # a catalog entry's one source for all its metrics
-    metrics = [[f"`{k}`", v["value"], v.get("source", shared)] if isinstance(v, dict) and "value" in v
-               else [f"`{k}`", v, shared] for k, v in tag.metrics.items() if k != "source"]
+    metrics = [[f"`{k}`", value, source] for k, value, source in _tag_metrics(tag)]
     lines = [f"# {name}", "", _table(["field", "value"], rows), "", "## Metrics", "",
              _table(["metric", "value", "source"], metrics) if metrics else "None recorded.", "",
              "## Training", ""]
@@ -337,10 +342,9 @@ def pytorch_page(registry) -> str:
         tags = []
         for tag in registry.tags_for(name):
             if tag.format in arch.converters:
-                shared = tag.metrics.get("source", "")
-                values = {k: (v["value"] if isinstance(v, dict) else v) for k, v in tag.metrics.items() if k != "source"}
-                source = next((v.get("source") for v in tag.metrics.values() if isinstance(v, dict)), shared)
-                accuracy = ", ".join(f"{k} {v}" for k, v in values.items()) or "-"
+                metrics = _tag_metrics(tag)
+                source = next((source for _, _, source in metrics if source), "")
+                accuracy = ", ".join(f"{k} {value}" for k, value, _ in metrics) or "-"
                 tags.append(f"[`{tag.name.split('.', 1)[1]}`](../tags/{tag.name}.md) {accuracy}"
                             + (f" ({source})" if source else ""))
         rows.append([f"[`{name}`](../models/{name}.md)", *("yes" if s in arch.converters else "-" for s in sources),
