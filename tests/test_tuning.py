@@ -272,3 +272,22 @@ def test_every_search_space_defaults_to_the_default_variant(name):
     assert set(arguments) <= set(arch.defaults), f"{name}: not arguments of the architecture"
     assert {k: _plain(v) for k, v in arguments.items()} == {k: _plain(arch.defaults[k]) for k in arguments}
     assert all(key.startswith(f"{name}/") for key in hp.values)
+
+
+def test_each_execution_of_a_trial_is_a_run_of_its_own(tmp_path):
+    """executions_per_trial=2: the second execution trains in run-2/ instead of resuming the first's finished run."""
+    import keras_tuner as kt
+
+    x, y = digits(120)
+    hypermodel = zoo.hypermodel("lenet5", num_classes=10, input_shape=SHAPE, tune_training=False)
+    tuner = kt.RandomSearch(hypermodel, objective="val_accuracy", max_trials=1, executions_per_trial=2, seed=1,
+                            directory=tmp_path, project_name="p")
+    tuner.search(x[:96], y[:96], validation_data=(x[96:], y[96:]), epochs=1, verbose=0)
+    (trial,) = tuner.oracle.trials.values()
+    trial_dir = tmp_path / "p" / f"trial_{trial.trial_id}"
+    cards = [json.loads((trial_dir / name / "card.json").read_text()) for name in ("run", "run-2")]
+    assert [card["epochs"] for card in cards] == [1, 1]
+    assert [card["seed"] for card in cards] == [0, 1]
+    assert cards[0]["hash"] != cards[1]["hash"]  # two trainings, not one resumed
+    for name in ("run", "run-2"):
+        assert len((trial_dir / name / "log.csv").read_text().splitlines()) == 2  # header + the one epoch

@@ -37,6 +37,7 @@ from zoo.train import dtype_policy, fit, plan_identity, recipe_for, resolve_prec
 FIT_ARGUMENTS = ("x", "y", "validation_data", "validation_split", "batch_size", "epochs", "initial_epoch",
                  "callbacks", "verbose", "shuffle")  # what a tuner may pass to fit; the recipe decides the rest
 RUN_DIR = "run"  # each trial's run directory, inside its trial directory: checkpoints, best weights, card
+# (a tuner's executions_per_trial > 1: run/ for the first execution, run-2/, run-3/ ... for the others)
 
 ARCHITECTURE = "architecture"  # the name of the first hyperparameter
 
@@ -121,6 +122,7 @@ class ZooHyperModel(keras_tuner.HyperModel):
         self.model_args = dict(model_args or {})  # fixed build arguments, for the architectures that take them
         self.tune_training = tune_training
         self.recipes = {arch.name: recipe_for(arch) for arch in architectures}
+        self.executions: dict[str, int] = {}  # trial id -> fit calls for it in this process (executions_per_trial)
 
     def plan(self, hp) -> TrialPlan:
         """Declare the whole space on ``hp`` and return what its values say to build and train.
@@ -168,7 +170,9 @@ class ZooHyperModel(keras_tuner.HyperModel):
         ``pretrained``, the head first (backbone frozen), then everything. ``epochs`` (Hyperband
         passes it) is the total budget; otherwise the recipe's, or with ``pretrained`` the tuned
         epochs of the two phases. Each trial trains in ``run/`` inside its trial directory, so a
-        trial interrupted by a crash resumes there, and leaves a run's ``card.json``.
+        trial interrupted by a crash resumes there, and leaves a run's ``card.json``. A tuner's
+        ``executions_per_trial`` trains each execution in its own run directory (``run-2/``, ...),
+        shuffled with its own seed (``seed + execution - 1``), so that executions are independent runs.
 
         :return: the ``keras.callbacks.History`` of the run, every epoch of it.
         """
@@ -186,14 +190,14 @@ class ZooHyperModel(keras_tuner.HyperModel):
         identity = plan_identity(plan.architecture, dataset, pretrained=self.pretrained or False,
                                  model_args=self._build_arguments(plan))
         callbacks = list(kwargs.get("callbacks") or [])
-        with self._run(callbacks) as run:
+        with self._run(callbacks) as (run, execution):
             try:
                 run.start(identity, resume=True)
                 resume = True
             except RunMismatchError:  # a search resumed after a crash gave the unfinished trial's number new
                 run.start(identity, resume=False)  # values: what is there was never a result; start over
                 resume = False
-            result = fit(model, dataset, recipe, run, identity=identity, seed=self.seed,
+            result = fit(model, dataset, recipe, run, identity=identity, seed=self.seed + execution - 1,
                          verbose=kwargs.get("verbose", "auto"), callbacks=callbacks,
                          precision=resolve_precision("auto"), initial_epoch=kwargs.get("initial_epoch", 0),
                          resume=resume, tensorboard=False, evaluate=False, plots=False)
@@ -224,18 +228,25 @@ class ZooHyperModel(keras_tuner.HyperModel):
             dataset.validation = (validation[0], validation[1]) if isinstance(validation, (tuple, list)) else validation
         return dataset
 
-    @staticmethod
     @contextlib.contextmanager
-    def _run(callbacks: list):
-        """The trial's run directory, ``run/`` in KerasTuner's trial directory (a temporary one outside a tuner)."""
+    def _run(self, callbacks: list):
+        """The trial's run directory in KerasTuner's trial directory, and which execution of the trial this is:
+        ``run/`` for the first, ``run-N/`` for the Nth (a temporary directory outside a tuner).
+
+        Executions are counted in this process: a search resumed after a crash runs an unfinished
+        trial's executions again from the first, which then find their finished runs and resume them.
+        """
         from zoo.runs import Run
 
         reporter = next((cb for cb in callbacks if hasattr(cb, "tuner") and hasattr(cb, "trial")), None)
         if reporter is not None:
-            yield Run(Path(reporter.tuner.get_trial_dir(reporter.trial.trial_id)) / RUN_DIR)
+            trial_id = reporter.trial.trial_id
+            execution = self.executions[trial_id] = self.executions.get(trial_id, 0) + 1
+            name = RUN_DIR if execution == 1 else f"{RUN_DIR}-{execution}"
+            yield Run(Path(reporter.tuner.get_trial_dir(trial_id)) / name), execution
             return
         with tempfile.TemporaryDirectory(prefix="zoo-trial-") as directory:
-            yield Run(Path(directory) / RUN_DIR)
+            yield Run(Path(directory) / RUN_DIR), 1
 
     def describe(self, values: dict[str, Any]) -> dict[str, Any]:
         """best.json's content for a trial's hyperparameter values (see docs/tuning.md)."""

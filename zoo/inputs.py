@@ -108,12 +108,12 @@ def pipeline(split, model, *, batch_size: int, preprocessing: dict | None, train
             ds = ds.shuffle(n, seed=seed, reshuffle_each_iteration=True)
         ds = ds.batch(batch_size, drop_remainder=drop_remainder)
         ds = ds.map(lambda i: (tf.gather(x_t, i), tf.gather(y_t, i)), num_parallel_calls=AUTOTUNE)
-        data_shape = x.shape[1:]
+        data_shape, dtype = x.shape[1:], x_t.dtype
     else:
         ds = split
         spec = ds.element_spec[0]
         images = spec.dtype != tf.string
-        data_shape = tuple(spec.shape[1:] if batched else spec.shape)
+        data_shape, dtype = tuple(spec.shape[1:] if batched else spec.shape), spec.dtype
         if not batched:
             ds = ds.cache()
             if training:
@@ -128,7 +128,10 @@ def pipeline(split, model, *, batch_size: int, preprocessing: dict | None, train
     if images and len(model_shape) == 3:
         check_image_shape(data_shape, model_shape, where=f"data ({where})")
         chain = augment if training else None
-        ds = ds.map(lambda x, y: (preprocess(x, model_shape, preprocessing, chain), y), num_parallel_calls=AUTOTUNE)
+        ready = dtype == tf.float32 and tuple(data_shape) == model_shape  # preprocessed, of the model's shape
+        if chain is not None or not ready:
+            ds = ds.map(lambda x, y: (preprocess(x, model_shape, preprocessing, chain), y),
+                        num_parallel_calls=AUTOTUNE)
     elif images and tuple(data_shape) != model_shape[-len(data_shape):]:
         raise ValueError(f"data ({where}) has examples of shape {tuple(data_shape)} but the model takes "
                          f"{model_shape}")

@@ -26,6 +26,30 @@ from zoo.files import atomic_json, atomic_output, atomic_write, make_directory, 
 from zoo.identity import RUN_FIELDS, ModelIdentity
 
 
+SAVEABLE_KINDS = ("Operation", "Layer", "Functional", "Sequential", "Metric", "Optimizer", "Loss")
+
+
+def cache_saving_skipsets() -> None:
+    """Let Keras' weights saving and loading cache what it means to cache (Keras 3.15).
+
+    ``saving_lib`` walks every layer, optimizer and metric with a set of attribute names to skip,
+    taken from a fresh reference object of its kind. The set is meant to be cached in Keras' global
+    state, but it is stored under ``saving_attr_skipset_KIND`` and looked up under
+    ``saving_attr_skiplist_KIND``, so every save and load builds a new Layer, Optimizer and Metric
+    for each object it walks. Storing the sets under the key Keras reads makes a LeNet checkpoint
+    about 40% faster (24 to 15 ms). ``keras.backend.clear_session`` empties that state (a tuner
+    clears it every trial), so this runs before each save and load; once the sets are there it
+    costs a few dictionary lookups.
+    """
+    from keras.src.backend.common import global_state
+    from keras.src.saving import saving_lib
+
+    for kind in SAVEABLE_KINDS:
+        key = f"saving_attr_skiplist_{kind}"
+        if global_state.get_global_attribute(key) is None:
+            global_state.set_global_attribute(key, saving_lib.get_attr_skipset(kind))
+
+
 def save_weights(model, path: Path, *, with_optimizer: bool = False) -> None:
     """Save ``model``'s weights (and optionally its optimizer state) to ``path`` atomically.
 
@@ -34,10 +58,24 @@ def save_weights(model, path: Path, *, with_optimizer: bool = False) -> None:
     """
     from keras.src.saving import saving_lib
 
+    cache_saving_skipsets()
     optimizer = getattr(model, "optimizer", None)  # None before the model is compiled
     skip = None if with_optimizer or optimizer is None else [optimizer]
     with atomic_output(path, what="save weights to") as tmp, storage(path, "save weights to"):
         saving_lib.save_weights_only(model, str(tmp), objects_to_skip=skip)
+
+
+def load_weights(model, path: Path, *, with_optimizer: bool = False) -> None:
+    """Load a file :func:`save_weights` wrote into ``model``; ``with_optimizer`` restores its optimizer state too."""
+    from keras.src.saving import saving_lib
+
+    cache_saving_skipsets()
+    if with_optimizer:
+        if model.optimizer is not None and not model.optimizer.built:
+            model.optimizer.build(model.trainable_variables)
+        model.load_weights(path)
+    else:
+        saving_lib.load_weights_only(model, str(path), objects_to_skip=[model.optimizer])
 
 
 class RunMismatchError(ValueError):
@@ -123,18 +161,10 @@ class Run:
         ``with_optimizer=False`` loads the weights alone and leaves the compiled optimizer fresh
         (a run resuming at the start of a new phase, :mod:`zoo.phases`).
         """
-        from keras.src.saving import saving_lib
-
         state = self.read_state()
         if not state:
             return 0, {}
-        path = self.checkpoint / state["weights"]
-        if with_optimizer:
-            if model.optimizer is not None and not model.optimizer.built:
-                model.optimizer.build(model.trainable_variables)
-            model.load_weights(path)
-        else:
-            saving_lib.load_weights_only(model, str(path), objects_to_skip=[model.optimizer])
+        load_weights(model, self.checkpoint / state["weights"], with_optimizer=with_optimizer)
         self.trim_log(state["epoch"])
         return state["epoch"], state.get("best", {})
 

@@ -435,14 +435,13 @@ def fit(model, dataset, recipe: TrainingRecipe, run, *, identity: ModelIdentity,
         if model.stop_training:  # early stopping ends the run, not only the phase
             break
 
-    from keras.src.saving import saving_lib
+    from zoo.runs import load_weights, save_weights
 
-    from zoo.runs import save_weights
-
-    if run.best.exists():
-        saving_lib.load_weights_only(model, str(run.best), objects_to_skip=[model.optimizer])
-    else:
+    finished = run.read_state().get("epoch", 0)
+    if not run.best.exists():
         save_weights(model, run.best)
+    elif not (finished > start and best.get("epoch") == finished):  # unless the last epoch trained was the best
+        load_weights(model, run.best)
     metrics = {}
     if test_ds is not None:
         prefix = "test_" if dataset.test is not None else "val_"

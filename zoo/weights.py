@@ -384,6 +384,9 @@ def load_weights(model, path: Path, *, what: str, expected_format: str | None = 
                          f"but the tag says format={expected_format!r}")
     import warnings
 
+    from zoo.runs import cache_saving_skipsets
+
+    cache_saving_skipsets()
     try:
         with warnings.catch_warnings():  # Keras warns about layers it skips; a mismatch is reported below instead
             warnings.filterwarnings("ignore", message="Skipping")
