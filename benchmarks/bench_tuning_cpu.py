@@ -13,7 +13,7 @@ result is the median over rounds of the per-round ratio zoo / hand-written, by w
 and the median time of ``build(hp)`` alone. ``--write`` puts the table, with the machine, in
 ``docs/benchmarks.md``.
 
-Run: ``python benchmarks/bench_tuning_cpu.py [--trials 4 --epochs 2 --rounds 6] [--write]``
+Run: ``python benchmarks/bench_tuning_cpu.py [--trials 8 --epochs 2 --rounds 10] [--write]``
 """
 
 from __future__ import annotations
@@ -148,9 +148,9 @@ def search_in_fresh_process(name: str, trials: int, epochs: int) -> dict:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--trials", type=int, default=4)
+    parser.add_argument("--trials", type=int, default=8)
     parser.add_argument("--epochs", type=int, default=2)
-    parser.add_argument("--rounds", type=int, default=6)
+    parser.add_argument("--rounds", type=int, default=10)
     parser.add_argument("--write", action="store_true", help="write the results into docs/benchmarks.md")
     parser.add_argument("--one", help=argparse.SUPPRESS)  # internal: one search in this process
     args = parser.parse_args()

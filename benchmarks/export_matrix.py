@@ -13,7 +13,10 @@ Each architecture runs in its own process (a converter that crashes takes only i
 A script rather than ``zoo export --matrix``: like the benchmarks, it writes a section of the docs
 and is run by hand or by the slow test, never by users.
 
-Run: ``python benchmarks/export_matrix.py [--architectures lenet5 resnet20 | --one-per-family] [--write]``
+``--continue`` keeps the rows of the last recorded matrix (``benchmarks/results/export_matrix.json``) and
+runs only the architectures it does not have, so that a long run that was stopped can be finished.
+
+Run: ``python benchmarks/export_matrix.py [--architectures lenet5 resnet20 | --one-per-family] [--continue] [--write]``
 """
 
 from __future__ import annotations
@@ -27,7 +30,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from report import write_section
+from report import RESULTS, write_section
 
 ROOT = Path(__file__).resolve().parents[1]
 DOC = ROOT / "docs" / "export.md"
@@ -86,6 +89,17 @@ def run_architecture(name: str, tmp: Path) -> dict:
     return row
 
 
+def recorded_rows() -> tuple[list[dict], str | None]:
+    """The rows of the last recorded matrix, as their table cells (``cells``), and the date it was run."""
+    path = RESULTS / "export_matrix.json"
+    if not path.exists():
+        return [], None
+    recorded = json.loads(path.read_text())
+    rows = [{"architecture": row[0], "family": row[1], "input": row[2], "cells": dict(zip(FORMATS, row[3:]))}
+            for row in recorded["tables"][0]["rows"]]
+    return rows, recorded["date"]
+
+
 def cell_text(cell: dict, name: str) -> str:
     if cell["status"] == "pass":
         return f"pass, {cell['max_difference']:.1e}, {cell['size'] / 1e6:.2f} MB"
@@ -97,6 +111,10 @@ def table(rows: list[dict]) -> str:
     lines = ["| architecture | family | input | " + " | ".join(FORMATS) + " |",
              "|---|---|---|" + "---|" * len(FORMATS)]
     for row in rows:
+        if "cells" in row:  # carried over from the recorded matrix (--continue)
+            lines.append(f"| {row['architecture']} | {row['family']} | {row['input']} | "
+                         + " | ".join(row["cells"][f] for f in FORMATS) + " |")
+            continue
         shape = "x".join(str(d) for d in row["input_shape"])
         kinds = {c.get("input") for c in row["formats"].values() if c.get("input")}
         lines.append(f"| {row['architecture']} | {row['family']} | {shape} ({', '.join(sorted(kinds))}) | "
@@ -104,11 +122,22 @@ def table(rows: list[dict]) -> str:
     return "\n".join(lines)
 
 
+def verdicts(row: dict) -> dict[str, tuple[str, float | None]]:
+    """Each format's status and, for a pass, its max difference; a carried-over row's read from its cells."""
+    if "cells" not in row:
+        return {f: (c["status"], c.get("max_difference")) for f, c in row["formats"].items()}
+    found = {}
+    for format, text in row["cells"].items():
+        status = "pass" if text.startswith("pass") else text.split("**")[1]
+        found[format] = (status, float(text.split(", ")[1]) if status == "pass" else None)
+    return found
+
+
 def summary(rows: list[dict]) -> str:
-    counts = {f: sum(r["formats"][f]["status"] == "pass" for r in rows) for f in FORMATS}
-    worst = max((c["max_difference"] for r in rows for c in r["formats"].values() if c["status"] == "pass"),
-                default=0.0)
-    runtimes = sorted({c["runtime"] for r in rows for c in r["formats"].values() if c.get("runtime")})
+    cells = [verdicts(r) for r in rows]
+    counts = {f: sum(c[f][0] == "pass" for c in cells) for f in FORMATS}
+    worst = max((d for c in cells for status, d in c.values() if status == "pass"), default=0.0)
+    runtimes = sorted({c["runtime"] for r in rows for c in r.get("formats", {}).values() if c.get("runtime")})
     return (f"{len(rows)} architectures: " + ", ".join(f"{f} {counts[f]}/{len(rows)} pass" for f in FORMATS)
             + f"; the largest difference of probabilities {worst:.1e} (bar: 1e-4). Runtimes: {', '.join(runtimes)}.")
 
@@ -118,6 +147,8 @@ def main(argv=None) -> int:
     parser.add_argument("--architectures", nargs="*", help="these only (default: every registered architecture)")
     parser.add_argument("--one-per-family", action="store_true", help="the smallest architecture of each family")
     parser.add_argument("--results", help="write the rows as JSON to this file")
+    parser.add_argument("--continue", dest="carry_on", action="store_true",
+                        help="keep the recorded matrix's rows and run only the architectures it lacks")
     parser.add_argument("--write", action="store_true", help="write the matrix into docs/export.md")
     parser.add_argument("--worker", help=argparse.SUPPRESS)  # one architecture, in its own process
     args = parser.parse_args(argv)
@@ -132,9 +163,11 @@ def main(argv=None) -> int:
 
     registry = get_registry()
     names = args.architectures or (one_per_family(registry) if args.one_per_family else by_size(registry))
-    rows, started = [], time.time()
+    kept, since = recorded_rows() if args.carry_on else ([], None)
+    kept = [row for row in kept if row["architecture"] in names]
+    rows, started = list(kept), time.time()
     with tempfile.TemporaryDirectory(prefix="zoo-export-matrix-") as tmp:
-        for name in names:
+        for name in [n for n in names if n not in {row["architecture"] for row in kept}]:
             out = Path(tmp) / f"{name}.json"
             done = subprocess.run([sys.executable, __file__, "--worker", name, "--results", str(out)],
                                   env=dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3"), stdout=subprocess.DEVNULL)
@@ -148,10 +181,10 @@ def main(argv=None) -> int:
             if args.results:  # after each architecture, so that a long run that is stopped keeps its rows
                 Path(args.results).write_text(json.dumps(rows, indent=1))
             if args.write:
-                write(rows, names, (time.time() - started) / 60)
+                write(rows, names, (time.time() - started) / 60, carried=(len(kept), since))
     print(table(rows))
     print(summary(rows))
-    return 0 if all(c["status"] != "fail" for r in rows for c in r["formats"].values()) else 1
+    return 0 if all(status != "fail" for r in rows for status, _ in verdicts(r).values()) else 1
 
 
 def by_size(registry) -> list[str]:
@@ -161,8 +194,11 @@ def by_size(registry) -> list[str]:
     return sorted(registry.architectures, key=lambda name: (load_stats(name).get("params", 0), name))
 
 
-def write(rows: list[dict], names: list[str], minutes: float) -> None:
-    """The matrix section of docs/export.md: the rows done so far, and the architectures not yet run."""
+def write(rows: list[dict], names: list[str], minutes: float, carried: tuple[int, str | None] = (0, None)) -> None:
+    """The matrix section of docs/export.md: the rows done so far, and the architectures not yet run.
+
+    ``carried``: how many of the rows were kept from the recorded matrix (``--continue``), and its date.
+    """
     import numpy as np
     import tensorflow as tf
     import tf2onnx
@@ -183,9 +219,19 @@ graph) or token-id rows. A reason is the one-line error `zoo export` gives for t
 
 {table(rows)}
 
-Run {time.strftime('%Y-%m-%d', time.gmtime())} ({minutes:.0f} minutes on 2 shared cores) with TensorFlow
-{tf.__version__}, tf2onnx {tf2onnx.__version__}, NumPy {np.__version__}: `python benchmarks/export_matrix.py --write`.
+{run_line(rows, minutes, carried)} with TensorFlow {tf.__version__}, tf2onnx {tf2onnx.__version__},
+NumPy {np.__version__}: `python benchmarks/export_matrix.py {'--continue ' if carried[0] else ''}--write`.
 """, doc=DOC)
+
+
+def run_line(rows: list[dict], minutes: float, carried: tuple[int, str | None]) -> str:
+    """When the matrix was run, and for how long; a continued one names both runs."""
+    today = time.strftime('%Y-%m-%d', time.gmtime())
+    count, since = carried
+    if not count:
+        return f"Run {today} ({minutes:.0f} minutes on 2 shared cores)"
+    return (f"The first {count} rows were run {since}; the other {len(rows) - count} were added {today} "
+            f"({minutes:.0f} minutes on 2 shared cores, `--continue`)")
 
 
 if __name__ == "__main__":

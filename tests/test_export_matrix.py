@@ -63,3 +63,27 @@ def test_every_architecture(tmp_path):
     rows = run_matrix(tmp_path)
     assert [row["architecture"] for row in rows] and len(rows) == len(get_registry().architectures)
     check_rows(rows)
+
+
+def test_a_continued_matrix_keeps_the_recorded_rows_as_they_were():
+    """--continue carries the recorded rows over: their table lines and verdicts read back unchanged."""
+    sys.path.insert(0, str(SCRIPT.parent))
+    try:
+        import export_matrix
+    finally:
+        sys.path.remove(str(SCRIPT.parent))
+    recorded = json.loads((ROOT / "benchmarks" / "results" / "export_matrix.json").read_text())["tables"][0]
+    rows, date = export_matrix.recorded_rows()
+    assert date and [row["architecture"] for row in rows] == [row[0] for row in recorded["rows"]]
+    lines = export_matrix.table(rows).splitlines()[2:]
+    assert lines == ["| " + " | ".join(str(cell) for cell in row) + " |" for row in recorded["rows"]]
+    passes = sum(cell.startswith("pass") for row in recorded["rows"] for cell in row[3:])
+    verdicts = [v for row in rows for v in export_matrix.verdicts(row).values()]
+    assert sum(status == "pass" for status, _ in verdicts) == passes
+    assert all(difference <= 1e-4 for status, difference in verdicts if status == "pass")
+    new = {"architecture": "x", "family": "f", "input_shape": [8, 8, 3], "formats": {
+        f: {"status": "pass", "max_difference": 2e-7, "size": 10**6, "input": "uint8", "runtime": "r 1"}
+        for f in export_matrix.FORMATS}}
+    saved_model = sum(row[3].startswith("pass") for row in recorded["rows"])
+    assert export_matrix.summary([*rows, new]).startswith(
+        f"{len(rows) + 1} architectures: saved_model {saved_model + 1}/{len(rows) + 1} pass")
