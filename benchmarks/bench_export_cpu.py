@@ -43,8 +43,8 @@ BARE = {"resnet50": "ResNet50", "mobilenetv2": "MobileNetV2"}  # keras.applicati
 def exports(name: str, shape: tuple, tmp: Path):
     """The Keras model and its identity (random weights), and the four exports of it."""
     import zoo
-    from zoo.identity import DEFAULT_PREPROCESSING, ModelIdentity
-    from zoo.weights import build
+    from zoo.records.identity import DEFAULT_PREPROCESSING, ModelIdentity
+    from zoo.weights.pretrained import build
 
     model = zoo.get(name, input_shape=shape)
     weights = tmp / f"{name}.weights.h5"
@@ -78,7 +78,7 @@ def callers(model, identity, paths: dict, images: np.ndarray):
     import tensorflow as tf
     from ai_edge_litert.interpreter import Interpreter
 
-    from zoo import inputs
+    from zoo.datasets import pipeline as inputs
 
     arrays = np.asarray(inputs.preprocess(tf.constant(images), identity.input_shape, identity.preprocessing))
     encoded = tf.constant([tf.io.encode_jpeg(image, quality=90).numpy() for image in images])

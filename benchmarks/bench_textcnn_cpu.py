@@ -2,7 +2,7 @@
 
 Two models with identical weights and the shipped tag's size (``embedding_dim=128``,
 ``max_tokens=8000``, Kim's 3/4/5 x 100 filters): one takes raw strings through
-a :class:`zoo.text.Vectorizer` inside the model, the other takes the token ids
+a :class:`zoo.layers.text.Vectorizer` inside the model, the other takes the token ids
 that the same vectorizer produced once, ahead of time. Both read the
 ``rotten_tomatoes`` training sentences from in-memory ``tf.data`` batches.
 

@@ -48,9 +48,9 @@ def plain_fit(name, x, y, batch_size, epochs):
     import keras
 
     import zoo
-    from zoo.optimizers import make_loss, make_optimizer
-    from zoo.train import resolve_recipe
-    from zoo.plugins import get_registry
+    from zoo.training.optimizers import make_loss, make_optimizer
+    from zoo.training.driver import resolve_recipe
+    from zoo.registry.loader import get_registry
 
     keras.utils.set_random_seed(0)
     recipe = resolve_recipe(get_registry().resolve(name)[0], batch_size=batch_size, epochs=epochs, augmentation=())

@@ -4,7 +4,7 @@ Both search the same space (LeNet-5's activation, subsampling, widths and dropou
 weight decay, label smoothing, batch size and optimizer) with the same RandomSearch seed, on the same
 ``digits`` arrays (8x8 upsampled to LeNet's 32x32, already scaled), with the same training (the LeNet
 recipe, Adam and a cosine schedule, without its augmentation, which the hand-written one does not do).
-The zoo's trials train through ``zoo.train.fit``, the driver ``zoo train`` uses: a checkpoint with
+The zoo's trials train through ``zoo.training.driver.fit``, the driver ``zoo train`` uses: a checkpoint with
 optimizer state every epoch, the best weights, a CSV log and a run card per trial are part of what
 is measured. Each search runs in a fresh process (the same imports on both sides, not timed):
 TensorFlow keeps some of every trial's graphs, so a process that has already searched trains more
@@ -199,7 +199,7 @@ The overhead of `zoo.hypermodel("lenet5", ...)` over a hand-written KerasTuner `
 same space (LeNet-5's activation, subsampling, widths, dropout and the recipe's lr, weight decay, label
 smoothing, batch size, optimizer) and the same training (the LeNet recipe: Adam, cosine schedule, no
 augmentation on either side). Both run a RandomSearch with seed 7 on the same `digits` arrays and try the
-same hyperparameter values (checked), each search in a fresh process. Each zoo trial trains through `zoo.train.fit`, the driver of
+same hyperparameter values (checked), each search in a fresh process. Each zoo trial trains through `zoo.training.driver.fit`, the driver of
 `zoo train`, so its run directory (a checkpoint with optimizer state every epoch, the best weights, a CSV
 log, the run's card) is part of what is measured. Target: overhead under 5%.
 

@@ -48,7 +48,7 @@ def smallest_shape(arch) -> tuple:
 
 def one_per_family(registry) -> list[str]:
     """The smallest architecture (fewest parameters at its default size) of each family."""
-    from zoo.cards import load_stats
+    from zoo.registry.cards import load_stats
 
     best = {}
     for name, arch in registry.architectures.items():
@@ -62,8 +62,8 @@ def run_architecture(name: str, tmp: Path) -> dict:
     """One row: the architecture exported to every format and checked (run in a worker process)."""
     import zoo
     from zoo.errors import ExportCheckError, ExportError
-    from zoo.identity import DEFAULT_PREPROCESSING, ModelIdentity
-    from zoo.plugins import get_registry
+    from zoo.records.identity import DEFAULT_PREPROCESSING, ModelIdentity
+    from zoo.registry.loader import get_registry
 
     arch = get_registry().architectures[name]
     shape = smallest_shape(arch)
@@ -159,7 +159,7 @@ def main(argv=None) -> int:
         Path(args.results).write_text(json.dumps(row))
         return 0
 
-    from zoo.plugins import get_registry
+    from zoo.registry.loader import get_registry
 
     registry = get_registry()
     names = args.architectures or (one_per_family(registry) if args.one_per_family else by_size(registry))
@@ -189,7 +189,7 @@ def main(argv=None) -> int:
 
 def by_size(registry) -> list[str]:
     """Every architecture, the smallest (fewest parameters) first."""
-    from zoo.cards import load_stats
+    from zoo.registry.cards import load_stats
 
     return sorted(registry.architectures, key=lambda name: (load_stats(name).get("params", 0), name))
 

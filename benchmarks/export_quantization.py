@@ -37,9 +37,9 @@ def measure(tag: str, data: str, tmp: Path) -> dict:
 
     import zoo
     from zoo.errors import ExportError
-    from zoo.exporting import examples_of, input_kind, reference, run_in_runtime
-    from zoo.identity import locate
-    from zoo.weights import build
+    from zoo.exporting.exporter import examples_of, input_kind, reference, run_in_runtime
+    from zoo.records.identity import locate
+    from zoo.weights.pretrained import build
 
     model, identity = build(locate(tag))
     x, y, description = examples_of(data, model, identity, splits=("test",), count=10**9)

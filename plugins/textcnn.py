@@ -9,7 +9,7 @@ Pretrained vectors come from ``embeddings=`` (a matrix, or a word2vec/GloVe
 text file read with the model's ``vocabulary``); without them the vectors
 start at random, which is what loading trained weights needs. With
 ``include_preprocessing=True`` the model takes raw strings through a
-:class:`zoo.text.Vectorizer`. The network is in :mod:`zoo_plugins.nets.textcnn`.
+:class:`zoo.layers.text.Vectorizer`. The network is in :mod:`zoo_plugins.nets.textcnn`.
 
 Example::
 
@@ -56,7 +56,7 @@ FAMILY = zoo.Family(
             "max_norm": 3.0,  # L2 norm constraint on the classifier's weight vectors; None: off
             "channels": ("trainable",),  # embedding channels, each "trainable" or "frozen"
             "embeddings": None,  # initial vectors: a (vocab_size, embedding_dim) array or a word2vec/GloVe text file
-            "include_preprocessing": False,  # True: the input is raw strings, through a zoo.text.Vectorizer
+            "include_preprocessing": False,  # True: the input is raw strings, through a zoo.layers.text.Vectorizer
             "vocabulary": None,  # the vectorizer's tokens (list or file), most frequent first; None: adapt later
             "max_tokens": 20000,
             "min_count": 1,  # the vectorizer's adapt keeps tokens seen this often

@@ -220,17 +220,17 @@ def catalog(tmp_path, monkeypatch):
     """Write a catalog file, point ZOO_REGISTRY at it and start from a fresh registry."""
     import yaml
 
-    import zoo.plugins
+    import zoo.registry.loader
 
     path = tmp_path / "catalog.yaml"
 
     def write(weights: dict) -> Path:
         path.write_text(yaml.safe_dump({"weights": weights}), encoding="utf-8")
         monkeypatch.setenv("ZOO_REGISTRY", str(path))
-        monkeypatch.setattr(zoo.plugins, "_registry", None)
+        monkeypatch.setattr(zoo.registry.loader, "_registry", None)
         return path
 
-    monkeypatch.setattr(zoo.plugins, "_registry", None)
+    monkeypatch.setattr(zoo.registry.loader, "_registry", None)
     return write
 
 

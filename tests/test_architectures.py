@@ -3,7 +3,7 @@
 import pytest
 
 import zoo
-from zoo.testing import check_architecture
+from zoo.kit.conformance import check_architecture
 
 # Small builds of the deep variants, so that the kit runs them in seconds (their layouts are the same).
 SMALL = {"resnet101": {}, "resnet152": {}, "densenet169": {}, "densenet201": {}, "xception": {"middle_blocks": 2},
@@ -19,7 +19,7 @@ ONE_PER_FAMILY = ["lenet5", "vgg11", "resnet18", "resnet50v2", "resnet20", "dens
 
 @pytest.mark.parametrize("name", zoo.list())
 def test_every_architecture_builds_and_runs_at_its_smallest_size(name):
-    from zoo.testing import sample_input, small_input_shape
+    from zoo.kit.conformance import sample_input, small_input_shape
 
     model = zoo.get(name, num_classes=3, input_shape=small_input_shape(name), **SMALL.get(name, {}))
     assert model(sample_input(model), training=False).shape == (2, 3)

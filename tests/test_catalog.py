@@ -3,7 +3,7 @@
 import pytest
 
 from conftest import run_python
-from zoo.catalog import read_catalog
+from zoo.registry.catalog import read_catalog
 from zoo.errors import CatalogError
 
 
@@ -31,8 +31,8 @@ def test_schema_errors_name_file_entry_and_field(tmp_path, text, message):
 
 def test_shipped_catalog_is_valid_and_complete():
     import zoo
-    from zoo.catalog import SHIPPED
-    from zoo.plugins import get_registry
+    from zoo.registry.catalog import SHIPPED
+    from zoo.registry.loader import get_registry
 
     data = read_catalog(SHIPPED)
     registry = get_registry()

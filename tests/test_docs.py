@@ -51,8 +51,8 @@ def test_every_field_of_the_records_is_in_the_api_reference_with_its_meaning():
 
 def test_every_hook_documents_each_argument_and_its_return(static_zoo):
     hooks = [f for f in static_zoo["hookspecs"].functions.values() if not f.name.startswith("_")]
-    assert {h.name for h in hooks} == {n for n in dir(zoo.hookspecs) if n.startswith("zoo_")}
-    assert "::: zoo.hookspecs\n" in reference.api_page()
+    assert {h.name for h in hooks} == {n for n in dir(zoo.registry.hookspecs) if n.startswith("zoo_")}
+    assert "::: zoo.registry.hookspecs\n" in reference.api_page()
     for hook in hooks:
         sections = {s.kind.value: s.value for s in hook.docstring.parse()}
         documented = {p.name for p in sections.get("parameters", [])}
@@ -96,7 +96,7 @@ print(json.dumps({"heavy": sorted(m for m in ("tensorflow", "keras", "keras_tune
 
 
 def test_a_search_space_is_described_without_keras_tuner():
-    from zoo.plugins import get_registry
+    from zoo.registry.loader import get_registry
 
     registry = get_registry()
     declared, note = reference.describe_space(registry, registry.architectures["resnet50"])
@@ -134,7 +134,7 @@ def test_a_plot_naming_a_column_its_table_lacks_is_refused_when_recorded(tmp_pat
 
 
 def test_the_pytorch_page_lists_every_converting_architecture_and_its_checkpoint_tags():
-    from zoo.plugins import get_registry
+    from zoo.registry.loader import get_registry
 
     registry = get_registry()
     page = reference.pytorch_page(registry)

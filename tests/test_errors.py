@@ -96,7 +96,7 @@ def test_a_project_name_outside_the_tuning_directory_is_refused(tmp_path):
 
 def test_an_uppercase_hash_matches(tmp_path, monkeypatch):
     import zoo
-    import zoo.plugins
+    import zoo.registry.loader
     from zoo.files import file_hash
 
     shipped = ROOT / "plugins" / "weights" / "lenet5_mnist5k.weights.h5"
@@ -106,7 +106,7 @@ def test_an_uppercase_hash_matches(tmp_path, monkeypatch):
         "package": "zoo_plugins.weights"}}}))
     monkeypatch.setenv("ZOO_REGISTRY", str(catalog))
     monkeypatch.setenv("ZOO_OFFLINE", "1")
-    monkeypatch.setattr(zoo.plugins, "_registry", None)
+    monkeypatch.setattr(zoo.registry.loader, "_registry", None)
     assert zoo.get("lenet5.upper", pretrained=True).output_shape == (None, 10)
 
 
@@ -256,7 +256,7 @@ def test_a_keras_file_whose_vectorizer_names_a_local_file_is_refused_in_safe_mod
     secret = tmp_path / "secret.txt"
     secret.write_text("a\nb\n")
     result = run_python(f"""
-        import json, zipfile, keras, zoo, zoo.text
+        import json, zipfile, keras, zoo, zoo.layers.text
         model = zoo.get("textcnn", num_classes=2, include_preprocessing=True, max_tokens=10, embedding_dim=4,
                         num_filters=2, vocabulary=["a", "b"])
         model.save({str(tmp_path / 'm.keras')!r})

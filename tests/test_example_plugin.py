@@ -43,7 +43,7 @@ def test_example_plugin_appears_after_pip_install(installed_example):
 @pytest.mark.slow
 def test_example_plugin_passes_the_plugin_author_checks(installed_example):
     result = run_python("""
-        from zoo.testing import check_architecture
+        from zoo.kit.conformance import check_architecture
         check_architecture("alexnet", width=0.25)
         print("ok")
     """)

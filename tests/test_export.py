@@ -100,7 +100,7 @@ def test_onnx_export_checks_in_onnxruntime_and_answers_as_zoo_predict(tmp_path, 
 @pytest.mark.slow
 def test_saved_model_takes_encoded_images_and_pixels_and_names_an_undecodable_one(tmp_path, digit_files):
     import zoo
-    from zoo.evaluation import load_model, predict
+    from zoo.inference.evaluation import load_model, predict
 
     files, labels = digit_files
     out = tmp_path / "lenet5"
@@ -177,8 +177,8 @@ def test_float_input_and_a_run_directory(tmp_path):
     import shutil
 
     import zoo
-    from zoo.identity import locate
-    from zoo.plugins import package_directory
+    from zoo.records.identity import locate
+    from zoo.registry.loader import package_directory
 
     run = tmp_path / "run"
     run.mkdir()
@@ -287,7 +287,7 @@ def test_a_missing_converter_or_runtime_is_one_line_naming_the_extra(tmp_path):
 
 def test_litert_check_falls_back_to_tf_lite_without_ai_edge_litert(tmp_path):
     import zoo
-    from zoo.exporting import RUNTIME_SCRIPT
+    from zoo.exporting.exporter import RUNTIME_SCRIPT
 
     zoo.export("lenet5.mnist5k", format="litert", output=tmp_path / "lenet5.tflite")
     pixels = np.zeros((3, 28, 28, 1), np.uint8)

@@ -44,7 +44,7 @@ def check_rows(rows: list[dict]) -> None:
 @pytest.mark.exhaustive
 @pytest.mark.slow  # every family in every format, each in its own runtime: about 15 minutes on 2 cores
 def test_one_architecture_per_family(tmp_path):
-    from zoo.plugins import get_registry
+    from zoo.registry.loader import get_registry
 
     rows = run_matrix(tmp_path, "--one-per-family")
     families = {arch.family for arch in get_registry().architectures.values()}
@@ -58,7 +58,7 @@ def test_one_architecture_per_family(tmp_path):
 @pytest.mark.slow
 @pytest.mark.matrix
 def test_every_architecture(tmp_path):
-    from zoo.plugins import get_registry
+    from zoo.registry.loader import get_registry
 
     rows = run_matrix(tmp_path)
     assert [row["architecture"] for row in rows] and len(rows) == len(get_registry().architectures)

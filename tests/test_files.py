@@ -81,7 +81,7 @@ def test_every_broken_transfer_moves_on_to_the_next_mirror(server, payload, tmp_
 
 
 def test_a_truncated_body_without_a_hash_is_caught_by_its_length_or_its_structure(tls_server, tmp_path):
-    from zoo.cache import check_hdf5
+    from zoo.weights.cache import check_hdf5
 
     import h5py
     import numpy as np
@@ -212,6 +212,6 @@ def test_four_processes_download_once(server, payload, tmp_path):
 
 
 def test_the_file_layer_imports_no_tensorflow():
-    result = run_python("import sys, zoo.files, zoo.cache, zoo.datasets.files; "
+    result = run_python("import sys, zoo.files, zoo.weights.cache, zoo.datasets.files; "
                         "assert 'tensorflow' not in sys.modules and 'keras' not in sys.modules")
     assert result.returncode == 0, result.stderr

@@ -3,10 +3,10 @@
 import inspect
 import re
 
-import zoo.hookspecs
+import zoo.registry.hookspecs
 from conftest import ROOT, make_plugin, run_python
 
-HOOKS = [name for name, _ in inspect.getmembers(zoo.hookspecs, inspect.isfunction) if name.startswith("zoo_")]
+HOOKS = [name for name, _ in inspect.getmembers(zoo.registry.hookspecs, inspect.isfunction) if name.startswith("zoo_")]
 
 PLUGIN = """
 import zoo
@@ -48,7 +48,7 @@ def test_every_hook_is_documented_and_tested():
     for hook in HOOKS:
         assert re.search(rf"^### {hook}$", docs, re.M), f"docs/plugins.md has no heading for {hook}"
         assert f"def test_hook_{hook}(" in tests, f"no test_hook_{hook}"
-        assert zoo.hookspecs.__dict__[hook].__doc__.count(":param") >= 1
+        assert zoo.registry.hookspecs.__dict__[hook].__doc__.count(":param") >= 1
 
 
 def run_with_plugin(tmp_path, code):
@@ -76,7 +76,7 @@ def test_hook_zoo_register_weights(tmp_path):
 
 def test_hook_zoo_training_recipe(tmp_path):
     out = run_with_plugin(tmp_path, """
-        from zoo.plugins import get_registry
+        from zoo.registry.loader import get_registry
         registry = get_registry()
         for name in ("tinynet", "lenet5"):
             recipe = registry.manager.hook.zoo_training_recipe(architecture=registry.architectures[name])
@@ -88,7 +88,7 @@ def test_hook_zoo_training_recipe(tmp_path):
 def test_hook_zoo_hyperparameters(tmp_path):
     out = run_with_plugin(tmp_path, """
         import keras_tuner
-        from zoo.plugins import get_registry
+        from zoo.registry.loader import get_registry
         registry = get_registry()
         hp = keras_tuner.HyperParameters()
         print(registry.manager.hook.zoo_hyperparameters(architecture=registry.architectures["tinynet"], hp=hp))

@@ -19,9 +19,9 @@ import pytest
 import yaml
 
 import zoo
-import zoo.plugins
+import zoo.registry.loader
 from conftest import ROOT, run_zoo
-from zoo.identity import ModelIdentity
+from zoo.records.identity import ModelIdentity
 
 SHIPPED_ACCURACY = 0.976
 DATA = ROOT / "tests" / "data"
@@ -56,7 +56,7 @@ def scaled_files(tmp_path_factory):
 def scaled(scaled_files, monkeypatch):
     for key, value in scaled_files.items():
         monkeypatch.setenv(key, value)
-    monkeypatch.setattr(zoo.plugins, "_registry", None)
+    monkeypatch.setattr(zoo.registry.loader, "_registry", None)
     return scaled_files
 
 
@@ -130,7 +130,7 @@ def test_fine_tuning_a_tag_keeps_its_preprocessing_and_the_run_is_a_door(scaled,
     paths, _ = digit_pngs
     result = run_zoo("predict", str(run_dir), *paths, "--top", "1", env=scaled)
     assert result.returncode == 0, result.stderr
-    model, identity = zoo.weights.build(zoo.identity.locate(run_dir))
+    model, identity = zoo.weights.pretrained.build(zoo.records.identity.locate(run_dir))
     x, _ = zoo.datasets.load("mnist5k", split="test")
     expected = np.argmax(model.predict(zoo.preprocessing(identity)(x[:10].astype("float32")), verbose=0), -1)
     assert predicted(result.stdout) == [str(i) for i in expected]
@@ -140,8 +140,8 @@ def test_prediction_resizes_images_as_training_does(tmp_path):
     """An 8x8 digit file into the 32x32 lenet5: the same pixels as the input pipeline makes of the array."""
     from PIL import Image
 
-    from zoo import inputs
-    from zoo.evaluation import read_inputs
+    from zoo.datasets import pipeline as inputs
+    from zoo.inference.evaluation import read_inputs
 
     x, y = zoo.datasets.load("digits", split="test")
     path = tmp_path / "digit.png"
@@ -159,7 +159,7 @@ def test_predict_with_an_imagenet_tag_prints_imagenet_names(tmp_path, monkeypatc
     """A 1000-class tag with ``class_names: imagenet`` (random MobileNet weights at 32x32): names, not indices."""
     from PIL import Image
 
-    from zoo.identity import imagenet_classes
+    from zoo.records.identity import imagenet_classes
 
     model = zoo.get("mobilenet", alpha=0.25, input_shape=(32, 32, 3))
     path = tmp_path / "mobilenet_test.weights.h5"
@@ -201,7 +201,7 @@ def mobilenet_tag(tmp_path, monkeypatch):
     env = {"ZOO_REGISTRY": str(catalog), "ZOO_WEIGHTS_PATH": str(mirror), "ZOO_OFFLINE": "1"}
     for key, value in env.items():
         monkeypatch.setenv(key, value)
-    monkeypatch.setattr(zoo.plugins, "_registry", None)
+    monkeypatch.setattr(zoo.registry.loader, "_registry", None)
     return env
 
 
@@ -244,7 +244,7 @@ def test_a_card_written_before_identity_version_2_still_works(tmp_path, monkeypa
     (run_dir / "card.json").write_text(json.dumps(card))
     shutil.copy(DATA / "run_v1.json", run_dir / "run.json")
 
-    identity = zoo.identity.locate(run_dir)
+    identity = zoo.records.identity.locate(run_dir)
     assert identity.arguments["activation"] == "relu" and identity.arguments["subsampling"] == "avg"
     assert identity.num_classes == 10 and identity.input_shape == (32, 32, 1)
     assert identity.preprocessing == {"scale": 1 / 255} and identity.pretrained is None
@@ -252,12 +252,12 @@ def test_a_card_written_before_identity_version_2_still_works(tmp_path, monkeypa
     assert loaded.get_layer("conv1").activation.__name__ == "relu"
     result = run_zoo("evaluate", str(run_dir), "--data", "digits")
     assert result.returncode == 0 and "test accuracy: " in result.stdout, result.stderr
-    tag = zoo.weights.import_weights(run_dir / "best.weights.h5", "lenet5.old")
+    tag = zoo.weights.pretrained.import_weights(run_dir / "best.weights.h5", "lenet5.old")
     assert tag.arguments["activation"] == "relu" and tag.arguments["units"] == [120, 84]  # effective, stored
     assert zoo.get("lenet5.old", pretrained=True).get_layer("conv1").activation.__name__ == "relu"
     # the old run.json recorded only architecture and dataset: resuming the same model there is allowed
-    from zoo.runs import Run
-    from zoo.train import plan_identity
+    from zoo.training.runs import Run
+    from zoo.training.driver import plan_identity
 
     digits = zoo.datasets.load("digits")
     Run(run_dir).start(plan_identity("lenet5", digits, model_args={"activation": "relu"}), resume=True)
@@ -345,7 +345,7 @@ def test_resuming_a_run_with_other_arguments_exits_2_naming_both_values(tmp_path
     ({"num_classes": 3}, "num_classes"),
 ])
 def test_every_identity_field_of_a_run_is_checked_on_resume(tmp_path, change, field):
-    from zoo.runs import Run, RunMismatchError
+    from zoo.training.runs import Run, RunMismatchError
 
     recorded = ModelIdentity(architecture="lenet5", arguments=dict(zoo.info("lenet5").arguments), num_classes=10,
                              input_shape=(32, 32, 1), preprocessing={"scale": 1 / 255}, dataset="digits")
@@ -365,7 +365,7 @@ def test_a_tuning_trial_trains_through_zoo_train_fit_early_stopping_included(tmp
     improvement: the trial stops after two of its five epochs, and leaves a run directory with a card."""
     import keras_tuner as kt
 
-    from zoo.recipes import TrainingRecipe
+    from zoo.records.recipes import TrainingRecipe
 
     x, y = zoo.datasets.load("digits", split="train")
     hypermodel = zoo.hypermodel("lenet5", num_classes=10, input_shape=(32, 32, 1), tune_training=False)

@@ -14,8 +14,8 @@ import numpy as np
 import pytest
 
 import zoo
-from zoo.plugins import get_registry
-from zoo.testing import check_architecture, sample_input
+from zoo.registry.loader import get_registry
+from zoo.kit.conformance import check_architecture, sample_input
 
 FAMILIES = ("vgg", "resnet", "resnetv2", "resnet_cifar", "densenet", "densenet_cifar", "mobilenet", "mobilenetv2",
             "xception")

@@ -8,10 +8,10 @@ import numpy as np
 import pytest
 
 import zoo
-import zoo.plugins
-from zoo.phases import Phase, finetune_fields, phases, set_backbone_trainable
-from zoo.recipes import TrainingRecipe
-from zoo.tuning import read_hparams
+import zoo.registry.loader
+from zoo.training.phases import Phase, finetune_fields, phases, set_backbone_trainable
+from zoo.records.recipes import TrainingRecipe
+from zoo.tuning.search import read_hparams
 
 
 def test_a_recipe_without_head_epochs_is_one_phase_that_leaves_the_layers_alone():
@@ -64,7 +64,7 @@ def test_a_searchs_tuned_phases_become_recipe_fields(tmp_path):
 ])
 def test_a_frozen_backbone_leaves_exactly_the_classifier_training(name, kwargs):
     model = zoo.get(name, num_classes=7, **kwargs)
-    classifier = zoo.plugins.get_registry().resolve(name)[0].classifier
+    classifier = zoo.registry.loader.get_registry().resolve(name)[0].classifier
     set_backbone_trainable(model, False, classifier)
     trainable = model.trainable_weights
     assert len(trainable) == 2 and trainable[0].shape[-1] == 7 and tuple(trainable[1].shape) == (7,), \

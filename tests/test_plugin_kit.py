@@ -102,7 +102,7 @@ def test_list_and_info_import_neither_tensorflow_nor_keras():
 def test_built_in_families_are_data():
     """Each built-in architecture names its first convolution and classifier and carries its recipe, search
     space and reference metrics; no built-in plugin module implements the training or tuning hook."""
-    from zoo.plugins import get_registry
+    from zoo.registry.loader import get_registry
 
     registry = get_registry()
     builtin = [name for name, owner in registry.owners.items() if owner.distribution == "keras-zoo"]
@@ -136,7 +136,7 @@ def test_supports_features_means_what_it_says():
 
 
 def test_headless_tags_inherit_from_their_full_twin():
-    from zoo.plugins import get_registry
+    from zoo.registry.loader import get_registry
 
     registry = get_registry()
     full, headless = registry.weights["resnet50.imagenet"], registry.weights["resnet50.imagenet_notop"]

@@ -7,9 +7,10 @@ import pytest
 from keras import layers
 
 import zoo
-from zoo import reference, stats
-from zoo.cards import stats_file
-from zoo.plugins import get_registry
+from zoo import reference
+from zoo.kit import stats
+from zoo.registry.cards import stats_file
+from zoo.registry.loader import get_registry
 
 
 def test_macs_of_each_counted_layer_kind():

@@ -11,7 +11,7 @@ tf = pytest.importorskip("tensorflow")
 pytest.importorskip("tensorflow_text")
 keras = pytest.importorskip("keras")
 
-from zoo.text import Vectorizer, load_vectors  # noqa: E402
+from zoo.layers.text import Vectorizer, load_vectors  # noqa: E402
 
 
 def ids(vectorizer, texts):

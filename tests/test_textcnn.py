@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 
 import zoo
-from zoo.plugins import get_registry
-from zoo.testing import check_architecture
+from zoo.registry.loader import get_registry
+from zoo.kit.conformance import check_architecture
 
 VARIANTS = ["textcnn_rand", "textcnn_static", "textcnn_nonstatic", "textcnn_multichannel"]
 TINY = dict(embedding_dim=8, num_filters=4, max_tokens=30, input_shape=(12,))

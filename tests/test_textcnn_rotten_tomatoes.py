@@ -67,25 +67,25 @@ def test_a_tampered_wheel_fails_the_hash_check(monkeypatch, tmp_path):
 
 
 def test_shipped_weights_reach_their_recorded_test_accuracy(data_path):
-    from zoo.evaluation import evaluate
+    from zoo.inference.evaluation import evaluate
 
     assert zoo.info(TAG).weight_tags == ["textcnn_rand.rotten_tomatoes"]
     recorded = get_tag().metrics["test_accuracy"]
     assert recorded >= 0.75
     model = zoo.get(TAG, pretrained=True)
     assert model.inputs[0].dtype == "string"
-    metrics, _, _ = evaluate(model, zoo.datasets.load("rotten_tomatoes"), "test", identity=zoo.identity.locate(TAG))
+    metrics, _, _ = evaluate(model, zoo.datasets.load("rotten_tomatoes"), "test", identity=zoo.records.identity.locate(TAG))
     assert abs(metrics["accuracy"] - recorded) <= 0.005
 
 
 def get_tag():
-    from zoo.plugins import get_registry
+    from zoo.registry.loader import get_registry
 
     return get_registry().weights["textcnn_rand.rotten_tomatoes"]
 
 
 def test_shipped_file_is_small_and_carries_its_vocabulary():
-    from zoo.cache import fetch
+    from zoo.weights.cache import fetch
 
     path = fetch(get_tag(), offline=True)
     assert path.stat().st_size < 5 * 2**20

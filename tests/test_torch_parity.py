@@ -38,12 +38,12 @@ import yaml
 from safetensors.torch import save_file
 
 import zoo
-import zoo.plugins
+import zoo.registry.loader
 from conftest import run_python, run_zoo
-from zoo.cache import cache_dir
-from zoo.catalog import read_pins
+from zoo.weights.cache import cache_dir
+from zoo.registry.catalog import read_pins
 from zoo.errors import DownloadError
-from zoo.weights import import_weights
+from zoo.weights.pretrained import import_weights
 
 TOLERANCE = 1e-4
 IMAGENET_MEAN, IMAGENET_STD = np.array([0.485, 0.456, 0.406]), np.array([0.229, 0.224, 0.225])
@@ -214,7 +214,7 @@ def max_difference(ours, theirs, relative: bool = False) -> float:
 
 @pytest.fixture
 def fresh_registry(monkeypatch):
-    monkeypatch.setattr(zoo.plugins, "_registry", None)
+    monkeypatch.setattr(zoo.registry.loader, "_registry", None)
 
 
 # --- parity ------------------------------------------------------------------------------------------
@@ -231,7 +231,7 @@ def test_converted_checkpoint_gives_torchs_outputs(case, tmp_path, zoo_home, fre
     converted, twin_converted = (h5_arrays(zoo_home / "weights" / t.file_name) for t in (tag, twin))
     assert converted.keys() == twin_converted.keys()  # bit for bit; and safetensors need no torch (see below)
     assert all(np.array_equal(converted[k], twin_converted[k]) for k in converted)
-    layout = zoo.plugins.get_registry().architectures[case.zoo_name].converters[case.source][1]
+    layout = zoo.registry.loader.get_registry().architectures[case.zoo_name].converters[case.source][1]
     recorded = {key: tag.arguments[key] for key in {**layout, **case.arguments}}  # with every other default
     assert json.loads(json.dumps(recorded)) == json.loads(json.dumps({**layout, **case.arguments}))
     assert tag.preprocessing["mode"] == "torch"
@@ -258,7 +258,7 @@ def test_converted_checkpoint_gives_torchs_outputs(case, tmp_path, zoo_home, fre
 
 
 def test_every_converter_has_a_parity_case():
-    registry = zoo.plugins.get_registry()
+    registry = zoo.registry.loader.get_registry()
     converters = {(source, a.name) for a in registry.architectures.values() for source in a.converters}
     assert converters == {(case.source, case.zoo_name) for case in FAST + SLOW_CASES}
 
@@ -309,7 +309,7 @@ def resnet18(tmp_path_factory):
 
 
 def assert_nothing_left(zoo_home, name):
-    assert name not in zoo.plugins.get_registry().weights
+    assert name not in zoo.registry.loader.get_registry().weights
     assert not (zoo_home / "registry.yaml").exists()
     assert not list((zoo_home / "weights").glob("*")) if (zoo_home / "weights").exists() else True
 
@@ -439,7 +439,7 @@ def test_safetensors_need_no_torch_and_pth_names_it(resnet18, tmp_path, zoo_home
                     raise ModuleNotFoundError(f"No module named {{name!r}}")
 
         sys.meta_path.insert(0, NoTorch())
-        from zoo.weights import import_weights
+        from zoo.weights.pretrained import import_weights
         tag = import_weights({str(safetensors)!r}, "resnet18.st", source="torchvision")
         print("converted", tag.hash)
         try:
@@ -473,14 +473,14 @@ def served_resnet18(resnet18, server, catalog):
 def test_pretrained_downloads_converts_once_and_reads_the_cache(served_resnet18, server,
                                                                  zoo_home, monkeypatch):
     model, file_name = served_resnet18
-    tag = zoo.plugins.get_registry().weights["resnet18.test"]
+    tag = zoo.registry.loader.get_registry().weights["resnet18.test"]
     # the torchvision layout of ResNets (where a bottleneck strides is moot in resnet18's basic blocks)
     assert tag.arguments == {"bottleneck_stride": "3x3", "use_bias": False, "bn_epsilon": 1e-5}
     x = images(64)
     logits, _ = torch_outputs(model, Case("torchvision", "resnet18", "resnet18"), x)
 
     def get():
-        monkeypatch.setattr(zoo.plugins, "_registry", None)  # as a new process would
+        monkeypatch.setattr(zoo.registry.loader, "_registry", None)  # as a new process would
         return zoo.get("resnet18.test", pretrained=True, classifier_activation=None, input_shape=x.shape[1:])
 
     assert max_difference(get()(x), logits) <= TOLERANCE
@@ -548,7 +548,7 @@ def test_published_torchvision_tags_are_listed_without_torch_or_tensorflow():
 
 def test_every_published_tag_names_its_torchvision_file():
     """URL, file name and hash prefix agree with torchvision's own record of the weights, acc@1 too."""
-    registry = zoo.plugins.get_registry()
+    registry = zoo.registry.loader.get_registry()
     tags = [t for t in registry.weights.values() if t.format == "torchvision"]
     assert len(tags) == 21
     for tag in tags:

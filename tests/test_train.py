@@ -11,7 +11,7 @@ import zoo
 from zoo.cli import main
 from zoo.cli.train import key_values
 from zoo.files import file_hash as sha256
-from zoo.train import resolve_recipe
+from zoo.training.driver import resolve_recipe
 
 
 def tiny_images(n=48, size=28, channels=1, classes=3, seed=0):
@@ -109,7 +109,7 @@ def test_bad_data_fails_before_training(tmp_path, data, kwargs, message):
 
 def test_recipe_comes_from_the_plugin_and_takes_overrides():
     lenet = zoo.info("lenet5")
-    from zoo.plugins import get_registry
+    from zoo.registry.loader import get_registry
 
     arch, _ = get_registry().resolve(lenet.name)
     assert resolve_recipe(arch).optimizer == "adam"
@@ -176,7 +176,7 @@ def test_weights_saving_reuses_keras_attribute_skip_sets():
     import keras
     from keras.src.saving import saving_lib
 
-    from zoo.runs import cache_saving_skipsets
+    from zoo.training.runs import cache_saving_skipsets
 
     keras.backend.clear_session()
     assert saving_lib.get_attr_skipset("Layer") is not saving_lib.get_attr_skipset("Layer")  # built on every call

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 import zoo
-from zoo.evaluation import evaluate
-from zoo.plugins import get_registry
+from zoo.inference.evaluation import evaluate
+from zoo.registry.loader import get_registry
 
 SHIPPED = {"lenet5.mnist5k": "mnist5k", "lenet5.fashion_mnist": "fashion_mnist",
            "resnet20.fashion_mnist": "fashion_mnist"}  # tag -> dataset it was tested on
@@ -22,5 +22,5 @@ def test_shipped_weights_reach_their_recorded_accuracy(tag, dataset, monkeypatch
     entry = get_registry().weights[tag]
     assert entry.hash and entry.recipe and entry.source.startswith("zoo train ")
     model = zoo.get(tag, pretrained=True)
-    metrics, _, _ = evaluate(model, zoo.datasets.load(dataset), "test", identity=zoo.identity.locate(tag))
+    metrics, _, _ = evaluate(model, zoo.datasets.load(dataset), "test", identity=zoo.records.identity.locate(tag))
     assert abs(metrics["accuracy"] - entry.metrics["test_accuracy"]) <= 0.005, (metrics, entry.metrics)

@@ -51,9 +51,9 @@ def test_empty_hp_builds_the_default_variant_with_prefixed_names():
                                         "units_f6", "dropout")),
         *(f"lenet5/train/{name}" for name in ("lr", "weight_decay", "label_smoothing", "batch_size", "optimizer")),
     }
-    from zoo.train import recipe_for
+    from zoo.training.driver import recipe_for
 
-    recipe = recipe_for(zoo.plugins.get_registry().architectures["lenet5"])  # the family's recipe
+    recipe = recipe_for(zoo.registry.loader.get_registry().architectures["lenet5"])  # the family's recipe
     assert hp["lenet5/train/lr"] == recipe.lr and hp["lenet5/train/batch_size"] == recipe.batch_size
     assert model.optimizer.__class__.__name__.lower() == recipe.optimizer
 
@@ -264,7 +264,7 @@ def test_every_search_space_defaults_to_the_default_variant(name):
     """A hook called with an empty ``hp`` returns only the architecture's arguments, at their defaults."""
     import keras_tuner as kt
 
-    registry = zoo.plugins.get_registry()
+    registry = zoo.registry.loader.get_registry()
     arch = registry.architectures[name]
     hp = kt.HyperParameters()
     with hp.name_scope(name):

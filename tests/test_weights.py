@@ -21,9 +21,9 @@ import pytest
 import yaml
 
 import zoo
-import zoo.plugins
+import zoo.registry.loader
 from conftest import run_python, run_zoo
-from zoo.cache import WeightsNotFoundError
+from zoo.weights.cache import WeightsNotFoundError
 from zoo.errors import DownloadError
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -114,7 +114,7 @@ def test_mirror_directory_is_searched_before_any_url(lenet_tag, server, monkeypa
 
 def test_weights_in_a_plugins_own_package_are_found_offline(lenet_file, catalog, monkeypatch, tmp_path):
     """A tag with ``package:`` and no URL: its file ships inside a (plugin's) package, found offline."""
-    import zoo.cache
+    import zoo.weights.cache
 
     reference, data = lenet_file
     package = tmp_path / "site" / "acme_plugin" / "weights"
@@ -126,8 +126,8 @@ def test_weights_in_a_plugins_own_package_are_found_offline(lenet_file, catalog,
     catalog({"lenet5.acme": {"file_name": "lenet5_acme.weights.h5", "hash": sha256(data), "num_classes": 10,
                              "package": "acme_plugin.weights"}})
     np.testing.assert_array_equal(outputs(zoo.get("lenet5.acme", pretrained=True)), outputs(reference))
-    tag = zoo.plugins.get_registry().weights["lenet5.acme"]
-    assert zoo.cache.mirror_dirs(tag)[0] == package and zoo.cache.local_copy(tag) == package / tag.file_name
+    tag = zoo.registry.loader.get_registry().weights["lenet5.acme"]
+    assert zoo.weights.cache.mirror_dirs(tag)[0] == package and zoo.weights.cache.local_copy(tag) == package / tag.file_name
 
 
 def test_corrupt_cache_file_is_detected_and_downloaded_again(lenet_tag, server, zoo_home):
@@ -199,9 +199,9 @@ def test_list_and_info_show_tags(lenet_tag):
 
 @needs("mobilenet", "mobilenetv2")
 def test_architecture_arguments_select_the_published_file():
-    from zoo.weights import select_tag
+    from zoo.weights.pretrained import select_tag
 
-    registry = zoo.plugins.get_registry()
+    registry = zoo.registry.loader.get_registry()
     mobilenet, v2 = registry.architectures["mobilenet"], registry.architectures["mobilenetv2"]
     assert select_tag(mobilenet, {}).name == "mobilenet.imagenet"
     assert select_tag(mobilenet, {"alpha": 0.25, "input_shape": (128, 128, 3)}).name == "mobilenet.imagenet_025_128"
@@ -251,7 +251,7 @@ def test_pretrained_under_jax(lenet_tag):
 
 
 def test_adapt_input_conv_as_timm():
-    from zoo.adapt import adapt_input_conv
+    from zoo.weights.adapt import adapt_input_conv
 
     kernel = np.random.default_rng(0).random((3, 3, 3, 8)).astype("float32")
     np.testing.assert_allclose(adapt_input_conv(kernel, 1), kernel.sum(axis=2, keepdims=True))
@@ -423,7 +423,7 @@ def test_decode_predictions_with_listed_class_names(lenet_tag):
 
 
 def test_every_keras_applications_file_is_registered_with_keras_hashes():
-    from zoo.catalog import read_catalog
+    from zoo.registry.catalog import read_catalog
 
     raw = yaml.safe_load((ROOT / "registry.yaml").read_text())["weights"]
     weights = {tag.name: tag for tag in read_catalog(ROOT / "registry.yaml")["weights"]}  # headless ones inherit
@@ -463,7 +463,7 @@ def test_cli_import_then_get(lenet_file, tmp_path, zoo_home, monkeypatch):
     assert result.returncode == 0, result.stderr
     assert sha256(data) in result.stdout
     assert (zoo_home / "weights" / "lenet5.mine.weights.h5").read_bytes() == data
-    monkeypatch.setattr(zoo.plugins, "_registry", None)
+    monkeypatch.setattr(zoo.registry.loader, "_registry", None)
     monkeypatch.setenv("ZOO_OFFLINE", "1")
     np.testing.assert_array_equal(outputs(zoo.get("lenet5.mine", pretrained=True)), outputs(reference))
 
@@ -480,9 +480,9 @@ def test_cli_import_then_get(lenet_file, tmp_path, zoo_home, monkeypatch):
 
 
 def test_import_weights_python_api_checks_the_file(lenet_file, tmp_path, zoo_home, monkeypatch):
-    from zoo.weights import import_weights
+    from zoo.weights.pretrained import import_weights
 
-    monkeypatch.setattr(zoo.plugins, "_registry", None)
+    monkeypatch.setattr(zoo.registry.loader, "_registry", None)
     _, data = lenet_file
     path = tmp_path / "trained.weights.h5"
     path.write_bytes(data)
@@ -494,7 +494,7 @@ def test_import_weights_python_api_checks_the_file(lenet_file, tmp_path, zoo_hom
     with pytest.raises(ValueError, match="do not load"):
         import_weights(path, "lenet5.bad", num_classes=3)
     assert not (zoo_home / "weights" / "lenet5.bad.weights.h5").exists()
-    assert "lenet5.bad" not in zoo.plugins.get_registry().weights
+    assert "lenet5.bad" not in zoo.registry.loader.get_registry().weights
     with pytest.raises(ValueError, match="architecture.tag"):
         import_weights(path, "lenet5")
 

@@ -6,7 +6,7 @@ import numpy as np
 
 import zoo
 from test_train import tiny_images
-from zoo.weights import import_weights
+from zoo.weights.pretrained import import_weights
 
 
 def test_imported_run_weights_carry_the_card_and_reload(tmp_path):

@@ -11,20 +11,20 @@ Example::
     >>> zoo.export("lenet5.mnist5k", format="onnx", output="lenet5.onnx", check=True)
 """
 
-from zoo.architecture import Architecture, Family
-from zoo.cards import ModelCard, info
-from zoo.cards import list_models as list
+from zoo.records.architecture import Architecture, Family
+from zoo.registry.cards import ModelCard, info
+from zoo.registry.cards import list_models as list
 from zoo.errors import (CatalogError, DownloadError, DuplicateArchitectureError, ExportCheckError, ExportError,
                         PluginError, SearchFailedError, StorageError, UnknownDatasetError, UnknownModelError,
                         UnknownNameError, ZooWarning, show_zoo_warnings_on_one_line)
-from zoo.hookspecs import hookimpl
-from zoo.identity import ModelIdentity
-from zoo.models import get
-from zoo.recipes import TrainingRecipe
-from zoo.tags import WeightTag
-from zoo.train import TrainResult, train
-from zoo.tuning import hypermodel, tune
-from zoo.weights import decode_predictions, preprocessing
+from zoo.registry.hookspecs import hookimpl
+from zoo.records.identity import ModelIdentity
+from zoo.weights.models import get
+from zoo.records.recipes import TrainingRecipe
+from zoo.records.tags import WeightTag
+from zoo.training.driver import TrainResult, train
+from zoo.tuning.search import hypermodel, tune
+from zoo.weights.pretrained import decode_predictions, preprocessing
 
 __version__ = "0.1.0"
 
@@ -66,8 +66,8 @@ _SUBMODULES = ("datasets", "identity", "testing", "text", "weights")  # imported
 
 
 def __getattr__(name):
-    if name == "export":  # zoo.exporting.export, imported on first use (it is not a module: zoo.exporting is)
-        from zoo.exporting import export
+    if name == "export":  # zoo.exporting.exporter.export, imported on first use (it is not a module: zoo.exporting is)
+        from zoo.exporting.exporter import export
 
         return export
     if name in _SUBMODULES:

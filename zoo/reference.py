@@ -38,8 +38,8 @@ CLI = "reference/cli.md"
 PLOTS = "benchmark-plots.md"
 PYTORCH = "reference/pytorch.md"
 # zoo.__getattr__ imports these on first use, so they are not in zoo's namespace to read statically
-LAZY_ATTRIBUTES = {"export": "zoo.exporting.export"}
-PLUGIN_CONTRACT = ("zoo.hookimpl", "zoo.hookspecs", "zoo.registry.Registrar")
+LAZY_ATTRIBUTES = {"export": "zoo.exporting.exporter.export"}
+PLUGIN_CONTRACT = ("zoo.hookimpl", "zoo.hookspecs", "zoo.registry.store.Registrar")
 TRAINED_BY_THE_ZOO = "zoo train "  # how the `source` of a zoo-trained tag begins: the command that trained it
 
 
@@ -76,7 +76,7 @@ def field_table(cls) -> str:
         kind = f.type if isinstance(f.type, str) else getattr(f.type, "__name__", str(f.type))
         meaning = f.metadata.get("doc")
         if not meaning:
-            raise ValueError(f"{cls.__name__}.{f.name} has no documented meaning (zoo.fields.documented)")
+            raise ValueError(f"{cls.__name__}.{f.name} has no documented meaning (zoo.records.fields.documented)")
         rows.append(f"| `{f.name}` | `{_cell(kind)}` | {_cell(_default(f))} | {_cell(meaning)} |")
     return "\n".join(rows)
 
@@ -96,7 +96,7 @@ def _shape(shape) -> str:
 
 
 def _stats(name: str) -> tuple[str, str]:
-    from zoo.cards import load_stats
+    from zoo.registry.cards import load_stats
 
     entry = load_stats(name)
     return (f"{entry['params']:,}" if entry else "n/a", f"{entry['macs'] / 1e9:.4g}" if entry else "n/a")
@@ -208,7 +208,7 @@ def describe_space(registry, arch) -> tuple[list[tuple[str, str, str, Any]], str
 
 
 def _allowed(arch, argument: str) -> str:
-    from zoo.arguments import kind_of
+    from zoo.registry.arguments import kind_of
 
     default = arch.defaults[argument]
     if default is None:
@@ -218,9 +218,9 @@ def _allowed(arch, argument: str) -> str:
 
 def architecture_page(registry, name: str) -> str:
     """``models/NAME.md``: the card, variants, arguments, build call, recipe and search space of one architecture."""
-    from zoo.arguments import POOLINGS
-    from zoo.cards import info
-    from zoo.train import recipe_for
+    from zoo.registry.arguments import POOLINGS
+    from zoo.registry.cards import info
+    from zoo.training.driver import recipe_for
 
     arch, card = registry.architectures[name], info(name)
     params, gmacs = _stats(name)
@@ -269,7 +269,7 @@ def architecture_page(registry, name: str) -> str:
 # --- one page per weight tag ---------------------------------------------------------------------
 
 def _file_size(tag) -> str:
-    from zoo.plugins import package_directory
+    from zoo.registry.loader import package_directory
 
     if tag.size:
         return f"{tag.size:,} bytes"
@@ -356,8 +356,8 @@ def pytorch_page(registry) -> str:
 # --- the API and CLI references ------------------------------------------------------------------
 
 def api_identifier(name: str) -> str:
-    """The path mkdocstrings renders ``zoo.NAME`` by: ``zoo.get``, but ``zoo.train.train`` where a submodule has
-    the name, and the defining module's for what ``zoo`` imports on first use (``zoo.exporting.export``)."""
+    """The path mkdocstrings renders ``zoo.NAME`` by: ``zoo.get``, but ``zoo.training.driver.train`` where a submodule has
+    the name, and the defining module's for what ``zoo`` imports on first use (``zoo.exporting.exporter.export``)."""
     import pkgutil
 
     import zoo
@@ -523,7 +523,7 @@ def pages(cli_parser: argparse.ArgumentParser) -> dict[str, str | bytes]:
     ``cli_parser`` is the ``zoo`` argument parser (``zoo.cli.build_parser()``), passed in because the
     library does not import its command line.
     """
-    from zoo.plugins import get_registry
+    from zoo.registry.loader import get_registry
 
     registry = get_registry()
     generated: dict[str, str | bytes] = {CATALOG: catalog_page(registry), API: api_page(), CLI: cli_page(cli_parser),

@@ -9,8 +9,8 @@ are keras.applications' (``conv1_conv``, ``conv2_block1_1_conv``,
 import keras
 from keras import layers
 
-from zoo.heads import check_head, image_model
-from zoo.validation import check_choice, check_range
+from zoo.layers.heads import check_head, image_model
+from zoo.checks import check_choice, check_range
 
 CHANNELS = 3  # the channel axis as keras.applications writes it here, so both build the same graph
 

@@ -3,8 +3,8 @@
 import keras
 from keras import layers
 
-from zoo.heads import check_head, classifier, global_pool
-from zoo.validation import check_choice
+from zoo.layers.heads import check_head, classifier, global_pool
+from zoo.checks import check_choice
 
 
 def build_lenet(*, input_shape, activation, subsampling, filters, units, **head):

@@ -11,8 +11,8 @@ saved from ``keras.applications.ResNet50`` (and 101, 152, 50V2, 101V2,
 import keras
 from keras import layers
 
-from zoo.heads import check_head, image_model
-from zoo.validation import check_choice
+from zoo.layers.heads import check_head, image_model
+from zoo.checks import check_choice
 
 BN_EPSILON = 1.001e-5  # keras.applications' value
 CHANNELS = 3  # the channel axis as keras.applications writes it here, so both build the same graph

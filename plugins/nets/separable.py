@@ -10,8 +10,8 @@ layer order are keras.applications' (``conv_dw_1``, ``block_1_expand``,
 import keras
 from keras import layers
 
-from zoo.heads import check_head, image_model
-from zoo.validation import check_choice, check_range
+from zoo.layers.heads import check_head, image_model
+from zoo.checks import check_choice, check_range
 
 # MobileNet (Howard et al. 2017, table 1): (pointwise filters, stride) of the 13 depthwise-separable blocks.
 MOBILENET_BLOCKS = ((64, 1), (128, 2), (128, 1), (256, 2), (256, 1), (512, 2), (512, 1), (512, 1), (512, 1),

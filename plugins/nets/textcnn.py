@@ -3,7 +3,7 @@
 Embedding channels, parallel 1-D convolutions with ReLU, max-over-time
 pooling, concatenation, dropout and a dense classifier whose weight vectors
 are kept to an L2 norm of at most 3. Only Keras layers, so the model runs on
-any backend; with ``include_preprocessing=True`` a :class:`zoo.text.Vectorizer`
+any backend; with ``include_preprocessing=True`` a :class:`zoo.layers.text.Vectorizer`
 (TensorFlow only) in front takes raw strings.
 """
 
@@ -11,8 +11,8 @@ import keras
 import numpy as np
 from keras import layers
 
-from zoo.heads import CLASSIFIER_ACTIVATIONS
-from zoo.validation import check_choice, check_range
+from zoo.layers.heads import CLASSIFIER_ACTIVATIONS
+from zoo.checks import check_choice, check_range
 
 CHANNELS = ("trainable", "frozen")  # a fine-tuned or a fixed embedding channel
 
@@ -26,9 +26,9 @@ def _vectorizer(vocabulary, max_tokens, sequence_length, tokenizer, min_count, n
     needs = "include_preprocessing=True needs the TensorFlow backend and tensorflow-text"
     if keras.backend.backend() != "tensorflow":
         raise ValueError(f"{needs}, not {keras.backend.backend()!r}: pass include_preprocessing=False "
-                         "and feed token ids (from a zoo.text.Vectorizer in a tf.data pipeline)")
+                         "and feed token ids (from a zoo.layers.text.Vectorizer in a tf.data pipeline)")
     try:
-        from zoo.text import Vectorizer
+        from zoo.layers.text import Vectorizer
     except ImportError as error:
         raise ValueError(f"{needs} ({error}): pass include_preprocessing=False and feed token ids") from None
     return Vectorizer(max_tokens, sequence_length, tokenizer=tokenizer, min_count=min_count,
@@ -45,7 +45,7 @@ def _embedding_matrix(embeddings, vocabulary, vocab_size, embedding_dim, num_oov
                 f"embeddings={str(embeddings)!r} is a word-vectors file: pass vocabulary= (a list or file of "
                 "tokens, e.g. Vectorizer.get_vocabulary() after adapt) so that its words find their rows"
             )
-        from zoo.text import load_vectors, read_vocabulary
+        from zoo.layers.text import load_vectors, read_vocabulary
 
         embeddings = load_vectors(embeddings, read_vocabulary(vocabulary), num_oov_buckets=num_oov_buckets,
                                   max_tokens=vocab_size - 1 - num_oov_buckets, embedding_dim=embedding_dim)
@@ -65,7 +65,7 @@ def build_textcnn(*, num_classes, input_shape, include_top, pooling, vocab_size,
 
     ``sequence_length`` (None: ``input_shape[0]``) is the number of token ids
     per text. ``vocab_size`` (None: ``1 + num_oov_buckets + max_tokens``, what
-    a :class:`zoo.text.Vectorizer` with those settings produces) is the
+    a :class:`zoo.layers.text.Vectorizer` with those settings produces) is the
     embedding's number of rows. ``include_top=False`` gives the concatenated,
     max-over-time pooled features.
     """

@@ -8,8 +8,8 @@ so weights saved from ``keras.applications.VGG16`` and ``VGG19`` load into it.
 import keras
 from keras import layers
 
-from zoo.heads import check_head, classifier, image_model
-from zoo.validation import check_choice
+from zoo.layers.heads import check_head, classifier, image_model
+from zoo.checks import check_choice
 
 
 def conv_block(x, filters, *, batch_norm, name):

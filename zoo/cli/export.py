@@ -31,7 +31,7 @@ def register(subparsers) -> None:
 
 def run_export(args) -> int:
     from zoo.errors import ExportCheckError
-    from zoo.exporting import export
+    from zoo.exporting.exporter import export
 
     try:
         result = export(args.name, format=args.format, output=args.output, input=args.input, quantize=args.quantize,

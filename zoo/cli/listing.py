@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import json
 
-from zoo.architecture import TASKS
-from zoo.cards import info, list_models, load_stats
-from zoo.tables import format_table, human_count
-from zoo.plugins import get_registry
+from zoo.records.architecture import TASKS
+from zoo.registry.cards import info, list_models, load_stats
+from zoo.cli.tables import format_table, human_count
+from zoo.registry.loader import get_registry
 
 MAX_TAGS = 3  # `zoo list` shows the first few weight tags; `zoo info` and `zoo weights list` show all
 
@@ -78,7 +78,7 @@ def run_info(args) -> int:
 
 def weight_fields(tag) -> list[tuple[str, object]]:
     """What ``zoo info architecture.tag`` shows of the tag: its file, hash, origin, data and metrics."""
-    from zoo.cache import local_copy
+    from zoo.weights.cache import local_copy
 
     copy = local_copy(tag)
     return [

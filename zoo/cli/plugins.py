@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import warnings
 
-from zoo.plugins import get_registry
-from zoo.tables import format_table
+from zoo.registry.loader import get_registry
+from zoo.cli.tables import format_table
 
 
 def register(subparsers) -> None:
@@ -47,7 +47,7 @@ def run_plugins(args) -> int:
 
 
 def run_new_plugin(args) -> int:
-    from zoo.scaffold import write_plugin
+    from zoo.kit.scaffold import write_plugin
 
     root = write_plugin(args.name, args.output, force=args.force)
     print(f"wrote {root}: pip install {root}, then zoo list {args.name}* and python -m pytest {root / 'tests'}")
@@ -55,7 +55,7 @@ def run_new_plugin(args) -> int:
 
 
 def run_stats(args) -> int:
-    from zoo.stats import model_stats, write_stats
+    from zoo.kit.stats import model_stats, write_stats
 
     registry = get_registry()
     if args.write:

@@ -65,8 +65,8 @@ def register(subparsers) -> None:
 
 
 def run_train(args) -> int:
-    from zoo.train import train
-    from zoo.tuning import read_hparams
+    from zoo.training.driver import train
+    from zoo.tuning.search import read_hparams
 
     tuned = read_hparams(args.hparams, args.name) if args.hparams else {"model_args": {}, "recipe": None,
                                                                          "pretrained": False}
@@ -87,7 +87,7 @@ def run_train(args) -> int:
 
 def run_evaluate(args) -> int:
     from zoo.datasets.sources import as_dataset
-    from zoo.evaluation import evaluate, load_model
+    from zoo.inference.evaluation import evaluate, load_model
 
     dataset = as_dataset(args.data)
     model, identity = load_model(args.name, args.weights, dataset=dataset)
@@ -103,8 +103,8 @@ def run_evaluate(args) -> int:
 
 
 def run_predict(args) -> int:
-    from zoo.arguments import check_positive_int
-    from zoo.evaluation import load_model, predict
+    from zoo.registry.arguments import check_positive_int
+    from zoo.inference.evaluation import load_model, predict
 
     check_positive_int("--top", args.top)
     model, identity = load_model(args.name, args.weights)

@@ -11,7 +11,7 @@ import fnmatch
 import json
 import sys
 
-from zoo.tables import format_table
+from zoo.cli.tables import format_table
 
 
 def register(subparsers) -> None:
@@ -61,14 +61,14 @@ def json_mapping(text: str) -> dict:
 
 
 def _tags(pattern: str):
-    from zoo.plugins import get_registry
+    from zoo.registry.loader import get_registry
 
     return [tag for name, tag in sorted(get_registry().weights.items())
             if fnmatch.fnmatchcase(name, pattern) or fnmatch.fnmatchcase(tag.architecture, pattern)]
 
 
 def run_list(args) -> int:
-    from zoo.cache import local_copy
+    from zoo.weights.cache import local_copy
 
     tags = _tags(args.pattern)
     if not tags:
@@ -86,9 +86,9 @@ def run_list(args) -> int:
 
 
 def run_pull(args) -> int:
-    from zoo.cache import fetch
+    from zoo.weights.cache import fetch
     from zoo.errors import DownloadError
-    from zoo.weights import tag_for
+    from zoo.weights.pretrained import tag_for
 
     failed = 0
     for name in args.tags:
@@ -108,10 +108,10 @@ def run_verify(args) -> int:
     converted from a PyTorch checkpoint is read whole (one that cannot be is removed, and converted
     again when it is next needed).
     """
-    from zoo.cache import cache_dir, check_hdf5, expected_hash, pin, problem
-    from zoo.plugins import get_registry
-    from zoo.tags import CHECKPOINT_FORMATS
-    from zoo.weights import converted_name
+    from zoo.weights.cache import cache_dir, check_hdf5, expected_hash, pin, problem
+    from zoo.registry.loader import get_registry
+    from zoo.records.tags import CHECKPOINT_FORMATS
+    from zoo.weights.pretrained import converted_name
 
     directory = cache_dir()
     files = sorted(p for p in directory.glob("*") if p.is_file() and not p.name.endswith(".lock")
@@ -169,7 +169,7 @@ def _running(pid: int) -> bool:
 
 
 def run_import(args) -> int:
-    from zoo.weights import import_weights
+    from zoo.weights.pretrained import import_weights
 
     metadata = {"default": args.default}
     if args.num_classes is not None:

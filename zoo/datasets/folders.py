@@ -1,7 +1,7 @@
 """Datasets from a directory: one subfolder per class, holding images or text files.
 
 Every file is checked before training starts (an empty folder or a corrupt
-image is an error that names it). Images are decoded by :func:`zoo.images.decode`,
+image is an error that names it). Images are decoded by :func:`zoo.datasets.images.decode`,
 the zoo's one decoder, at their own size (the input pipeline resizes each to the
 model's input when they differ); text files are read with Keras'
 ``text_dataset_from_directory``. A seeded, stratified 10% validates.
@@ -14,7 +14,7 @@ from pathlib import Path
 
 from zoo.datasets.dataset import Dataset
 
-IMAGE_SUFFIXES = (".bmp", ".gif", ".jpeg", ".jpg", ".png")  # what zoo.images.decode reads
+IMAGE_SUFFIXES = (".bmp", ".gif", ".jpeg", ".jpg", ".png")  # what zoo.datasets.images.decode reads
 TEXT_SUFFIXES = (".txt",)
 VALIDATION_FRACTION = 0.1
 
@@ -101,10 +101,10 @@ def load_directory(path, *, seed: int = 0) -> Dataset:
 
 
 def _images(files, labels, shape):
-    """A ``tf.data.Dataset`` of ``(uint8 image, label)`` decoded from ``files`` by :func:`zoo.images.decode`."""
+    """A ``tf.data.Dataset`` of ``(uint8 image, label)`` decoded from ``files`` by :func:`zoo.datasets.images.decode`."""
     import tensorflow as tf
 
-    from zoo import images
+    from zoo.datasets import images
 
     def read(path, label):
         image = images.decode(tf.io.read_file(path), shape[-1])

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import keras
 
-from zoo.validation import check_range
+from zoo.checks import check_range
 
 
 @keras.saving.register_keras_serializable(package="zoo")

@@ -1,0 +1,124 @@
+"""Using trained weights: load a model from its identity, score it on a dataset, predict classes.
+
+What ``zoo evaluate`` and ``zoo predict`` run. The model comes from its
+:class:`zoo.records.identity.ModelIdentity` (a weight tag, a run directory or its
+``card.json``, or an architecture with a weights file), so its inputs get the
+preprocessing and the resize its weights were trained with, and its outputs the
+class names they mean.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from zoo.records.identity import ModelIdentity, locate
+
+
+def load_model(spec, weights=None, *, dataset=None):
+    """A model ready for inference and its identity.
+
+    :param spec: a weight tag (``"lenet5.mnist5k"``), a run directory or its ``card.json``, or an
+        architecture with ``weights``.
+    :param weights: a ``.weights.h5`` file (from ``zoo train``: its ``card.json`` gives the identity).
+    :param dataset: the data it will see, to size a weights file that has no card.
+    :return: ``(model, identity)``.
+
+    Example::
+
+        >>> model, identity = load_model("runs/lenet5-mnist5k")
+        >>> identity.labels()[:3]
+        ['0', '1', '2']
+    """
+    from zoo.registry.loader import get_registry
+    from zoo.weights.pretrained import build
+
+    identity = locate(spec, weights)
+    if identity.weights is not None and identity.dataset is None and identity.tag is None \
+            and dataset is not None and not _has_card(identity):
+        from zoo.training.driver import fit_input_shape
+
+        arch = get_registry().architectures[identity.architecture]
+        shape = fit_input_shape(arch, dataset.input_shape) if arch.task == "image-classification" else arch.input_shape
+        identity = identity.replace(num_classes=dataset.num_classes, input_shape=shape,
+                                    class_names=tuple(dataset.class_names))
+    model, _ = build(identity)
+    return model, identity
+
+
+def _has_card(identity: ModelIdentity) -> bool:
+    from zoo.records.identity import card_path
+
+    return identity.weights is not None and card_path(identity.weights) is not None
+
+
+def evaluate(model, dataset, split: str = "test", batch_size: int = 256, *, identity: ModelIdentity):
+    """Accuracy of ``model`` on one split of ``dataset``; returns (metrics, true labels, predicted labels).
+
+    The split goes through the input pipeline with the identity's preprocessing, as in training.
+    """
+    from zoo.datasets import pipeline as inputs
+
+    part = getattr(dataset, split, None)
+    if part is None:
+        raise ValueError(f"split={split!r}: dataset {dataset.name!r} has no such split; it has "
+                         f"{', '.join(p for p in ('train', 'validation', 'test') if getattr(dataset, p) is not None)}")
+    ds = inputs.pipeline(part, model, batch_size=batch_size, preprocessing=identity.preprocessing,
+                         batched=dataset.batched, where=split)
+    y_true, y_pred = [], []
+    for x, y in ds:
+        y_true.append(np.asarray(y).reshape(-1))
+        y_pred.append(np.argmax(np.asarray(model(x, training=False)), axis=-1))
+    y_true, y_pred = np.concatenate(y_true), np.concatenate(y_pred)
+    return {"accuracy": float(np.mean(y_true == y_pred)), "examples": int(len(y_true))}, y_true, y_pred
+
+
+def read_inputs(items: list[str], model, identity: ModelIdentity):
+    """Image files as the model's input batch (decoded, resized and preprocessed as in training), or the
+    items as text lines for a text model."""
+    from zoo.datasets.pipeline import model_input_shape
+
+    shape = model_input_shape(model)
+    if len(shape) != 3:
+        # bytes that were not UTF-8 in the command line become U+FFFD, as the text models' Vectorizer does
+        return np.array([item.encode("utf-8", "surrogateescape").decode("utf-8", "replace") for item in items],
+                        dtype=object)
+    import tensorflow as tf
+
+    from zoo.datasets import images
+    from zoo.datasets import pipeline as inputs
+
+    batch = []
+    for item in items:
+        path = Path(item)
+        if path.suffix.lower() not in images.SUFFIXES or not path.is_file():
+            raise FileNotFoundError(f"{item!r} is not an image file ({', '.join(images.SUFFIXES)}); "
+                                    f"this model takes {shape} images")
+        try:
+            image = images.decode(tf.io.read_file(str(path)), shape[-1])
+        except (tf.errors.InvalidArgumentError, ValueError) as error:
+            message = getattr(error, "message", None) or str(error)
+            raise ValueError(f"corrupt or unreadable image {item!r}: {message.strip().splitlines()[0]}") from None
+        batch.append(inputs.fit_example(image, shape, identity.preprocessing))
+    return inputs.preprocess(tf.stack(batch), shape, identity.preprocessing)
+
+
+def predict(model, items: list[str], identity: ModelIdentity, top: int = 3) -> list[list[tuple[str, float]]]:
+    """The ``top`` classes and their probabilities for each input (image file or text line).
+
+    Example::
+
+        >>> predict(model, ["seven.png"], identity)
+        [[('7', 0.998), ('1', 0.001), ('9', 0.0)]]
+    """
+    from zoo.registry.arguments import check_positive_int
+
+    check_positive_int("top", top)
+    probabilities = np.asarray(model.predict(read_inputs(items, model, identity), verbose=0))
+    labels = identity.labels()
+    results = []
+    for row in probabilities:
+        order = np.argsort(row)[::-1][:top]
+        results.append([(labels[i] if i < len(labels) else str(i), float(row[i])) for i in order])
+    return results

@@ -1,0 +1,141 @@
+"""Training recipes: the defaults a family trains with, as data.
+
+A plugin returns a :class:`TrainingRecipe` from its ``zoo_training_recipe``
+hook; users override any field per call (``zoo.train(..., lr=0.01)``) or from
+the command line, and the resolved recipe is written next to the run.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass, fields, replace
+from typing import Any
+
+from zoo.records.fields import documented
+
+OPTIMIZERS = ("sgd", "adam", "adamw", "rmsprop", "adadelta")
+SCHEDULES = ("constant", "cosine", "step")
+AUGMENTATIONS = ("flip", "crop", "translate")
+
+
+@dataclass(frozen=True)
+class TrainingRecipe:
+    """How to train an architecture: optimizer, schedule, regularization, loss, data handling.
+
+    Example::
+
+        TrainingRecipe(optimizer="sgd", lr=0.1, momentum=0.9, schedule="step",
+                       step_boundaries=(0.5, 0.75), weight_decay=1e-4, epochs=164, batch_size=128,
+                       augmentation=("flip", "crop"))
+    """
+
+    optimizer: str = documented(f"one of {', '.join(OPTIMIZERS)}", default="adam")
+    lr: float = documented("the learning rate (at its peak, with a schedule), a finite positive number", default=1e-3)
+    momentum: float = documented("momentum of sgd and rmsprop, in [0, 1)", default=0.0)
+    weight_decay: float = documented("decoupled weight decay, >= 0", default=0.0)
+    schedule: str = documented(f"the learning-rate schedule: one of {', '.join(SCHEDULES)}", default="constant")
+    warmup_epochs: int = documented("epochs of linear warmup before the schedule, >= 0", default=0)
+    step_boundaries: tuple[float, ...] = documented("for `schedule=step`: increasing fractions of training where "
+                                                    "the rate drops", default=(0.5, 0.75))
+    step_factor: float = documented("for `schedule=step`: what the rate is multiplied by at each boundary, in (0, 1]",
+                                    default=0.1)
+    label_smoothing: float = documented("label smoothing of the cross-entropy, in [0, 1)", default=0.0)
+    loss: str = documented("the Keras loss", default="sparse_categorical_crossentropy")
+    metrics: tuple[str, ...] = documented("the Keras metrics reported each epoch", default=("accuracy",))
+    batch_size: int = documented("the global batch size, a positive integer", default=64)
+    epochs: int = documented("the epochs of the whole run, a positive integer", default=10)
+    augmentation: tuple[str, ...] = documented(f"image augmentation, items of {', '.join(AUGMENTATIONS)} (Keras "
+                                               "preprocessing layers on the training batches)", default=())
+    early_stopping_patience: int | None = documented("epochs without an improvement of the validation loss before "
+                                                     "the run stops; None: no early stopping", default=None)
+    clipnorm: float | None = documented("the gradient norm to clip to, > 0; None: no clipping", default=None)
+    head_epochs: int = documented("fine-tuning: the first epochs with the backbone frozen, only the classifier "
+                                  "training (from 0 to epochs)", default=0)
+    head_lr: float | None = documented("the learning rate of those epochs (None: lr)", default=None)
+    extra: dict[str, Any] = documented("anything a plugin's own recipe needs (`nesterov: true` for sgd)",
+                                       default_factory=dict)
+
+    def __post_init__(self):
+        """Refuse values that cannot work, naming the field, the value and what is allowed."""
+        _choice("optimizer", self.optimizer, OPTIMIZERS)
+        _choice("schedule", self.schedule, SCHEDULES)
+        _number("lr", self.lr, low=0.0, low_open=True)
+        _integer("batch_size", self.batch_size, low=1)
+        _integer("epochs", self.epochs, low=1)
+        _number("momentum", self.momentum, low=0.0, high=1.0, high_open=True)
+        _number("weight_decay", self.weight_decay, low=0.0)
+        _integer("warmup_epochs", self.warmup_epochs, low=0, why="epochs of linear warmup")
+        _number("step_factor", self.step_factor, low=0.0, high=1.0, low_open=True)
+        _number("label_smoothing", self.label_smoothing, low=0.0, high=1.0, high_open=True)
+        if not isinstance(self.loss, str) or not self.loss:
+            raise ValueError(f"loss={self.loss!r} is not allowed: it must be the name of a Keras loss")
+        boundaries = _sequence("step_boundaries", self.step_boundaries, "fractions of training such as [0.5, 0.75]")
+        if not all(isinstance(b, (int, float)) and not isinstance(b, bool) and 0 < b < 1 for b in boundaries) \
+                or list(boundaries) != sorted(boundaries):
+            raise ValueError(f"step_boundaries={self.step_boundaries!r} is not allowed: it must be a list of "
+                             "increasing fractions of training between 0 and 1, such as [0.5, 0.75]")
+        metrics = _sequence("metrics", self.metrics, "metric names such as ['accuracy']")
+        if not all(isinstance(m, str) and m for m in metrics):
+            raise ValueError(f"metrics={self.metrics!r} is not allowed: it must be a list of metric names")
+        augmentation = _sequence("augmentation", self.augmentation, f"items of {AUGMENTATIONS}")
+        for item in augmentation:
+            if item not in AUGMENTATIONS:
+                raise ValueError(f"augmentation={self.augmentation!r} is not allowed: items are {AUGMENTATIONS}")
+        if self.early_stopping_patience is not None:
+            _integer("early_stopping_patience", self.early_stopping_patience, low=1,
+                     why="epochs without improvement, or None for no early stopping")
+        if self.clipnorm is not None:
+            _number("clipnorm", self.clipnorm, low=0.0, low_open=True, why="a gradient norm, or None for no clipping")
+        _integer("head_epochs", self.head_epochs, low=0, high=self.epochs,
+                 why=f"the epochs of the frozen-backbone phase within the total (epochs={self.epochs})")
+        if self.head_lr is not None:
+            _number("head_lr", self.head_lr, low=0.0, low_open=True, why="a positive number, or None for lr")
+        if not isinstance(self.extra, dict):
+            raise ValueError(f"extra={self.extra!r} is not allowed: it must be a mapping")
+        for name, value in (("step_boundaries", boundaries), ("metrics", metrics), ("augmentation", augmentation)):
+            object.__setattr__(self, name, tuple(value))
+
+    def override(self, **changes: Any) -> "TrainingRecipe":
+        """A copy with some fields changed; None values are ignored, unknown names are a ValueError."""
+        known = {f.name for f in fields(self)}
+        for name in changes:
+            if name not in known:
+                raise ValueError(f"{name}={changes[name]!r} is not a recipe field; fields: {', '.join(sorted(known))}")
+        return replace(self, **{k: v for k, v in changes.items() if v is not None})
+
+    def to_dict(self) -> dict[str, Any]:
+        """The recipe as plain data (written as ``recipe.json`` next to a run)."""
+        return asdict(self)
+
+
+def _choice(name: str, value, allowed: tuple) -> None:
+    if value not in allowed:
+        raise ValueError(f"{name}={value!r} is not allowed: use one of {allowed}")
+
+
+def _number(name: str, value, *, low: float | None = None, high: float | None = None, low_open: bool = False,
+            high_open: bool = False, why: str = "") -> None:
+    """A finite number in the range; the error names the field, the value and the range."""
+    ok = isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+    ok = ok and (low is None or (value > low if low_open else value >= low))
+    ok = ok and (high is None or (value < high if high_open else value <= high))
+    if not ok:
+        bounds = f"{'(' if low_open else '['}{low if low is not None else '-inf'}, " \
+                 f"{high if high is not None else 'inf'}{')' if high_open or high is None else ']'}"
+        raise ValueError(f"{name}={value!r} is not allowed: it must be a finite number in {bounds}"
+                         + (f" ({why})" if why else ""))
+
+
+def _integer(name: str, value, *, low: int, high: int | None = None, why: str = "") -> None:
+    """An integer (not a float, not a bool) in the range."""
+    if isinstance(value, bool) or not isinstance(value, int) or value < low or (high is not None and value > high):
+        span = f"from {low} to {high}" if high is not None else f">= {low}"
+        raise ValueError(f"{name}={value!r} is not allowed: it must be an integer {span}"
+                         + (f" ({why})" if why else ""))
+
+
+def _sequence(name: str, value, what: str):
+    """A list or tuple (a string is one value, not a list of characters)."""
+    if not isinstance(value, (list, tuple)):
+        raise ValueError(f"{name}={value!r} is not allowed: it must be a list of {what}")
+    return value

@@ -1,0 +1,121 @@
+"""Model cards: what :func:`zoo.info` and ``zoo info`` tell about an architecture."""
+
+from __future__ import annotations
+
+import functools
+import json
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from zoo.registry.loader import STATS_FILE, get_registry, plugin_directory
+from zoo.records.tags import WeightTag
+
+
+@dataclass(frozen=True)
+class ModelCard:
+    """Everything the zoo knows about an architecture without building it.
+
+    ``weights`` is the weight tag the name asked for (``zoo.info("resnet50.imagenet")``), else None.
+    """
+
+    name: str
+    family: str
+    task: str
+    plugin: str
+    distribution: str
+    version: str
+    input_shape: tuple
+    min_input_size: int | None
+    num_classes: int
+    arguments: dict[str, Any]
+    weight_tags: list[str]
+    default_tag: str | None
+    parameter_count: int | None
+    macs: int | None
+    aliases: list[str] = field(default_factory=list)
+    paper: str = ""
+    description: str = ""
+    license: str = ""
+    metrics: dict[str, Any] = field(default_factory=dict)
+    features: bool = False
+    weights: WeightTag | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """The card as plain data (for JSON and YAML)."""
+        return asdict(self)
+
+
+def stats_file(architecture: str) -> Path | None:
+    """The ``model_stats.json`` of the plugin that registered ``architecture`` (``zoo stats`` writes it), if any."""
+    directory = plugin_directory(get_registry().owners[architecture])
+    return directory / STATS_FILE if directory is not None else None
+
+
+@functools.lru_cache(maxsize=None)
+def _read_stats(path: Path, mtime: float) -> dict[str, dict[str, int]]:
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def load_stats(architecture: str) -> dict[str, int]:
+    """``{"params": ..., "macs": ...}`` of an architecture at its default input size, from its plugin's data
+    file (computed by ``zoo stats``), or empty when the plugin ships none. Imports neither TensorFlow nor Keras."""
+    path = stats_file(architecture)
+    if path is None or not path.is_file():
+        return {}
+    return _read_stats(path, path.stat().st_mtime).get(architecture, {})
+
+
+def info(name: str) -> ModelCard:
+    """The model card of an architecture (a name, an alias or ``architecture.tag``).
+
+    With a tag, the card's ``weights`` is that tag's record: file, hash, URLs, classes,
+    preprocessing, license, source and metrics.
+
+    Example::
+
+        >>> card = zoo.info("resnet50")
+        >>> card.parameter_count, card.weight_tags
+        (25636712, ['resnet50.imagenet', 'resnet50.imagenet_notop'])
+        >>> zoo.info("lenet5.mnist5k").weights.metrics
+        {'accuracy': 0.976, ...}
+    """
+    registry = get_registry()
+    arch, tag = registry.resolve(name)
+    owner = registry.owners[arch.name]
+    tags = registry.tags_for(arch.name)
+    stats = load_stats(arch.name)
+    return ModelCard(
+        name=arch.name,
+        family=arch.family,
+        task=arch.task,
+        plugin=owner.name,
+        distribution=owner.distribution,
+        version=owner.version,
+        input_shape=arch.input_shape,
+        min_input_size=arch.min_input_size,
+        num_classes=arch.num_classes,
+        arguments=dict(arch.defaults),
+        weight_tags=[t.name for t in tags],
+        default_tag=next((t.name for t in tags if t.default), tags[0].name if tags else None),
+        parameter_count=stats.get("params"),
+        macs=stats.get("macs"),
+        aliases=sorted(a for a, target in registry.aliases.items() if target == arch.name),
+        paper=arch.paper,
+        description=arch.description,
+        license=arch.license,
+        metrics=dict(arch.metrics),
+        features=bool(arch.supports_features),
+        weights=registry.weights[f"{arch.name}.{tag}"] if tag else None,
+    )
+
+
+def list_models(pattern: str = "*", *, task: str | None = None, pretrained: bool | None = None) -> list[str]:
+    """Sorted names of the registered architectures matching an fnmatch pattern.
+
+    Example::
+
+        >>> zoo.list("resnet*", pretrained=True)
+        ['resnet101', 'resnet101v2', 'resnet152', 'resnet152v2', 'resnet50', 'resnet50v2']
+    """
+    return get_registry().names(pattern, task=task, pretrained=pretrained)

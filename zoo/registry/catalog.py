@@ -1,0 +1,136 @@
+"""The catalog: ``registry.yaml`` and the user's ``ZOO_REGISTRY`` files, read as data.
+
+A catalog file has these optional sections::
+
+    aliases:                      # another name -> architecture
+      textcnn: textcnn_rand
+    models:                       # model-card fields, merged into zoo.info()
+      resnet50: {paper: "...", metrics: {imagenet_top1: {value: 74.9, source: "..."}}}
+    weights:                      # weight tags, see zoo.WeightTag
+      resnet50.imagenet: {file_name: ..., urls: [...], hash: ..., ...}
+    hashes:                       # the user catalog only: sha256 pinned for files published without a hash
+      mobilenet.imagenet: {file_name: mobilenet_1_0_224_tf.h5, sha256: ...}
+
+The core registers it through its own ``zoo_register_weights`` implementation.
+Entries of the shipped catalog whose architecture is not loaded (a disabled
+plugin) are left out; in a user's file they are an error.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+from typing import Any
+
+from zoo.errors import CatalogError
+from zoo.files import zoo_home
+from zoo.registry.hookspecs import hookimpl
+from zoo.records.tags import WeightTag
+
+SHIPPED = Path(__file__).parents[1] / "registry.yaml"
+SECTIONS = ("aliases", "models", "weights", "hashes")
+CARD_FIELDS = ("paper", "description", "license", "metrics")  # what a models: entry may amend on an Architecture
+OWN_FIELDS = ("file_name", "urls", "hash", "hash_algorithm", "size", "package")  # a headless tag's own file
+SHA256 = re.compile(r"^[0-9a-fA-F]{64}$")
+
+
+def user_catalog() -> Path:
+    """The user's own catalog file, written by ``zoo weights import``: ``$ZOO_HOME/registry.yaml``."""
+    return zoo_home() / "registry.yaml"
+
+
+def catalog_paths() -> list[Path]:
+    """The shipped catalog, the user's ``$ZOO_HOME/registry.yaml`` (written by ``zoo weights import``)
+    if it exists, then each file named in ``ZOO_REGISTRY`` (``os.pathsep``-separated)."""
+    extra = [Path(p) for p in os.environ.get("ZOO_REGISTRY", "").split(os.pathsep) if p]
+    return [SHIPPED, *[p for p in [user_catalog()] if p.is_file()], *extra]
+
+
+def read_pins() -> dict[str, dict[str, str]]:
+    """The sha256 pinned in the user catalog for files published without a hash: ``{tag: {file_name, sha256}}``."""
+    path = user_catalog()
+    return read_catalog(path).get("hashes") or {} if path.is_file() else {}
+
+
+def read_catalog(path: Path) -> dict[str, Any]:
+    """Read and validate one catalog file; errors name the file, the entry and the field."""
+    import yaml
+
+    try:
+        # libyaml's parser where PyYAML has it: the same documents, read about ten times faster
+        loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+        data = yaml.load(Path(path).read_text(encoding="utf-8"), Loader=loader) or {}
+    except FileNotFoundError:
+        raise CatalogError(f"{path}: catalog file not found (named by ZOO_REGISTRY?)") from None
+    except IsADirectoryError:
+        raise CatalogError(f"{path}: is a directory, not a catalog file (ZOO_REGISTRY names files, "
+                           f"separated by {os.pathsep!r})") from None
+    except (OSError, UnicodeDecodeError) as error:
+        raise CatalogError(f"{path}: cannot read the catalog file: {getattr(error, 'strerror', None) or error}") \
+            from None
+    except yaml.YAMLError as error:
+        raise CatalogError(f"{path}: not valid YAML: {' '.join(str(error).split())}") from None
+    if not isinstance(data, dict):
+        raise CatalogError(f"{path}: must be a mapping with sections {', '.join(SECTIONS)}")
+    for section in data:
+        if section not in SECTIONS:
+            raise CatalogError(f"{path}: unknown section {section!r}; allowed: {', '.join(SECTIONS)}")
+        if not isinstance(data[section] or {}, dict):
+            raise CatalogError(f"{path}: section {section!r} must be a mapping")
+    for alias, target in (data.get("aliases") or {}).items():
+        if not isinstance(target, str):
+            raise CatalogError(f"{path}: aliases[{alias!r}] must name an architecture, got {target!r}")
+    for name, card in (data.get("models") or {}).items():
+        if not isinstance(card, dict):
+            raise CatalogError(f"{path}: models[{name!r}] must be a mapping")
+        for key in card:
+            if key not in CARD_FIELDS:
+                raise CatalogError(
+                    f"{path}: models[{name!r}]: unknown field {key!r}; allowed: {', '.join(CARD_FIELDS)}"
+                )
+    for name, pin in (data.get("hashes") or {}).items():
+        if not isinstance(pin, dict) or not isinstance(pin.get("file_name"), str) \
+                or not SHA256.match(str(pin.get("sha256", ""))):
+            raise CatalogError(f"{path}: hashes[{name!r}] must be {{file_name: NAME, sha256: 64 hex digits}}, "
+                               f"got {pin!r}")
+        pin["sha256"] = pin["sha256"].lower()
+    entries = data.get("weights") or {}
+    data["weights"] = [WeightTag.from_dict(name, inherit_from_full_twin(name, entry, entries, path), str(path))
+                       for name, entry in entries.items()]
+    return data
+
+
+def inherit_from_full_twin(name: str, entry, entries: dict, path) -> dict:
+    """A headless tag's entry with what it inherits: every field of the tag ``headless_of`` names, but the
+    file's own (``file_name``, ``urls``, ``hash``, ...), ``default`` and ``headless``; then ``include_top: false``."""
+    if not isinstance(entry, dict) or not entry.get("headless_of"):
+        return entry
+    architecture = name.partition(".")[0]
+    twin_name = entry["headless_of"] if "." in entry["headless_of"] else f"{architecture}.{entry['headless_of']}"
+    twin = entries.get(twin_name)
+    if not isinstance(twin, dict):
+        raise CatalogError(f"{path}: weights[{name!r}]: headless_of={entry['headless_of']!r} names no tag of this "
+                           f"file; its tags of {architecture}: "
+                           + ", ".join(n for n in entries if n.startswith(architecture + ".")))
+    inherited = {k: v for k, v in twin.items() if k not in (*OWN_FIELDS, "default", "headless", "headless_of")}
+    return {**inherited, **entry, "include_top": False}
+
+
+@hookimpl
+def zoo_register_weights(registry):
+    """Register the aliases, model cards and weight tags of every catalog file."""
+    for path in catalog_paths():
+        shipped = path == SHIPPED or path == user_catalog()  # entries for a disabled plugin are skipped
+        data = read_catalog(path)
+        for alias, target in (data.get("aliases") or {}).items():
+            if registry.registered(target):
+                registry.add_alias(alias, target)
+            elif not shipped:
+                raise CatalogError(f"{path}: aliases[{alias!r}]: architecture {target!r} is not registered")
+        for name, card in (data.get("models") or {}).items():
+            if registry.registered(name) or not shipped:
+                registry.add_card(name, card)
+        for tag in data["weights"]:
+            if registry.registered(tag.architecture) or not shipped:
+                registry.add_weights(tag, from_user_catalog=path != SHIPPED)
