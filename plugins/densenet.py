@@ -13,7 +13,7 @@ Example::
 
 import zoo
 
-from .sources import KERAS_DOCS
+from .sources import CATALOG, KERAS_DOCS
 
 BUILD = "zoo_plugins.nets.densenet:build_densenet"
 PAPER = "Huang et al. 2017, Densely Connected Convolutional Networks (arXiv:1608.06993)"
@@ -95,3 +95,8 @@ DENSENET_CIFAR = zoo.Family(
 def zoo_register_architectures(registry):
     registry.add_family(DENSENET)
     registry.add_family(DENSENET_CIFAR)
+
+
+@zoo.hookimpl
+def zoo_register_weights(registry):
+    registry.add_catalog(CATALOG, "densenet")

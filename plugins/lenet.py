@@ -7,6 +7,8 @@ space and model card), and one hook that registers it. The network is in
 
 import zoo
 
+from .sources import CATALOG
+
 # How LeNet trains: Adam with a cosine schedule, small random shifts (MNIST-sized data in minutes on a CPU).
 RECIPE = zoo.TrainingRecipe(optimizer="adam", lr=3e-3, schedule="cosine", batch_size=64, epochs=30,
                             augmentation=("translate",))
@@ -56,3 +58,8 @@ FAMILY = zoo.Family(
 @zoo.hookimpl
 def zoo_register_architectures(registry):
     registry.add_family(FAMILY)
+
+
+@zoo.hookimpl
+def zoo_register_weights(registry):
+    registry.add_catalog(CATALOG, "lenet")

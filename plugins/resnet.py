@@ -20,7 +20,7 @@ Example::
 
 import zoo
 
-from .sources import KERAS_DOCS, TORCHVISION_DOCS
+from .sources import CATALOG, KERAS_DOCS, TORCHVISION_DOCS
 
 BUILD = "zoo_plugins.nets.resnet:build_resnet"
 PAPER_V1 = "He et al. 2015, Deep Residual Learning for Image Recognition (arXiv:1512.03385)"
@@ -140,3 +140,8 @@ FAMILIES = {family.base.family: family for family in (RESNET, RESNETV2, RESNET_C
 def zoo_register_architectures(registry):
     for family in FAMILIES.values():
         registry.add_family(family)
+
+
+@zoo.hookimpl
+def zoo_register_weights(registry):
+    registry.add_catalog(CATALOG, "resnet")

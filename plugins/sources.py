@@ -1,4 +1,9 @@
-"""Where the built-in families' reference numbers come from: each source written once, cited by the tables."""
+"""Where the built-in families' data comes from: each reference source written once, cited by the tables, and the
+catalog file that holds their weight tags (the repository's ``registry.yaml``, one section per plugin)."""
+
+from pathlib import Path
+
+CATALOG = Path(__file__).with_name("registry.yaml")
 
 KERAS_DOCS = "keras.applications docs, keras.io/api/applications"
 TORCHVISION_DOCS = "torchvision docs, IMAGENET1K_V1 weights"

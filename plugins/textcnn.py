@@ -19,6 +19,8 @@ Example::
 
 import zoo
 
+from .sources import CATALOG
+
 PAPER = "Kim 2014, Convolutional Neural Networks for Sentence Classification (EMNLP)"
 MR_SOURCE = f"{PAPER}, Table 2 (MR, 10-fold cross-validation)"
 
@@ -94,3 +96,8 @@ FAMILY = zoo.Family(
 def zoo_register_architectures(registry):
     registry.add_family(FAMILY)
     registry.add_alias("textcnn", "textcnn_rand")
+
+
+@zoo.hookimpl
+def zoo_register_weights(registry):
+    registry.add_catalog(CATALOG, "textcnn")

@@ -12,7 +12,7 @@ Example::
 
 import zoo
 
-from .sources import KERAS_DOCS, TORCHVISION_DOCS
+from .sources import CATALOG, KERAS_DOCS, TORCHVISION_DOCS
 
 # PyTorch checkpoints (zoo.convert): torchvision's VGGs are these models layer for layer (convolution
 # biases, batch-norm epsilon 1e-5), so the layout needs no build argument. Its AdaptiveAvgPool2d(7) is the
@@ -84,3 +84,8 @@ FAMILY = zoo.Family(
 @zoo.hookimpl
 def zoo_register_architectures(registry):
     registry.add_family(FAMILY)
+
+
+@zoo.hookimpl
+def zoo_register_weights(registry):
+    registry.add_catalog(CATALOG, "vgg")

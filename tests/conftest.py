@@ -26,6 +26,14 @@ ZOO_VARIABLES = ("ZOO_LOAD_PLUGINS", "ZOO_DISABLE_PLUGINS", "ZOO_STRICT_PLUGINS"
                  "ZOO_HOME", "ZOO_OFFLINE", "ZOO_WEIGHTS_PATH", "ZOO_DATA_PATH")
 
 
+def shipped_weights() -> dict:
+    """The raw entries of every weight tag in registry.yaml, across the built-in plugins' sections."""
+    import yaml
+
+    sections = yaml.safe_load((ROOT / "registry.yaml").read_text())
+    return {name: entry for section in sections.values() for name, entry in section["weights"].items()}
+
+
 @pytest.fixture(autouse=True)
 def zoo_home(tmp_path, monkeypatch):
     """Every test gets its own empty ZOO_HOME and none of the user's other ZOO_* settings."""

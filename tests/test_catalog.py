@@ -1,5 +1,7 @@
 """The catalog files: schema errors name file, entry and field; user files add aliases and cards."""
 
+from pathlib import Path
+
 import pytest
 
 from conftest import run_python
@@ -30,16 +32,42 @@ def test_schema_errors_name_file_entry_and_field(tmp_path, text, message):
 
 
 def test_shipped_catalog_is_valid_and_complete():
-    import zoo
-    from zoo.registry.catalog import SHIPPED
+    """Each built-in plugin registers its own section of registry.yaml: every tag, alias and owner as the file says."""
+    import yaml
+
     from zoo.registry.loader import get_registry
 
-    data = read_catalog(SHIPPED)
+    path = Path(__file__).parents[1] / "registry.yaml"
     registry = get_registry()
-    for tag in data["weights"]:
-        assert tag.architecture in zoo.list(), f"{tag.name}: no such architecture"
-    for alias, target in (data.get("aliases") or {}).items():
-        assert registry.aliases[alias] == target
+    sections = yaml.safe_load(path.read_text())
+    assert set(sections) == {p.name for p in registry.plugins if p.distribution == "keras-zoo"}
+    for plugin in sections:
+        data = read_catalog(path, plugin)
+        for tag in data["weights"]:
+            assert registry.owners[tag.architecture].name == plugin, f"{tag.name}: not {plugin}'s architecture"
+            assert registry.weight_owners[tag.name] == plugin and registry.weights[tag.name].hash == tag.hash
+        for alias, target in (data.get("aliases") or {}).items():
+            assert registry.aliases[alias] == target and registry.alias_owners[alias].name == plugin
+
+
+def test_disabling_a_builtin_plugin_drops_its_architectures_and_tags(monkeypatch):
+    import zoo.registry.loader as loader
+
+    monkeypatch.setenv("ZOO_DISABLE_PLUGINS", "mobilenetv2")
+    registry = loader.load_registry()
+    assert "mobilenetv2" not in registry.architectures and "mobilenet_v2" not in registry.aliases
+    assert not [name for name in registry.weights if name.startswith("mobilenetv2.")]
+    assert "mobilenet.imagenet" in registry.weights  # the other MobileNet is its own plugin
+
+
+def test_the_core_registers_only_the_users_catalogs():
+    import inspect
+
+    import zoo.registry.catalog as catalog
+
+    assert "registry.yaml" not in inspect.getsource(catalog.catalog_paths).replace("$ZOO_HOME/registry.yaml", "")
+    assert not any(path.name == "registry.yaml" and path.parent.name != "" and "zoo_plugins" in str(path)
+                   for path in catalog.catalog_paths())
 
 
 def test_user_catalog_adds_alias_and_card(tmp_path):

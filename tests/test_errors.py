@@ -42,7 +42,7 @@ TRAIN = ["train", "lenet5", "--data", "digits"]  # each case fails before traini
     (["--set", "weight_decay=-0.5"], ["weight_decay=-0.5 is not allowed: it must be a finite number in [0.0, inf)"]),
     (["--set", "clipnorm=-1"], ["clipnorm=-1 is not allowed"]),
     (["--set", "augmentation=[foo"], ["--set 'augmentation=[foo' is not allowed", "is not a YAML value"]),
-    (["--set", "epochs=1.5"], ["epochs=1.5 is not allowed: it must be an integer >= 1"]),
+    (["--set", "epochs=1.5"], ["epochs=1.5 is not allowed: it must be a positive integer"]),
     (["--set", "step_boundaries=5"], ["step_boundaries=5 is not allowed: it must be a list of"]),
     (["--set", "augmentation=[foo]"], ["augmentation=['foo'] is not allowed: items are ('flip', 'crop', 'translate')"]),
     (["--arg", "filters=abc"], ["filters='abc' is not allowed for lenet5: it must be a list of integers, like (6, 16)"]),
@@ -227,7 +227,7 @@ def test_unknown_names_in_zoo_load_plugins_are_a_warning_and_the_unknown_model_s
     assert result.returncode == 2
     lines = result.stderr.strip().splitlines()
     assert lines[0].startswith("keras-zoo: ZOO_LOAD_PLUGINS names 'lenett', which is no entry point")
-    assert "the entry points are: densenet, lenet, resnet, separable, textcnn, vgg" in lines[0]
+    assert "the entry points are: densenet, lenet, mobilenet, mobilenetv2, resnet, textcnn, vgg, xception" in lines[0]
     assert lines[1].startswith("zoo info: error: unknown model 'lenet5'") and "ZOO_LOAD_PLUGINS=lenett" in lines[1]
     assert len(lines) == 2 and "Traceback" not in result.stderr
     strict = run_zoo("info", "lenet5", env={"ZOO_LOAD_PLUGINS": "lenett", "ZOO_STRICT_PLUGINS": "1"})

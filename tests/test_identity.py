@@ -20,7 +20,7 @@ import yaml
 
 import zoo
 import zoo.registry.loader
-from conftest import ROOT, run_zoo
+from conftest import ROOT, run_zoo, shipped_weights
 from zoo.records.identity import ModelIdentity
 
 SHIPPED_ACCURACY = 0.976
@@ -192,7 +192,7 @@ def mobilenet_tag(tmp_path, monkeypatch):
     reference = keras.applications.MobileNet(weights=None, alpha=0.25, input_shape=(128, 128, 3))
     mirror = tmp_path / "mirror"
     mirror.mkdir()
-    shipped = yaml.safe_load((ROOT / "registry.yaml").read_text())["weights"]["mobilenet.imagenet_025_128"]
+    shipped = shipped_weights()["mobilenet.imagenet_025_128"]
     path = mirror / shipped["file_name"]
     write_legacy_h5(reference, path)
     catalog = tmp_path / "catalog.yaml"

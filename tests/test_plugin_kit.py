@@ -112,10 +112,10 @@ def test_built_in_families_are_data():
         assert arch.recipe is not None and arch.search_space is not None and arch.metrics, name
         if arch.task == "image-classification":
             assert arch.first_conv, name
-    for module in ("lenet", "vgg", "resnet", "densenet", "separable", "textcnn"):
+    for module in ("lenet", "vgg", "resnet", "densenet", "mobilenet", "mobilenetv2", "xception", "textcnn"):
         plugin = importlib.import_module(f"zoo_plugins.{module}")
         assert not hasattr(plugin, "zoo_training_recipe") and not hasattr(plugin, "zoo_hyperparameters"), module
-    source = "\n".join((ROOT / "plugins" / f"{m}.py").read_text() for m in ("resnet", "vgg", "densenet", "separable"))
+    source = "\n".join((ROOT / "plugins" / f"{m}.py").read_text() for m in ("resnet", "vgg", "densenet", "mobilenet", "mobilenetv2", "xception"))
     assert source.count('"keras.applications docs, keras.io/api/applications"') == 0  # written once, in sources.py
 
 

@@ -22,7 +22,7 @@ import yaml
 
 import zoo
 import zoo.registry.loader
-from conftest import run_python, run_zoo
+from conftest import run_python, run_zoo, shipped_weights
 from zoo.weights.cache import WeightsNotFoundError
 from zoo.errors import DownloadError
 
@@ -280,7 +280,7 @@ def serve_keras_file(server, catalog, tmp_path, reference, tag: str, md5: bool =
     none for the MobileNets).
     """
     data = write_legacy_h5(reference, tmp_path / "published.h5")
-    shipped = yaml.safe_load((ROOT / "registry.yaml").read_text())["weights"]
+    shipped = shipped_weights()
     architecture = tag.partition(".")[0]
     entries = {name: dict(entry, urls=[server.url("missing", entry["file_name"])])
                for name, entry in shipped.items() if name.partition(".")[0] == architecture}
@@ -425,8 +425,9 @@ def test_decode_predictions_with_listed_class_names(lenet_tag):
 def test_every_keras_applications_file_is_registered_with_keras_hashes():
     from zoo.registry.catalog import read_catalog
 
-    raw = yaml.safe_load((ROOT / "registry.yaml").read_text())["weights"]
-    weights = {tag.name: tag for tag in read_catalog(ROOT / "registry.yaml")["weights"]}  # headless ones inherit
+    raw = shipped_weights()
+    weights = {tag.name: tag for section in yaml.safe_load((ROOT / "registry.yaml").read_text())
+               for tag in read_catalog(ROOT / "registry.yaml", section)["weights"]}  # headless ones inherit
     sources = "\n".join(p.read_text() for p in KERAS_APPLICATIONS.glob("*.py"))
     for architecture in ("vgg16", "vgg19", "resnet50", "resnet101", "resnet152", "resnet50v2", "resnet101v2",
                          "resnet152v2", "densenet121", "densenet169", "densenet201", "xception", "mobilenet",

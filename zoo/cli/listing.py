@@ -6,7 +6,7 @@ import json
 
 from zoo.records.architecture import TASKS
 from zoo.registry.cards import info, list_models, load_stats
-from zoo.cli.tables import format_table, human_count
+from zoo.tables import format_table, human_count
 from zoo.registry.loader import get_registry
 
 MAX_TAGS = 3  # `zoo list` shows the first few weight tags; `zoo info` and `zoo weights list` show all

@@ -5,7 +5,7 @@ from __future__ import annotations
 import warnings
 
 from zoo.registry.loader import get_registry
-from zoo.cli.tables import format_table
+from zoo.tables import format_table
 
 
 def register(subparsers) -> None:

@@ -103,10 +103,10 @@ def run_evaluate(args) -> int:
 
 
 def run_predict(args) -> int:
-    from zoo.registry.arguments import check_positive_int
+    from zoo.checks import check_integer
     from zoo.inference.evaluation import load_model, predict
 
-    check_positive_int("--top", args.top)
+    check_integer("--top", args.top)
     model, identity = load_model(args.name, args.weights)
     for item, top in zip(args.inputs, predict(model, args.inputs, identity, top=args.top)):
         print(f"{item}: " + ", ".join(f"{label} {p:.1%}" for label, p in top))

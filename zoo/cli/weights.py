@@ -11,7 +11,7 @@ import fnmatch
 import json
 import sys
 
-from zoo.cli.tables import format_table
+from zoo.tables import format_table
 
 
 def register(subparsers) -> None:

@@ -104,10 +104,10 @@ def _images(files, labels, shape):
     """A ``tf.data.Dataset`` of ``(uint8 image, label)`` decoded from ``files`` by :func:`zoo.datasets.images.decode`."""
     import tensorflow as tf
 
-    from zoo.datasets import images
+    from zoo.datasets.images import decode
 
     def read(path, label):
-        image = images.decode(tf.io.read_file(path), shape[-1])
+        image = decode(tf.io.read_file(path), shape[-1])
         image.set_shape(shape)
         return image, label
 

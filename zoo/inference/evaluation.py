@@ -112,9 +112,9 @@ def predict(model, items: list[str], identity: ModelIdentity, top: int = 3) -> l
         >>> predict(model, ["seven.png"], identity)
         [[('7', 0.998), ('1', 0.001), ('9', 0.0)]]
     """
-    from zoo.registry.arguments import check_positive_int
+    from zoo.checks import check_integer
 
-    check_positive_int("top", top)
+    check_integer("top", top)
     probabilities = np.asarray(model.predict(read_inputs(items, model, identity), verbose=0))
     labels = identity.labels()
     results = []

@@ -38,15 +38,10 @@ import numpy as np
 import tensorflow as tf
 import tensorflow_text as tf_text
 
-from zoo.checks import check_choice
+from zoo.checks import check_choice, check_integer
 
 TOKENIZERS = ("unicode_script", "whitespace")
 REPLACEMENT_CHARACTER = 0xFFFD  # what each byte of invalid UTF-8 becomes
-
-
-def _check_count(name: str, value, minimum: int) -> None:
-    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
-        raise ValueError(f"{name}={value!r} is not allowed: it must be an integer >= {minimum}")
 
 
 def read_vocabulary(vocabulary) -> list[str]:
@@ -114,10 +109,10 @@ class Vectorizer(keras.layers.Layer):
                  min_count: int = 1, num_oov_buckets: int = 1, vocabulary=None, **kwargs):
         kwargs.setdefault("dtype", "int64")
         super().__init__(**kwargs)
-        _check_count("max_tokens", max_tokens, 1)
-        _check_count("sequence_length", sequence_length, 1)
-        _check_count("min_count", min_count, 1)
-        _check_count("num_oov_buckets", num_oov_buckets, 1)
+        check_integer("max_tokens", max_tokens)
+        check_integer("sequence_length", sequence_length)
+        check_integer("min_count", min_count)
+        check_integer("num_oov_buckets", num_oov_buckets)
         check_choice("tokenizer", tokenizer, TOKENIZERS)
         self.max_tokens = max_tokens
         self.sequence_length = sequence_length

@@ -7,10 +7,10 @@ the command line, and the resolved recipe is written next to the run.
 
 from __future__ import annotations
 
-import math
 from dataclasses import asdict, dataclass, fields, replace
 from typing import Any
 
+from zoo.checks import check_choice, check_integer, check_number, check_sequence
 from zoo.records.fields import documented
 
 OPTIMIZERS = ("sgd", "adam", "adamw", "rmsprop", "adadelta")
@@ -57,39 +57,39 @@ class TrainingRecipe:
 
     def __post_init__(self):
         """Refuse values that cannot work, naming the field, the value and what is allowed."""
-        _choice("optimizer", self.optimizer, OPTIMIZERS)
-        _choice("schedule", self.schedule, SCHEDULES)
-        _number("lr", self.lr, low=0.0, low_open=True)
-        _integer("batch_size", self.batch_size, low=1)
-        _integer("epochs", self.epochs, low=1)
-        _number("momentum", self.momentum, low=0.0, high=1.0, high_open=True)
-        _number("weight_decay", self.weight_decay, low=0.0)
-        _integer("warmup_epochs", self.warmup_epochs, low=0, why="epochs of linear warmup")
-        _number("step_factor", self.step_factor, low=0.0, high=1.0, low_open=True)
-        _number("label_smoothing", self.label_smoothing, low=0.0, high=1.0, high_open=True)
+        check_choice("optimizer", self.optimizer, OPTIMIZERS)
+        check_choice("schedule", self.schedule, SCHEDULES)
+        check_number("lr", self.lr, low=0.0, low_open=True)
+        check_integer("batch_size", self.batch_size, low=1)
+        check_integer("epochs", self.epochs, low=1)
+        check_number("momentum", self.momentum, low=0.0, high=1.0, high_open=True)
+        check_number("weight_decay", self.weight_decay, low=0.0)
+        check_integer("warmup_epochs", self.warmup_epochs, low=0, why="epochs of linear warmup")
+        check_number("step_factor", self.step_factor, low=0.0, high=1.0, low_open=True)
+        check_number("label_smoothing", self.label_smoothing, low=0.0, high=1.0, high_open=True)
         if not isinstance(self.loss, str) or not self.loss:
             raise ValueError(f"loss={self.loss!r} is not allowed: it must be the name of a Keras loss")
-        boundaries = _sequence("step_boundaries", self.step_boundaries, "fractions of training such as [0.5, 0.75]")
+        boundaries = check_sequence("step_boundaries", self.step_boundaries, "fractions of training such as [0.5, 0.75]")
         if not all(isinstance(b, (int, float)) and not isinstance(b, bool) and 0 < b < 1 for b in boundaries) \
                 or list(boundaries) != sorted(boundaries):
             raise ValueError(f"step_boundaries={self.step_boundaries!r} is not allowed: it must be a list of "
                              "increasing fractions of training between 0 and 1, such as [0.5, 0.75]")
-        metrics = _sequence("metrics", self.metrics, "metric names such as ['accuracy']")
+        metrics = check_sequence("metrics", self.metrics, "metric names such as ['accuracy']")
         if not all(isinstance(m, str) and m for m in metrics):
             raise ValueError(f"metrics={self.metrics!r} is not allowed: it must be a list of metric names")
-        augmentation = _sequence("augmentation", self.augmentation, f"items of {AUGMENTATIONS}")
+        augmentation = check_sequence("augmentation", self.augmentation, f"items of {AUGMENTATIONS}")
         for item in augmentation:
             if item not in AUGMENTATIONS:
                 raise ValueError(f"augmentation={self.augmentation!r} is not allowed: items are {AUGMENTATIONS}")
         if self.early_stopping_patience is not None:
-            _integer("early_stopping_patience", self.early_stopping_patience, low=1,
+            check_integer("early_stopping_patience", self.early_stopping_patience, low=1,
                      why="epochs without improvement, or None for no early stopping")
         if self.clipnorm is not None:
-            _number("clipnorm", self.clipnorm, low=0.0, low_open=True, why="a gradient norm, or None for no clipping")
-        _integer("head_epochs", self.head_epochs, low=0, high=self.epochs,
+            check_number("clipnorm", self.clipnorm, low=0.0, low_open=True, why="a gradient norm, or None for no clipping")
+        check_integer("head_epochs", self.head_epochs, low=0, high=self.epochs,
                  why=f"the epochs of the frozen-backbone phase within the total (epochs={self.epochs})")
         if self.head_lr is not None:
-            _number("head_lr", self.head_lr, low=0.0, low_open=True, why="a positive number, or None for lr")
+            check_number("head_lr", self.head_lr, low=0.0, low_open=True, why="a positive number, or None for lr")
         if not isinstance(self.extra, dict):
             raise ValueError(f"extra={self.extra!r} is not allowed: it must be a mapping")
         for name, value in (("step_boundaries", boundaries), ("metrics", metrics), ("augmentation", augmentation)):
@@ -106,36 +106,3 @@ class TrainingRecipe:
     def to_dict(self) -> dict[str, Any]:
         """The recipe as plain data (written as ``recipe.json`` next to a run)."""
         return asdict(self)
-
-
-def _choice(name: str, value, allowed: tuple) -> None:
-    if value not in allowed:
-        raise ValueError(f"{name}={value!r} is not allowed: use one of {allowed}")
-
-
-def _number(name: str, value, *, low: float | None = None, high: float | None = None, low_open: bool = False,
-            high_open: bool = False, why: str = "") -> None:
-    """A finite number in the range; the error names the field, the value and the range."""
-    ok = isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
-    ok = ok and (low is None or (value > low if low_open else value >= low))
-    ok = ok and (high is None or (value < high if high_open else value <= high))
-    if not ok:
-        bounds = f"{'(' if low_open else '['}{low if low is not None else '-inf'}, " \
-                 f"{high if high is not None else 'inf'}{')' if high_open or high is None else ']'}"
-        raise ValueError(f"{name}={value!r} is not allowed: it must be a finite number in {bounds}"
-                         + (f" ({why})" if why else ""))
-
-
-def _integer(name: str, value, *, low: int, high: int | None = None, why: str = "") -> None:
-    """An integer (not a float, not a bool) in the range."""
-    if isinstance(value, bool) or not isinstance(value, int) or value < low or (high is not None and value > high):
-        span = f"from {low} to {high}" if high is not None else f">= {low}"
-        raise ValueError(f"{name}={value!r} is not allowed: it must be an integer {span}"
-                         + (f" ({why})" if why else ""))
-
-
-def _sequence(name: str, value, what: str):
-    """A list or tuple (a string is one value, not a list of characters)."""
-    if not isinstance(value, (list, tuple)):
-        raise ValueError(f"{name}={value!r} is not allowed: it must be a list of {what}")
-    return value

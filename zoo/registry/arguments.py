@@ -13,15 +13,10 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from zoo.checks import check_integer
 from zoo.records.architecture import Architecture
 
 POOLINGS = (None, "avg", "max")
-
-
-def check_positive_int(name: str, value: Any) -> None:
-    """Raise ``ValueError`` unless ``value`` is an integer >= 1 (booleans are not integers here)."""
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise ValueError(f"{name}={value!r} is not allowed: it must be a positive integer")
 
 
 def resolve_input_shape(arch: Architecture, input_shape, in_channels) -> tuple:
@@ -35,10 +30,10 @@ def resolve_input_shape(arch: Architecture, input_shape, in_channels) -> tuple:
     shape = tuple(shape)
     if arch.task == "image-classification":
         if in_channels is not None:
-            check_positive_int("in_channels", in_channels)
+            check_integer("in_channels", in_channels)
             shape = (*shape[:-1], in_channels)
         *spatial, channels = shape
-        check_positive_int("input_shape channels", channels)
+        check_integer("input_shape channels", channels)
         if not arch.any_input_size and input_shape is not None and tuple(spatial) != arch.input_shape[:-1]:
             raise ValueError(
                 f"input_shape={input_shape!r} is not allowed for {arch.name}: it only takes "
@@ -119,7 +114,7 @@ def build_arguments(arch: Architecture, *, num_classes=None, input_shape=None, i
     for name, value in arch_kwargs.items():
         check_type(arch, name, value)
     num_classes = arch.num_classes if num_classes is None else num_classes
-    check_positive_int("num_classes", num_classes)
+    check_integer("num_classes", num_classes)
     if pooling not in POOLINGS:
         raise ValueError(f"pooling={pooling!r} is not allowed: use one of {POOLINGS}")
     if not isinstance(include_top, bool):

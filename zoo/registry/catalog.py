@@ -1,6 +1,7 @@
-"""The catalog: ``registry.yaml`` and the user's ``ZOO_REGISTRY`` files, read as data.
+"""Catalog files, read as data: a plugin's weight tags, aliases and cards, and the user's own files.
 
-A catalog file has these optional sections::
+A catalog file (or one top-level section of it, as the built-in plugins keep theirs in the
+repository's ``registry.yaml``) has these optional sections::
 
     aliases:                      # another name -> architecture
       textcnn: textcnn_rand
@@ -11,9 +12,11 @@ A catalog file has these optional sections::
     hashes:                       # the user catalog only: sha256 pinned for files published without a hash
       mobilenet.imagenet: {file_name: mobilenet_1_0_224_tf.h5, sha256: ...}
 
-The core registers it through its own ``zoo_register_weights`` implementation.
-Entries of the shipped catalog whose architecture is not loaded (a disabled
-plugin) are left out; in a user's file they are an error.
+A plugin registers its own file with :meth:`zoo.registry.store.Registrar.add_catalog` from its
+``zoo_register_weights`` hook. The core registers only the user's files, through its own implementation
+of that hook, after every plugin's: ``$ZOO_HOME/registry.yaml`` (written by ``zoo weights import``; its
+entries for an architecture that is not loaded are left out) and each ``ZOO_REGISTRY`` file (where such
+an entry is an error).
 """
 
 from __future__ import annotations
@@ -28,7 +31,6 @@ from zoo.files import zoo_home
 from zoo.registry.hookspecs import hookimpl
 from zoo.records.tags import WeightTag
 
-SHIPPED = Path(__file__).parents[1] / "registry.yaml"
 SECTIONS = ("aliases", "models", "weights", "hashes")
 CARD_FIELDS = ("paper", "description", "license", "metrics")  # what a models: entry may amend on an Architecture
 OWN_FIELDS = ("file_name", "urls", "hash", "hash_algorithm", "size", "package")  # a headless tag's own file
@@ -41,10 +43,10 @@ def user_catalog() -> Path:
 
 
 def catalog_paths() -> list[Path]:
-    """The shipped catalog, the user's ``$ZOO_HOME/registry.yaml`` (written by ``zoo weights import``)
-    if it exists, then each file named in ``ZOO_REGISTRY`` (``os.pathsep``-separated)."""
+    """The user's catalog files: ``$ZOO_HOME/registry.yaml`` (written by ``zoo weights import``) if it
+    exists, then each file named in ``ZOO_REGISTRY`` (``os.pathsep``-separated)."""
     extra = [Path(p) for p in os.environ.get("ZOO_REGISTRY", "").split(os.pathsep) if p]
-    return [SHIPPED, *[p for p in [user_catalog()] if p.is_file()], *extra]
+    return [*[p for p in [user_catalog()] if p.is_file()], *extra]
 
 
 def read_pins() -> dict[str, dict[str, str]]:
@@ -53,8 +55,15 @@ def read_pins() -> dict[str, dict[str, str]]:
     return read_catalog(path).get("hashes") or {} if path.is_file() else {}
 
 
-def read_catalog(path: Path) -> dict[str, Any]:
-    """Read and validate one catalog file; errors name the file, the entry and the field."""
+def read_catalog(path: Path, section: str | None = None) -> dict[str, Any]:
+    """Read and validate one catalog file, or its top-level ``section``; errors name the file, the entry and the
+    field. The weight tags come back as :class:`zoo.WeightTag` records (``data["weights"]``).
+
+    Example::
+
+        >>> read_catalog(Path("registry.yaml"), "lenet")["weights"][0].name
+        'lenet5.mnist5k'
+    """
     import yaml
 
     try:
@@ -71,6 +80,10 @@ def read_catalog(path: Path) -> dict[str, Any]:
             from None
     except yaml.YAMLError as error:
         raise CatalogError(f"{path}: not valid YAML: {' '.join(str(error).split())}") from None
+    if section is not None:
+        if not isinstance(data, dict) or not isinstance(data.get(section), dict):
+            raise CatalogError(f"{path}: has no section {section!r}")
+        path, data = f"{path} [{section}]", data[section]
     if not isinstance(data, dict):
         raise CatalogError(f"{path}: must be a mapping with sections {', '.join(SECTIONS)}")
     for section in data:
@@ -119,18 +132,18 @@ def inherit_from_full_twin(name: str, entry, entries: dict, path) -> dict:
 
 @hookimpl
 def zoo_register_weights(registry):
-    """Register the aliases, model cards and weight tags of every catalog file."""
+    """Register the aliases, model cards and weight tags of the user's catalog files (after every plugin's)."""
     for path in catalog_paths():
-        shipped = path == SHIPPED or path == user_catalog()  # entries for a disabled plugin are skipped
+        own = path == user_catalog()  # written by zoo weights import: entries of a plugin not loaded are left out
         data = read_catalog(path)
         for alias, target in (data.get("aliases") or {}).items():
             if registry.registered(target):
                 registry.add_alias(alias, target)
-            elif not shipped:
+            elif not own:
                 raise CatalogError(f"{path}: aliases[{alias!r}]: architecture {target!r} is not registered")
         for name, card in (data.get("models") or {}).items():
-            if registry.registered(name) or not shipped:
+            if registry.registered(name) or not own:
                 registry.add_card(name, card)
         for tag in data["weights"]:
-            if registry.registered(tag.architecture) or not shipped:
-                registry.add_weights(tag, from_user_catalog=path != SHIPPED)
+            if registry.registered(tag.architecture) or not own:
+                registry.add_weights(tag, from_user_catalog=True)

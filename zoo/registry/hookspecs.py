@@ -41,10 +41,11 @@ def zoo_register_weights(registry: Registrar) -> None:
 
     Called once, after every plugin has registered its architectures; every
     implementation runs. Any plugin may add tags to any architecture. The
-    core's own implementation adds the tags listed in ``registry.yaml`` and
-    in the files named by ``ZOO_REGISTRY``.
+    core's own implementation runs after every plugin's and adds only the
+    user's tags: ``$ZOO_HOME/registry.yaml`` and the files named by ``ZOO_REGISTRY``.
 
-    :param registry: call ``registry.add_weights(zoo.WeightTag(...))`` once per tag.
+    :param registry: call ``registry.add_weights(zoo.WeightTag(...))`` once per tag, or
+        ``registry.add_catalog(path, section)`` for the tags, aliases and cards of a catalog file.
     :return: nothing.
     """
 

@@ -119,7 +119,6 @@ def load_registry() -> Registry:
     """Import the selected plugins and run their registration hooks into a new :class:`Registry`."""
     registry = Registry()
     manager = plugin_manager()
-    manager.register(catalog, name="zoo.catalog")
     manager.register(family_hooks, name="zoo.family_hooks")
     for ep in _selected_entry_points(registry):
         info = PluginInfo(
@@ -133,6 +132,7 @@ def load_registry() -> Registry:
             manager.register(ep.load(), name=ep.name)
         except Exception as error:  # a broken plugin must not take the others down
             _fail(manager, info, "import", error)
+    manager.register(catalog, name="zoo.catalog")  # registered last: the user's tags come after the plugins'
     infos = {info.name: info for info in registry.plugins}
     infos["zoo.catalog"] = PluginInfo(name="zoo.catalog", value="zoo.catalog", distribution=BUILTIN_DISTRIBUTION)
     for hook in (manager.hook.zoo_register_architectures, manager.hook.zoo_register_weights):

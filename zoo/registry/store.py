@@ -2,18 +2,21 @@
 
 :class:`Registry` holds the records and answers lookups; :class:`Registrar` is what a
 plugin's registration hooks receive. Loading the plugins into the process-wide registry
-is :mod:`zoo.plugins`'s (``zoo.registry.loader.get_registry()``). Nothing here imports
+is :mod:`zoo.registry.loader`'s (``get_registry()``). Nothing here imports
 TensorFlow or Keras.
 """
 
 from __future__ import annotations
 
 import fnmatch
+import os
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 
 from zoo.records.architecture import Architecture, Family
 from zoo.errors import CatalogError, DuplicateArchitectureError, UnknownModelError
 from zoo.records.tags import CHECKPOINT_FORMATS, WeightTag
+from zoo.registry.catalog import read_catalog
 
 USER_CATALOGS = "user catalog"  # who registered the tags of ZOO_REGISTRY files and $ZOO_HOME/registry.yaml
 
@@ -148,6 +151,22 @@ class Registrar:
     def add_alias(self, alias: str, target: str) -> None:
         """Make ``alias`` another name for the architecture ``target`` (a name taken is an error naming both sides)."""
         self._staged.append(("alias", (alias, target), False))
+
+    def add_catalog(self, path: str | os.PathLike, section: str | None = None) -> None:
+        """Register the aliases, model cards and weight tags of a catalog file, or of one top-level ``section``
+        of it (schema: :mod:`zoo.registry.catalog`): a plugin's weights as data, beside its family table.
+
+        Example (a plugin's ``zoo_register_weights``)::
+
+            registry.add_catalog(Path(__file__).with_name("weights.yaml"))
+        """
+        data = read_catalog(Path(path), section)
+        for alias, target in (data.get("aliases") or {}).items():
+            self.add_alias(alias, target)
+        for name, card in (data.get("models") or {}).items():
+            self.add_card(name, card)
+        for tag in data["weights"]:
+            self.add_weights(tag)
 
     def add_card(self, architecture: str, card: dict) -> None:
         """Amend an architecture's model card: its ``paper``, ``description``, ``license`` or ``metrics`` (merged)."""

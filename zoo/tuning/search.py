@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from zoo.checks import check_choice, check_integer
 from zoo.records.architecture import Architecture
 from zoo.errors import SearchFailedError, ZooWarning
 from zoo.files import atomic_json, check_name, make_directory, storage
@@ -167,12 +168,10 @@ def tune(name_or_pattern, data, *, tuner: str = "bayesian", max_trials: int, obj
         >>> result = zoo.tune("lenet5", "digits", tuner="random", max_trials=5, epochs=3)
         >>> result.best["arguments"], result.path
     """
-    if tuner not in TUNERS:
-        raise ValueError(f"tuner={tuner!r} is not allowed: use one of {tuple(TUNERS)}")
-    if isinstance(max_trials, bool) or not isinstance(max_trials, int) or max_trials < 1:
-        raise ValueError(f"max_trials={max_trials!r} is not allowed: it must be a positive integer")
-    if epochs is not None and (isinstance(epochs, bool) or not isinstance(epochs, int) or epochs < 1):
-        raise ValueError(f"epochs={epochs!r} is not allowed: it must be a positive integer")
+    check_choice("tuner", tuner, TUNERS)
+    check_integer("max_trials", max_trials)
+    if epochs is not None:
+        check_integer("epochs", epochs)
     role = _distributed_role(distributed)
     selected = select_architectures(name_or_pattern)  # a bad name or pattern fails before the data is loaded
     import keras_tuner as kt
@@ -363,7 +362,7 @@ def ranked_trials(search, model) -> list[dict[str, Any]]:
 
 def format_trials(trials: list[dict[str, Any]], objective: str) -> str:
     """The ranked table printed at the end of a search."""
-    from zoo.cli.tables import format_table
+    from zoo.tables import format_table
 
     rows = []
     for trial in trials:

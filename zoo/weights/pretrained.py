@@ -32,7 +32,8 @@ from typing import Any
 from zoo.records import identity as identities
 from zoo.records import preprocessing as pixels
 from zoo.records.architecture import HEAD_ARGUMENTS, Architecture
-from zoo.registry.arguments import build_arguments, check_positive_int
+from zoo.checks import check_integer
+from zoo.registry.arguments import build_arguments
 from zoo.weights.cache import cache_dir, fetch
 from zoo.registry.catalog import user_catalog
 from zoo.weights.convert import CHECKPOINT_SUFFIXES, convert_checkpoint, converter, is_checkpoint
@@ -179,7 +180,7 @@ def check_request(identity: ModelIdentity, arch: Architecture, requested: dict) 
     what weights mean (:meth:`zoo.Architecture.is_free`). Any other argument must equal the tag's.
     """
     if requested.get("num_classes") is not None:
-        check_positive_int("num_classes", requested["num_classes"])
+        check_integer("num_classes", requested["num_classes"])
     for key, value in requested.items():
         if key in SHAPE_ARGUMENTS or key not in arch.defaults or arch.is_free(key):
             continue
@@ -508,7 +509,7 @@ def decode_predictions(preds, tag, top: int = 5) -> list[list[tuple]]:
 
     identity = _identity(tag)
     names = class_names(identity)
-    check_positive_int("top", top)
+    check_integer("top", top)
     preds = np.asarray(preds)
     if preds.ndim != 2 or preds.shape[1] != len(names):
         raise ValueError(f"preds of shape {preds.shape} is not allowed: {identity.name} has {len(names)} classes, "

@@ -1,4 +1,4 @@
-"""Plain-text tables: what the command line and `zoo.tune` print (the library makes the rows)."""
+"""Plain-text tables: what the command line and `zoo.tune` print (the callers make the rows)."""
 
 from __future__ import annotations
 
