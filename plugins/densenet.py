@@ -30,7 +30,7 @@ DEFAULTS = {
     "features": False,
 }
 
-# PyTorch checkpoints (zoo.convert) of the ImageNet variants: torchvision's and timm's DenseNets are
+# PyTorch checkpoints (zoo.weights.convert) of the ImageNet variants: torchvision's and timm's DenseNets are
 # these models with batch-norm epsilon 1e-5.
 TORCH_CONVERTER = ("zoo_plugins.nets.densenet:torch_module_names", {"bn_epsilon": 1e-5})
 

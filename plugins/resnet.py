@@ -10,7 +10,7 @@ Three families share one builder, :func:`zoo_plugins.nets.resnet.build_resnet`:
   (section 4.2 of the paper: 3x3 stem, stages of 16/32/64 filters, zero-padding shortcuts).
 
 torchvision's and timm's checkpoints of ``resnet`` convert into it (``zoo weights import --from``,
-:mod:`zoo.convert`): with ``bottleneck_stride="3x3"``, no biases and PyTorch's batch-norm epsilon.
+:mod:`zoo.weights.convert`): with ``bottleneck_stride="3x3"``, no biases and PyTorch's batch-norm epsilon.
 
 Example::
 
@@ -28,7 +28,7 @@ HE_TABLE_6 = "He et al. 2015, table 6, 100 - test error"
 HEAD = {"dropout": 0.0, "classifier_activation": "softmax", "features": False}
 BOTTLENECK = {"block": "bottleneck", "depths": (3, 4, 6, 3), "widths": (64, 128, 256, 512), "stem_type": "imagenet",
               "stem_width": 64, "use_bias": True, "shortcut": "projection", "bn_epsilon": 1.001e-5, **HEAD}
-# PyTorch checkpoints (zoo.convert): torchvision's and timm's ResNets name their modules alike, and lay
+# PyTorch checkpoints (zoo.weights.convert): torchvision's and timm's ResNets name their modules alike, and lay
 # them out alike: no convolution biases, batch-norm epsilon 1e-5, and ("ResNet v1.5") the stride of a
 # bottleneck on its 3x3 convolution.
 TORCH_LAYOUT = {"bottleneck_stride": "3x3", "use_bias": False, "bn_epsilon": 1e-5}

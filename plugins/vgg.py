@@ -14,7 +14,7 @@ import zoo
 
 from .sources import CATALOG, KERAS_DOCS, TORCHVISION_DOCS
 
-# PyTorch checkpoints (zoo.convert): torchvision's VGGs are these models layer for layer (convolution
+# PyTorch checkpoints (zoo.weights.convert): torchvision's VGGs are these models layer for layer (convolution
 # biases, batch-norm epsilon 1e-5), so the layout needs no build argument. Its AdaptiveAvgPool2d(7) is the
 # identity where the last feature map is 7x7 (224x224 images), the size the classifier is built for.
 CONVERTERS = {"torchvision": ("zoo_plugins.nets.vgg:torch_module_names", {})}

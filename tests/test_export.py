@@ -177,7 +177,7 @@ def test_float_input_and_a_run_directory(tmp_path):
     import shutil
 
     import zoo
-    from zoo.records.identity import locate
+    from zoo.registry.request import locate
     from zoo.registry.loader import package_directory
 
     run = tmp_path / "run"

@@ -20,6 +20,7 @@ import yaml
 
 import zoo
 import zoo.registry.loader
+import zoo.registry.request
 from conftest import ROOT, run_zoo, shipped_weights
 from zoo.records.identity import ModelIdentity
 
@@ -130,7 +131,7 @@ def test_fine_tuning_a_tag_keeps_its_preprocessing_and_the_run_is_a_door(scaled,
     paths, _ = digit_pngs
     result = run_zoo("predict", str(run_dir), *paths, "--top", "1", env=scaled)
     assert result.returncode == 0, result.stderr
-    model, identity = zoo.weights.pretrained.build(zoo.records.identity.locate(run_dir))
+    model, identity = zoo.weights.pretrained.build(zoo.registry.request.locate(run_dir))
     x, _ = zoo.datasets.load("mnist5k", split="test")
     expected = np.argmax(model.predict(zoo.preprocessing(identity)(x[:10].astype("float32")), verbose=0), -1)
     assert predicted(result.stdout) == [str(i) for i in expected]
@@ -244,7 +245,7 @@ def test_a_card_written_before_identity_version_2_still_works(tmp_path, monkeypa
     (run_dir / "card.json").write_text(json.dumps(card))
     shutil.copy(DATA / "run_v1.json", run_dir / "run.json")
 
-    identity = zoo.records.identity.locate(run_dir)
+    identity = zoo.registry.request.locate(run_dir)
     assert identity.arguments["activation"] == "relu" and identity.arguments["subsampling"] == "avg"
     assert identity.num_classes == 10 and identity.input_shape == (32, 32, 1)
     assert identity.preprocessing == {"scale": 1 / 255} and identity.pretrained is None

@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 import zoo
+import zoo.registry.request
 from zoo.datasets import rotten_tomatoes
 from zoo.datasets.files import candidates
 
@@ -74,7 +75,7 @@ def test_shipped_weights_reach_their_recorded_test_accuracy(data_path):
     assert recorded >= 0.75
     model = zoo.get(TAG, pretrained=True)
     assert model.inputs[0].dtype == "string"
-    metrics, _, _ = evaluate(model, zoo.datasets.load("rotten_tomatoes"), "test", identity=zoo.records.identity.locate(TAG))
+    metrics, _, _ = evaluate(model, zoo.datasets.load("rotten_tomatoes"), "test", identity=zoo.registry.request.locate(TAG))
     assert abs(metrics["accuracy"] - recorded) <= 0.005
 
 

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 import zoo
+import zoo.registry.request
 from zoo.inference.evaluation import evaluate
 from zoo.registry.loader import get_registry
 
@@ -22,5 +23,5 @@ def test_shipped_weights_reach_their_recorded_accuracy(tag, dataset, monkeypatch
     entry = get_registry().weights[tag]
     assert entry.hash and entry.recipe and entry.source.startswith("zoo train ")
     model = zoo.get(tag, pretrained=True)
-    metrics, _, _ = evaluate(model, zoo.datasets.load(dataset), "test", identity=zoo.records.identity.locate(tag))
+    metrics, _, _ = evaluate(model, zoo.datasets.load(dataset), "test", identity=zoo.registry.request.locate(tag))
     assert abs(metrics["accuracy"] - entry.metrics["test_accuracy"]) <= 0.005, (metrics, entry.metrics)

@@ -11,20 +11,17 @@ Example::
     >>> zoo.export("lenet5.mnist5k", format="onnx", output="lenet5.onnx", check=True)
 """
 
-from zoo.records.architecture import Architecture, Family
-from zoo.registry.cards import ModelCard, info
-from zoo.registry.cards import list_models as list
+from zoo import deprecations
 from zoo.errors import (CatalogError, DownloadError, DuplicateArchitectureError, ExportCheckError, ExportError,
                         PluginError, SearchFailedError, StorageError, UnknownDatasetError, UnknownModelError,
                         UnknownNameError, ZooWarning, show_zoo_warnings_on_one_line)
-from zoo.registry.hookspecs import hookimpl
+from zoo.records.architecture import Architecture, Family
 from zoo.records.identity import ModelIdentity
-from zoo.weights.models import get
 from zoo.records.recipes import TrainingRecipe
 from zoo.records.tags import WeightTag
-from zoo.training.driver import TrainResult, train
-from zoo.tuning.search import hypermodel, tune
-from zoo.weights.pretrained import decode_predictions, preprocessing
+from zoo.registry.cards import ModelCard, info
+from zoo.registry.cards import list_models as list
+from zoo.registry.hookspecs import hookimpl
 
 __version__ = "0.1.0"
 
@@ -62,16 +59,33 @@ __all__ = [
     "tune",
 ]
 
-_SUBMODULES = ("datasets", "identity", "testing", "text", "weights")  # imported on first attribute access
+# The rest of the API, imported on first use: `import zoo` loads no building, training, tuning or export code.
+LAZY = {
+    "TrainResult": "zoo.training.driver",
+    "decode_predictions": "zoo.weights.pretrained",
+    "export": "zoo.exporting.exporter",
+    "get": "zoo.weights.models",
+    "hypermodel": "zoo.tuning.search",
+    "preprocessing": "zoo.weights.pretrained",
+    "train": "zoo.training.driver",
+    "tune": "zoo.tuning.search",
+}
+_SUBMODULES = ("datasets", "kit", "layers", "weights")  # packages reached as attributes (zoo.datasets.load(...))
+
+deprecations.install()
 
 
 def __getattr__(name):
-    if name == "export":  # zoo.exporting.exporter.export, imported on first use (it is not a module: zoo.exporting is)
-        from zoo.exporting.exporter import export
+    import importlib
 
-        return export
+    if name in LAZY:
+        value = getattr(importlib.import_module(LAZY[name]), name)
+        globals()[name] = value  # once: later lookups find it without this function
+        return value
     if name in _SUBMODULES:
-        import importlib
-
         return importlib.import_module(f"zoo.{name}")
-    raise AttributeError(f"module 'zoo' has no attribute {name!r}")
+    return deprecations.moved_attribute(__name__, name)
+
+
+def __dir__():
+    return sorted({*globals(), *__all__})

@@ -6,7 +6,6 @@ import difflib
 import sys
 import warnings
 
-
 HINTS = {"dataset": "zoo.datasets.list() names the built-in datasets; a directory must exist",
          "weight tag": "`zoo weights list` shows the registered tags"}
 

@@ -7,6 +7,8 @@ from pathlib import Path
 
 import numpy as np
 
+from zoo.files import atomic_write
+
 
 def _pyplot():
     import matplotlib
@@ -19,7 +21,6 @@ def _pyplot():
 
 def save_figure(figure, path: Path) -> None:
     """Save ``figure`` as PNG atomically and close it."""
-    from zoo.files import atomic_write
     import io
 
     buffer = io.BytesIO()

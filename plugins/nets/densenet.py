@@ -9,8 +9,8 @@ are keras.applications' (``conv1_conv``, ``conv2_block1_1_conv``,
 import keras
 from keras import layers
 
+from zoo.kit import check_choice, check_range
 from zoo.layers.heads import check_head, image_model
-from zoo.checks import check_choice, check_range
 
 CHANNELS = 3  # the channel axis as keras.applications writes it here, so both build the same graph
 
@@ -57,7 +57,7 @@ def build_densenet(*, input_shape, blocks, growth_rate, bottleneck_width, compre
     :param stem_type: ``"imagenet"`` (7x7/2 and max pooling) or ``"cifar"`` (one 3x3 convolution).
     :param stem_width: filters of the stem convolution (64; 2k for CIFAR).
     :param head: ``num_classes``, ``include_top``, ``pooling``, ``dropout``, ``classifier_activation``,
-        ``features`` (the feature map at the end of every dense block instead of a classifier): :mod:`zoo.heads`.
+        ``features`` (the feature map at the end of every dense block instead of a classifier): :mod:`zoo.layers.heads`.
 
     Example::
 
@@ -91,7 +91,7 @@ def build_densenet(*, input_shape, blocks, growth_rate, bottleneck_width, compre
     return image_model(inputs, x, stages, name=name, **head)
 
 
-# --- PyTorch checkpoints (zoo.convert) -------------------------------------------------------------
+# --- PyTorch checkpoints (zoo.weights.convert) -------------------------------------------------------------
 
 DENSE_LAYER = (("0_bn", "norm1"), ("1_conv", "conv1"), ("1_bn", "norm2"), ("2_conv", "conv2"))  # ours, theirs
 

@@ -3,8 +3,8 @@
 import keras
 from keras import layers
 
+from zoo.kit import check_choice
 from zoo.layers.heads import check_head, classifier, global_pool
-from zoo.checks import check_choice
 
 
 def build_lenet(*, input_shape, activation, subsampling, filters, units, **head):
@@ -12,7 +12,7 @@ def build_lenet(*, input_shape, activation, subsampling, filters, units, **head)
 
     Inputs smaller than 32x32 (28x28 MNIST) are zero-padded to 32x32, as is usual for MNIST.
     ``head`` is ``num_classes``, ``include_top``, ``pooling``, ``dropout``, ``classifier_activation``
-    (:mod:`zoo.heads`).
+    (:mod:`zoo.layers.heads`).
     """
     check_head(**head)
     check_choice("activation", activation, ("tanh", "relu"))

@@ -7,7 +7,7 @@ saved from ``keras.applications.MobileNet`` load into it.
 import keras
 from keras import layers
 
-from zoo.checks import check_integer, check_range
+from zoo.kit import check_integer, check_range
 from zoo.layers.heads import check_head, image_model
 
 # MobileNet (Howard et al. 2017, table 1): (pointwise filters, stride) of the 13 depthwise-separable blocks.
@@ -37,7 +37,7 @@ def build_mobilenet(*, input_shape, alpha, depth_multiplier, **head):
     :param depth_multiplier: channels each depthwise convolution makes per input channel.
     :param head: ``num_classes``, ``include_top``, ``pooling``, ``dropout`` (before the classifier,
         keras.applications' default 1e-3), ``classifier_activation``, ``features`` (the feature maps at
-        strides 4, 8, 16, 32 instead of a classifier): :mod:`zoo.heads`.
+        strides 4, 8, 16, 32 instead of a classifier): :mod:`zoo.layers.heads`.
 
     The classifier is keras.applications': a 1x1 convolution ``conv_preds`` on the pooled features.
 

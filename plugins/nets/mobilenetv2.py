@@ -8,7 +8,7 @@ torchvision's modules.
 import keras
 from keras import layers
 
-from zoo.checks import check_choice, check_range
+from zoo.kit import check_choice, check_range
 from zoo.layers.heads import check_head, image_model
 from zoo.layers.sizing import correct_pad, make_divisible
 
@@ -47,7 +47,7 @@ def build_mobilenetv2(*, input_shape, alpha, bn_epsilon, strided_padding, **head
         ``"same"`` (TensorFlow's: the extra row and column at the bottom and right, keras.applications)
         or ``"symmetric"`` (one pixel on every side, as PyTorch's ``padding=1``: torchvision).
     :param head: ``num_classes``, ``include_top``, ``pooling``, ``dropout``, ``classifier_activation``,
-        ``features`` (the feature maps at strides 4, 8, 16, 32 instead of a classifier): :mod:`zoo.heads`.
+        ``features`` (the feature maps at strides 4, 8, 16, 32 instead of a classifier): :mod:`zoo.layers.heads`.
 
     Example::
 

@@ -11,8 +11,8 @@ saved from ``keras.applications.ResNet50`` (and 101, 152, 50V2, 101V2,
 import keras
 from keras import layers
 
+from zoo.kit import check_choice
 from zoo.layers.heads import check_head, image_model
-from zoo.checks import check_choice
 
 BN_EPSILON = 1.001e-5  # keras.applications' value
 CHANNELS = 3  # the channel axis as keras.applications writes it here, so both build the same graph
@@ -149,7 +149,7 @@ def build_resnet(*, input_shape, block, depths, widths, preact, stem_type, stem_
         keras.applications' ResNet50) or ``"3x3"`` (torchvision's and timm's "v1.5"; always so in
         pre-activation blocks). Basic blocks stride in their first 3x3 either way.
     :param head: ``num_classes``, ``include_top``, ``pooling``, ``dropout``, ``classifier_activation``,
-        ``features`` (the feature map at the end of every stage instead of a classifier): :mod:`zoo.heads`.
+        ``features`` (the feature map at the end of every stage instead of a classifier): :mod:`zoo.layers.heads`.
 
     Example::
 
@@ -201,7 +201,7 @@ def build_resnet(*, input_shape, block, depths, widths, preact, stem_type, stem_
     return image_model(inputs, x, stages, name=name, **head)
 
 
-# --- PyTorch checkpoints (zoo.convert) -------------------------------------------------------------
+# --- PyTorch checkpoints (zoo.weights.convert) -------------------------------------------------------------
 
 
 def torch_module_names(arguments):

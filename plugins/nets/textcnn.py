@@ -11,8 +11,8 @@ import keras
 import numpy as np
 from keras import layers
 
+from zoo.kit import check_choice, check_range
 from zoo.layers.heads import CLASSIFIER_ACTIVATIONS
-from zoo.checks import check_choice, check_range
 
 CHANNELS = ("trainable", "frozen")  # a fine-tuned or a fixed embedding channel
 

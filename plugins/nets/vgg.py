@@ -8,8 +8,8 @@ so weights saved from ``keras.applications.VGG16`` and ``VGG19`` load into it.
 import keras
 from keras import layers
 
+from zoo.kit import check_choice
 from zoo.layers.heads import check_head, classifier, image_model
-from zoo.checks import check_choice
 
 
 def conv_block(x, filters, *, batch_norm, name):
@@ -29,7 +29,7 @@ def build_vgg(*, input_shape, convs, widths, batch_norm, fc_units, **head):
     :param batch_norm: batch norm after every convolution (torchvision's ``vgg16_bn``).
     :param fc_units: width of the two dense layers ``fc1`` and ``fc2`` (4096 in the paper).
     :param head: ``num_classes``, ``include_top``, ``pooling``, ``dropout``, ``classifier_activation``,
-        ``features`` (the outputs of blocks 2 to 5, strides 4 to 32, instead of a classifier): :mod:`zoo.heads`.
+        ``features`` (the outputs of blocks 2 to 5, strides 4 to 32, instead of a classifier): :mod:`zoo.layers.heads`.
 
     With ``include_top`` the last feature map is flattened as in the paper, so the dense layers'
     size depends on the input size (25088 inputs to ``fc1`` at 224x224).
@@ -66,7 +66,7 @@ def build_vgg(*, input_shape, convs, widths, batch_norm, fc_units, **head):
     return image_model(inputs, x, stages[1:], name=name, **head)
 
 
-# --- PyTorch checkpoints (zoo.convert) -------------------------------------------------------------
+# --- PyTorch checkpoints (zoo.weights.convert) -------------------------------------------------------------
 
 
 def torch_module_names(arguments):

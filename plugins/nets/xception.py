@@ -37,7 +37,7 @@ def build_xception(*, input_shape, entry_widths, middle_blocks, middle_width, ex
     :param exit_widths: the last downsampling block's two separable convolutions, ``(728, 1024)``.
     :param head_widths: the two separable convolutions after it, ``(1536, 2048)``.
     :param head: ``num_classes``, ``include_top``, ``pooling``, ``dropout``, ``classifier_activation``,
-        ``features`` (the feature maps at strides 4, 8, 16, 32 instead of a classifier): :mod:`zoo.heads`.
+        ``features`` (the feature maps at strides 4, 8, 16, 32 instead of a classifier): :mod:`zoo.layers.heads`.
 
     Example::
 

@@ -9,10 +9,13 @@ one-line message and exit status 2, never a traceback.
 from __future__ import annotations
 
 import argparse
+import functools
 import importlib
 import os
 import sys
 
+import zoo
+from zoo.cli.native_log import filtered_native_stderr
 from zoo.errors import CatalogError, DownloadError, PluginError, SearchFailedError, StorageError, UnknownNameError
 
 COMMANDS = ("listing", "plugins", "weights", "train", "tune", "export")  # modules of zoo.cli, in --help's order
@@ -20,12 +23,23 @@ USER_ERRORS = (UnknownNameError, ValueError, CatalogError, PluginError, FileNotF
                SearchFailedError, DownloadError, StorageError)
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """The ``zoo`` argument parser with every subcommand."""
-    from zoo import __version__
+class CommandParser(argparse.ArgumentParser):
+    """An argument parser that keeps the table of every command made under it: ``parser.commands``, the parsers
+    of ``zoo``, ``zoo list``, ..., ``zoo weights import`` in the order they were added (the CLI reference reads it)."""
 
-    parser = argparse.ArgumentParser(prog="zoo", description="keras-zoo: list, inspect, build, train, tune and export models.")
-    parser.add_argument("--version", action="version", version=f"keras-zoo {__version__}")
+    def __init__(self, *args, commands: list | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.commands = [] if commands is None else commands
+        self.commands.append(self)
+
+    def add_subparsers(self, **kwargs):
+        return super().add_subparsers(parser_class=functools.partial(CommandParser, commands=self.commands), **kwargs)
+
+
+def build_parser() -> CommandParser:
+    """The ``zoo`` argument parser with every subcommand."""
+    parser = CommandParser(prog="zoo", description="keras-zoo: list, inspect, build, train, tune and export models.")
+    parser.add_argument("--version", action="version", version=f"keras-zoo {zoo.__version__}")
     subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for module in COMMANDS:
         importlib.import_module(f"zoo.cli.{module}").register(subparsers)
@@ -34,8 +48,6 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     """Run the ``zoo`` command; returns the exit status."""
-    from zoo.cli.native_log import filtered_native_stderr
-
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")  # TensorFlow's start-up chatter, before it loads
     args = build_parser().parse_args(argv)
     with filtered_native_stderr():

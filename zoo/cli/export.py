@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import sys
 
+from zoo.errors import ExportCheckError
+
 
 def register(subparsers) -> None:
     parser = subparsers.add_parser(
@@ -30,7 +32,6 @@ def register(subparsers) -> None:
 
 
 def run_export(args) -> int:
-    from zoo.errors import ExportCheckError
     from zoo.exporting.exporter import export
 
     try:

@@ -6,8 +6,9 @@ import json
 
 from zoo.records.architecture import TASKS
 from zoo.registry.cards import info, list_models, load_stats
-from zoo.tables import format_table, human_count
 from zoo.registry.loader import get_registry
+from zoo.tables import format_table, human_count
+from zoo.weights.cache import local_copy
 
 MAX_TAGS = 3  # `zoo list` shows the first few weight tags; `zoo info` and `zoo weights list` show all
 
@@ -78,7 +79,6 @@ def run_info(args) -> int:
 
 def weight_fields(tag) -> list[tuple[str, object]]:
     """What ``zoo info architecture.tag`` shows of the tag: its file, hash, origin, data and metrics."""
-    from zoo.weights.cache import local_copy
 
     copy = local_copy(tag)
     return [

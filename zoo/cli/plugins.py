@@ -15,7 +15,7 @@ def register(subparsers) -> None:
     parser = subparsers.add_parser(
         "new-plugin", help="write a ready plugin package (every hook, shipped weights, a conformance test)",
         description="Write NAME/ with a pyproject.toml, the plugin module (every hook), its Keras builder, a weights "
-                    "file shipped in the package, model_stats.json, a test calling zoo.testing's kit and a README. "
+                    "file shipped in the package, model_stats.json, a test calling zoo.kit.conformance's kit and a README. "
                     "`pip install NAME/` and `zoo list` shows it.")
     parser.add_argument("name", help="the plugin's name: lower-case letters, digits, underscores")
     parser.add_argument("--output", default=".", help="the directory to write NAME/ in (default: here)")

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from zoo.checks import check_integer
+from zoo.datasets.sources import as_dataset
+
 
 def key_values(items: list[str] | None, option: str) -> dict:
     """``["lr=0.1", "augmentation=[flip, crop]"]`` as ``{"lr": 0.1, "augmentation": ["flip", "crop"]}`` (YAML values)."""
@@ -86,7 +89,6 @@ def run_train(args) -> int:
 
 
 def run_evaluate(args) -> int:
-    from zoo.datasets.sources import as_dataset
     from zoo.inference.evaluation import evaluate, load_model
 
     dataset = as_dataset(args.data)
@@ -103,7 +105,6 @@ def run_evaluate(args) -> int:
 
 
 def run_predict(args) -> int:
-    from zoo.checks import check_integer
     from zoo.inference.evaluation import load_model, predict
 
     check_integer("--top", args.top)

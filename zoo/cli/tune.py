@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from zoo.tuning.search import TUNERS
+from zoo.cli.train import key_values
+from zoo.tuning.search import TUNERS, tune
 
 
 def register(subparsers) -> None:
@@ -36,8 +37,6 @@ def register(subparsers) -> None:
 
 
 def run(args) -> int:
-    from zoo.cli.train import key_values
-    from zoo.tuning.search import tune
 
     tune(args.pattern if len(args.pattern) > 1 else args.pattern[0], args.data, tuner=args.tuner,
          max_trials=args.max_trials, objective=args.objective, directory=args.directory,

@@ -11,7 +11,11 @@ import fnmatch
 import json
 import sys
 
+from zoo.errors import DownloadError
+from zoo.records.tags import CHECKPOINT_FORMATS
+from zoo.registry.loader import get_registry
 from zoo.tables import format_table
+from zoo.weights.cache import cache_dir, check_hdf5, expected_hash, fetch, local_copy, pin, problem
 
 
 def register(subparsers) -> None:
@@ -61,14 +65,12 @@ def json_mapping(text: str) -> dict:
 
 
 def _tags(pattern: str):
-    from zoo.registry.loader import get_registry
 
     return [tag for name, tag in sorted(get_registry().weights.items())
             if fnmatch.fnmatchcase(name, pattern) or fnmatch.fnmatchcase(tag.architecture, pattern)]
 
 
 def run_list(args) -> int:
-    from zoo.weights.cache import local_copy
 
     tags = _tags(args.pattern)
     if not tags:
@@ -86,8 +88,6 @@ def run_list(args) -> int:
 
 
 def run_pull(args) -> int:
-    from zoo.weights.cache import fetch
-    from zoo.errors import DownloadError
     from zoo.weights.pretrained import tag_for
 
     failed = 0
@@ -108,9 +108,6 @@ def run_verify(args) -> int:
     converted from a PyTorch checkpoint is read whole (one that cannot be is removed, and converted
     again when it is next needed).
     """
-    from zoo.weights.cache import cache_dir, check_hdf5, expected_hash, pin, problem
-    from zoo.registry.loader import get_registry
-    from zoo.records.tags import CHECKPOINT_FORMATS
     from zoo.weights.pretrained import converted_name
 
     directory = cache_dir()

@@ -13,6 +13,7 @@ from collections import Counter
 from pathlib import Path
 
 from zoo.datasets.dataset import Dataset
+from zoo.datasets.splits import stratified_split
 
 IMAGE_SUFFIXES = (".bmp", ".gif", ".jpeg", ".jpg", ".png")  # what zoo.datasets.images.decode reads
 TEXT_SUFFIXES = (".txt",)
@@ -66,7 +67,6 @@ def load_directory(path, *, seed: int = 0) -> Dataset:
     """
     import numpy as np
 
-    from zoo.datasets.splits import stratified_split
 
     root = Path(path)
     classes = class_files(root)

@@ -6,7 +6,7 @@ One place adapts data to a model, for training, evaluation and prediction alike:
   zoo's one resize (:func:`zoo.datasets.images.resize`), their channels matched (grayscale repeated to
   RGB, RGB to luma), then put through the model's preprocessing (its identity's
   ``preprocessing``: ``/255`` for models the zoo trained from scratch, the tag's own for
-  pretrained weights, see :mod:`zoo.pixels`);
+  pretrained weights, see :mod:`zoo.records.preprocessing`);
 - **float images are taken as already preprocessed**: only resized and channel-matched.
 
 Anything else that does not fit (wrong rank, other channel counts) is a ValueError before
@@ -16,6 +16,8 @@ training starts.
 from __future__ import annotations
 
 import numpy as np
+
+from zoo.records import preprocessing as zoo_pixels
 
 AUTOTUNE = -1  # tf.data.AUTOTUNE
 
@@ -47,7 +49,6 @@ def preprocess(images, input_shape: tuple, preprocessing: dict | None, augment=N
     import tensorflow as tf
 
     from zoo.datasets import images as zoo_images
-    from zoo.records import preprocessing as zoo_pixels
 
     is_pixels = images.dtype == tf.uint8 if pixels is None else pixels
     spec = preprocessing if is_pixels else None

@@ -14,7 +14,7 @@ An export starts from what a client has and answers what it wants to know:
 
 So an export computes what ``zoo.get`` + ``zoo.preprocessing`` compute, and what ``zoo predict``
 answers. ``check=True`` proves it: the artifact runs in its own runtime, in a fresh process that
-imports neither Keras nor the zoo (:mod:`zoo.runtimes`), on the same inputs as the Keras model.
+imports neither Keras nor the zoo (:mod:`zoo.exporting.runtimes`), on the same inputs as the Keras model.
 
 Writing is atomic: everything is made in a temporary folder beside the output and renamed into
 place at the end; nothing is left behind when anything fails. The converters (tf2onnx, the LiteRT
@@ -44,9 +44,17 @@ from pathlib import Path
 
 import numpy as np
 
-from zoo.errors import ExportCheckError, ExportError
-from zoo.records.identity import ModelIdentity, locate
 from zoo.checks import check_choice
+from zoo.datasets import LOADERS
+from zoo.datasets import pipeline as inputs
+from zoo.datasets.pipeline import example_size, model_input_shape
+from zoo.datasets.sources import as_dataset
+from zoo.errors import ExportCheckError, ExportError
+from zoo.inference.evaluation import read_inputs
+from zoo.records.identity import ModelIdentity
+from zoo.registry.request import locate
+from zoo.registry.loader import get_registry
+from zoo.weights.pretrained import build
 
 FORMATS = ("saved_model", "onnx", "litert")
 INPUTS = ("bytes", "uint8", "float")  # encoded images (SavedModel only), uint8 pixels, float32 pixels in 0..255
@@ -120,7 +128,7 @@ def export(model, *, format: str, output, input: str | None = None, quantize: st
            calibration=None, check=False, force: bool = False, weights=None, verbose: bool = False) -> ExportResult:
     """Export a model with its preprocessing inside, for TensorFlow Serving, ONNX Runtime or LiteRT.
 
-    :param model: what :func:`zoo.records.identity.locate` takes (a weight tag ``"lenet5.mnist5k"``, a run
+    :param model: what :func:`zoo.registry.request.locate` takes (a weight tag ``"lenet5.mnist5k"``, a run
         directory written by ``zoo train`` or its ``card.json``, an architecture with ``weights``),
         or a :class:`zoo.records.identity.ModelIdentity`.
     :param format: ``"saved_model"``, ``"onnx"`` or ``"litert"``.
@@ -173,7 +181,6 @@ def export(model, *, format: str, output, input: str | None = None, quantize: st
 
     with _quiet(verbose):
         require(format, quantize=quantize, check=bool(check))
-        from zoo.weights.pretrained import build
 
         keras_model, identity = build(identity)
         kind = input_kind(keras_model, format, input)
@@ -213,7 +220,6 @@ def export(model, *, format: str, output, input: str | None = None, quantize: st
 
 def _own_dataset(identity: ModelIdentity):
     """The data a model was trained on, when it is still at hand: a built-in dataset or an existing folder."""
-    from zoo.datasets import LOADERS
 
     data = identity.dataset
     return data if data is not None and (data in LOADERS or Path(data).is_dir()) else None
@@ -257,7 +263,6 @@ def _importable(importlib, name: str) -> bool:
 
 def _check_input(identity: ModelIdentity, format: str, input: str | None) -> None:
     """Refuse an input the format or the model cannot take, before anything is built."""
-    from zoo.registry.loader import get_registry
 
     task = get_registry().architectures[identity.architecture].task
     if task != "image-classification":
@@ -284,7 +289,6 @@ def input_spec(model, identity: ModelIdentity, kind: str):
     """The ``tf.TensorSpec`` of what the export takes."""
     import tensorflow as tf
 
-    from zoo.datasets.pipeline import example_size, model_input_shape
 
     shape = model_input_shape(model)
     if kind == "bytes":
@@ -301,7 +305,6 @@ def probabilities(model, identity: ModelIdentity, kind: str):
     """The export's computation: a function of its input to the model's float32 probabilities."""
     import tensorflow as tf
 
-    from zoo.datasets import pipeline as inputs
 
     shape, spec = inputs.model_input_shape(model), identity.preprocessing
 
@@ -325,7 +328,6 @@ def decode_batch(encoded, shape: tuple, preprocessing: dict):
     import tensorflow as tf
 
     from zoo.datasets import images
-    from zoo.datasets import pipeline as inputs
 
     size = (*inputs.example_size(shape, preprocessing), shape[-1])
     count = tf.shape(encoded)[0]
@@ -409,7 +411,7 @@ def write_onnx(model, identity: ModelIdentity, kind: str, path: Path, *, staging
         quantize_onnx(float_path, path, spec.name, examples, kind)
         proto = onnx.load(path)
     onnx.helper.set_model_props(proto, {"labels": json.dumps(identity.labels()),
-                                        "zoo.identity": json.dumps(identity.to_dict()),
+                                        "zoo.records.identity": json.dumps(identity.to_dict()),
                                         "zoo.input": kind, "zoo.quantize": quantize or "none"})
     onnx.save(proto, path)
 
@@ -506,8 +508,6 @@ def examples_of(data, model, identity: ModelIdentity, *, splits: tuple, count: i
     import tensorflow as tf
 
     from zoo.datasets import images
-    from zoo.datasets import pipeline as inputs
-    from zoo.datasets.sources import as_dataset
 
     dataset = as_dataset(data)
     available = [split for split in splits if getattr(dataset, split) is not None]
@@ -544,7 +544,6 @@ def examples_of(data, model, identity: ModelIdentity, *, splits: tuple, count: i
 
 def synthetic_examples(model, count: int = 32, seed: int = 0):
     """Inputs to compare on when no data is named: random pixels, sentences or token ids."""
-    from zoo.datasets import pipeline as inputs
 
     rng = np.random.default_rng(seed)
     shape = inputs.model_input_shape(model)
@@ -561,7 +560,7 @@ def synthetic_examples(model, count: int = 32, seed: int = 0):
 
 def compare(artifact: Path, format: str, kind: str, model, identity: ModelIdentity, data=None, *,
             quantized: bool = False) -> CheckResult:
-    """Run ``artifact`` in its own runtime (a fresh process, :mod:`zoo.runtimes`) and compare it with
+    """Run ``artifact`` in its own runtime (a fresh process, :mod:`zoo.exporting.runtimes`) and compare it with
     ``model`` fed the same inputs through the zoo's preprocessing.
 
     Encoded images are compared with what ``zoo predict`` computes for the same files (a PNG per
@@ -610,7 +609,6 @@ def reference(model, identity: ModelIdentity, kind: str, examples, tmp: Path):
         import tensorflow as tf
 
         from zoo.datasets import images
-        from zoo.inference.evaluation import read_inputs
 
         channels = examples.shape[-1]
         files = [(f"{i}.png", tf.io.encode_png(x)) for i, x in enumerate(examples)]
@@ -626,7 +624,6 @@ def reference(model, identity: ModelIdentity, kind: str, examples, tmp: Path):
         expected = model.predict(read_inputs(paths, model, identity), batch_size=64, verbose=0)
         return strings_feed([Path(p).read_bytes() for p in paths]), np.asarray(expected, np.float32)
     if kind == "text":
-        from zoo.inference.evaluation import read_inputs
 
         expected = model.predict(read_inputs(list(examples), model, identity), batch_size=64, verbose=0)
         return strings_feed(list(_as_input(examples, "text"))), np.asarray(expected, np.float32)
@@ -636,7 +633,7 @@ def reference(model, identity: ModelIdentity, kind: str, examples, tmp: Path):
 
 
 def strings_feed(strings: list[bytes]) -> dict:
-    """Byte strings as :mod:`zoo.runtimes` reads them: concatenated, with their lengths."""
+    """Byte strings as :mod:`zoo.exporting.runtimes` reads them: concatenated, with their lengths."""
     return {"strings": np.frombuffer(b"".join(strings), np.uint8), "lengths": np.array([len(b) for b in strings], np.int64)}
 
 
@@ -644,7 +641,6 @@ def predict_pixels(model, identity: ModelIdentity, examples):
     """The Keras model's probabilities for uint8 ``examples`` through :func:`zoo.datasets.pipeline.preprocess`."""
     import tensorflow as tf
 
-    from zoo.datasets import pipeline as inputs
 
     shape = inputs.model_input_shape(model)
     x = inputs.preprocess(tf.constant(examples), shape, identity.preprocessing)
@@ -652,7 +648,7 @@ def predict_pixels(model, identity: ModelIdentity, examples):
 
 
 def run_in_runtime(format: str, artifact: Path, feed: dict, tmp: Path, *, batch: int = 64) -> dict:
-    """Run :mod:`zoo.runtimes` on ``feed`` in a fresh, isolated interpreter; its results.
+    """Run :mod:`zoo.exporting.runtimes` on ``feed`` in a fresh, isolated interpreter; its results.
 
     :raises ExportError: the runtime is not installed (naming the extra).
     :raises ExportCheckError: the artifact does not load or run there, or Keras or the zoo got imported.

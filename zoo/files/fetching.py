@@ -27,7 +27,8 @@ from typing import Callable
 
 from zoo.errors import DownloadError, StorageError
 from zoo.files.hashing import CHUNK, file_hash, same_hash
-from zoo.files.settings import max_download_bytes, offline as is_offline
+from zoo.files.settings import max_download_bytes
+from zoo.files.settings import offline as is_offline
 from zoo.files.writing import atomic_output, make_directory, storage
 
 SCHEMES = ("https", "http", "file")

@@ -13,7 +13,14 @@ from pathlib import Path
 
 import numpy as np
 
-from zoo.records.identity import ModelIdentity, locate
+from zoo.checks import check_integer
+from zoo.datasets import pipeline as inputs
+from zoo.datasets.pipeline import model_input_shape
+from zoo.records.identity import ModelIdentity, card_path
+from zoo.registry.request import locate
+from zoo.registry.loader import get_registry
+from zoo.training.driver import fit_input_shape
+from zoo.weights.pretrained import build
 
 
 def load_model(spec, weights=None, *, dataset=None):
@@ -31,13 +38,10 @@ def load_model(spec, weights=None, *, dataset=None):
         >>> identity.labels()[:3]
         ['0', '1', '2']
     """
-    from zoo.registry.loader import get_registry
-    from zoo.weights.pretrained import build
 
     identity = locate(spec, weights)
     if identity.weights is not None and identity.dataset is None and identity.tag is None \
             and dataset is not None and not _has_card(identity):
-        from zoo.training.driver import fit_input_shape
 
         arch = get_registry().architectures[identity.architecture]
         shape = fit_input_shape(arch, dataset.input_shape) if arch.task == "image-classification" else arch.input_shape
@@ -48,7 +52,6 @@ def load_model(spec, weights=None, *, dataset=None):
 
 
 def _has_card(identity: ModelIdentity) -> bool:
-    from zoo.records.identity import card_path
 
     return identity.weights is not None and card_path(identity.weights) is not None
 
@@ -58,7 +61,6 @@ def evaluate(model, dataset, split: str = "test", batch_size: int = 256, *, iden
 
     The split goes through the input pipeline with the identity's preprocessing, as in training.
     """
-    from zoo.datasets import pipeline as inputs
 
     part = getattr(dataset, split, None)
     if part is None:
@@ -77,7 +79,6 @@ def evaluate(model, dataset, split: str = "test", batch_size: int = 256, *, iden
 def read_inputs(items: list[str], model, identity: ModelIdentity):
     """Image files as the model's input batch (decoded, resized and preprocessed as in training), or the
     items as text lines for a text model."""
-    from zoo.datasets.pipeline import model_input_shape
 
     shape = model_input_shape(model)
     if len(shape) != 3:
@@ -87,7 +88,6 @@ def read_inputs(items: list[str], model, identity: ModelIdentity):
     import tensorflow as tf
 
     from zoo.datasets import images
-    from zoo.datasets import pipeline as inputs
 
     batch = []
     for item in items:
@@ -112,7 +112,6 @@ def predict(model, items: list[str], identity: ModelIdentity, top: int = 3) -> l
         >>> predict(model, ["seven.png"], identity)
         [[('7', 0.998), ('1', 0.001), ('9', 0.0)]]
     """
-    from zoo.checks import check_integer
 
     check_integer("top", top)
     probabilities = np.asarray(model.predict(read_inputs(items, model, identity), verbose=0))

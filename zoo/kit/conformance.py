@@ -10,7 +10,7 @@ Example (a plugin's own tests, as ``zoo new-plugin`` writes them)::
 :func:`check_architecture` builds the architecture at its smallest input and checks what a
 user relies on: a forward pass, the config and ``.keras`` round trips, the same forward pass
 under the JAX backend (in a subprocess, when JAX is installed), loading its own weights into
-another head and another number of input channels (``zoo.adapt``, at the layers the architecture
+another head and another number of input channels (``zoo.weights.adapt``, at the layers the architecture
 names), ``features=True`` when it declares it, its recipe and search space resolving to a model,
 and the files of its weight tags that are on this machine loading. The built-in plugins' tests
 call it for every architecture.
@@ -28,10 +28,16 @@ from pathlib import Path
 
 import numpy as np
 
+import zoo
+from zoo.records.identity import ModelIdentity
+from zoo.registry.loader import get_registry
+from zoo.training.driver import recipe_for
+from zoo.weights.cache import local_copy
+from zoo.weights.pretrained import build
+
 
 def small_input_shape(name: str) -> tuple:
     """The smallest input shape the architecture accepts, for fast tests."""
-    from zoo.registry.loader import get_registry
 
     arch, _ = get_registry().resolve(name)
     if arch.task != "image-classification" or not arch.any_input_size:
@@ -71,8 +77,6 @@ def check_architecture(name: str, num_classes: int = 3, *, jax: bool | None = No
     """
     import keras
 
-    import zoo
-    from zoo.registry.loader import get_registry
 
     arch, _ = get_registry().resolve(name)
     kwargs.setdefault("input_shape", small_input_shape(name))
@@ -116,8 +120,6 @@ def check_architecture(name: str, num_classes: int = 3, *, jax: bool | None = No
 
 def _check_adaptation(arch, model, num_classes: int, kwargs: dict, tmp: Path) -> list[str]:
     """The model's own weights into another head (and, with a first convolution named, other channels)."""
-    from zoo.records.identity import ModelIdentity
-    from zoo.weights.pretrained import build
 
     path = tmp / "own.weights.h5"
     model.save_weights(path)
@@ -166,8 +168,6 @@ def _check_recipe_and_space(arch, num_classes: int, kwargs: dict) -> list[str]:
     """The recipe hook's answer is a TrainingRecipe; the search space's defaults build a model."""
     import keras_tuner as kt
 
-    import zoo
-    from zoo.training.driver import recipe_for
 
     recipe = recipe_for(arch)
     assert isinstance(recipe, zoo.TrainingRecipe), f"{arch.name}: the recipe is {recipe!r}"
@@ -184,9 +184,6 @@ def _check_tags(arch) -> dict[str, str]:
     model with its vectorizer inside) is reported as refused, as the JAX forward pass is."""
     import keras
 
-    import zoo
-    from zoo.weights.cache import local_copy
-    from zoo.registry.loader import get_registry
 
     report = {}
     for tag in get_registry().tags_for(arch.name):

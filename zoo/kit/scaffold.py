@@ -13,7 +13,9 @@ import json
 import re
 from pathlib import Path
 
-from zoo.files import atomic_write, make_directory
+from zoo.files import atomic_write, file_hash, make_directory
+from zoo.kit.stats import count_macs
+from zoo.registry.loader import get_registry
 
 NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 
@@ -59,7 +61,7 @@ FAMILY = zoo.Family(
         input_shape=(32, 32, 3),
         min_input_size=16,
         num_classes=10,
-        first_conv="conv1",  # zoo.adapt fits its kernel to another number of input channels
+        first_conv="conv1",  # zoo.weights.adapt fits its kernel to another number of input channels
         classifier=("predictions", "head_dropout"),  # fresh for another num_classes; alone in a head phase
         paper="",
         description="{title}: two 3x3 convolutions, global average pooling, a dense classifier.",
@@ -117,7 +119,7 @@ def build(*, input_shape, width, **head):
     """Two 3x3 convolutions (the second with stride 2), then the head.
 
     :param width: filters of the convolutions.
-    :param head: num_classes, include_top, pooling, dropout, classifier_activation, features (zoo.heads).
+    :param head: num_classes, include_top, pooling, dropout, classifier_activation, features (zoo.layers.heads).
     """
     check_head(**head)
     if isinstance(width, bool) or not isinstance(width, int) or width < 1:
@@ -135,7 +137,7 @@ TEST = '''\
 import pytest
 
 import zoo
-from zoo.kit.conformance import check_architecture
+from zoo.kit import check_architecture
 
 
 @pytest.mark.parametrize("name", ["{name}", "{name}_wide"])
@@ -165,7 +167,7 @@ $ python -m pytest tests  # the conformance kit: zoo.kit.conformance.check_archi
 
 - `zoo_{name}/__init__.py`: the family (defaults, first convolution, classifier, variants, metrics) and
   every hook: architectures, weights, training recipe, search space.
-- `zoo_{name}/net.py`: the Keras builder (`zoo.heads` makes the classifier, pooling and feature maps).
+- `zoo_{name}/net.py`: the Keras builder (`zoo.layers.heads` makes the classifier, pooling and feature maps).
 - `zoo_{name}/weights/`: weight files shipped with the package (`package: zoo_{name}.weights` in the tag):
   found offline. The file here holds random initial weights; train real ones with
   `zoo train {name} --data DATA`, copy `best.weights.h5` here and update the tag's hash.
@@ -189,7 +191,6 @@ def write_plugin(name: str, directory=".", *, force: bool = False) -> Path:
     if not isinstance(name, str) or not NAME.match(name):
         raise ValueError(f"name={name!r} is not allowed: use lower-case letters, digits and underscores, "
                          "starting with a letter (it becomes the entry point, zoo_NAME and the architecture)")
-    from zoo.registry.loader import get_registry
 
     if name in get_registry().architectures:
         raise ValueError(f"name={name!r} is not allowed: an architecture of that name is already registered "
@@ -220,9 +221,7 @@ def _weights_and_stats(name: str, package: Path) -> tuple[str, dict]:
 
     import keras
 
-    from zoo.files import file_hash
     from zoo.training.runs import save_weights
-    from zoo.kit.stats import count_macs
 
     spec = importlib.util.spec_from_file_location(f"zoo_{name}_net", package / "net.py")
     net = importlib.util.module_from_spec(spec)

@@ -20,6 +20,9 @@ import json
 import math
 from pathlib import Path
 
+import zoo
+from zoo.files import atomic_json
+from zoo.registry.loader import STATS_FILE, get_registry, plugin_directory
 
 
 def _size(shape) -> int:
@@ -99,7 +102,6 @@ def model_stats(name: str) -> dict[str, int]:
     """``{"params": ..., "macs": ...}`` of a registered architecture built at its default input size."""
     import keras
 
-    import zoo
 
     model = zoo.get(name)
     stats = {"params": int(model.count_params()), "macs": int(count_macs(model))}
@@ -122,8 +124,6 @@ def write_stats(plugin: str, names=None) -> Path:
         >>> write_stats("alexnet")
         PosixPath('.../site-packages/zoo_alexnet/model_stats.json')
     """
-    from zoo.files import atomic_json
-    from zoo.registry.loader import STATS_FILE, get_registry, plugin_directory
 
     registry = get_registry()
     info = next((p for p in registry.plugins if p.name == plugin), None)

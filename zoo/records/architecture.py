@@ -2,7 +2,7 @@
 
 An architecture carries what the core needs to know about it, as data: how to
 build it and what it accepts, which of its layers are the first convolution and
-the classifier (for :mod:`zoo.adapt` and fine-tuning in phases), its training
+the classifier (for :mod:`zoo.weights.adapt` and fine-tuning in phases), its training
 recipe, its tuning search space, its reference metrics and its model card. A
 family registers all its variants in one call: ``registry.add_family(FAMILY)``.
 
@@ -56,7 +56,7 @@ class Architecture:
     logits).
 
     ``converters`` says which PyTorch checkpoints convert into the architecture
-    (:mod:`zoo.convert`): for each source (``"torchvision"``, ``"timm"``), a lazy
+    (:mod:`zoo.weights.convert`): for each source (``"torchvision"``, ``"timm"``), a lazy
     ``"module:function"`` that takes the build arguments and returns
     ``{Keras layer name: PyTorch module name}``, and the build arguments of the
     source's layout (``{"bn_epsilon": 1e-5}``), which must be in ``defaults``.
@@ -91,7 +91,7 @@ class Architecture:
     initializer_arguments: tuple[str, ...] = documented("arguments that only set initial values (pretrained word "
                                                   "vectors): free, and a run's card records their default",
                                                   default=())
-    first_conv: str | None = documented("the layer whose kernel `zoo.adapt` fits to another number of input channels "
+    first_conv: str | None = documented("the layer whose kernel `zoo.weights.adapt` fits to another number of input channels "
                                   "(timm's `first_conv`); None: in_channels other than the weights' is refused",
                                   default=None)
     classifier: tuple[str, ...] = documented("the classifier head's layers (timm's `classifier`): fresh when "

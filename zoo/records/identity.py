@@ -20,7 +20,7 @@ Nothing here imports TensorFlow or Keras.
 
 Example::
 
-    >>> identity = zoo.records.identity.locate("lenet5.mnist5k")
+    >>> identity = zoo.registry.request.locate("lenet5.mnist5k")
     >>> identity.arguments["activation"], identity.preprocessing
     ('tanh', {'scale': 0.00392156862745098})
 """
@@ -34,7 +34,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Mapping
 
 from zoo.records.preprocessing import preprocessing_values, same_preprocessing
-from zoo.registry.loader import get_registry
 
 if TYPE_CHECKING:
     from zoo.records.architecture import Architecture
@@ -61,7 +60,7 @@ class ModelIdentity:
     :param class_names: the class names in output order, ``"imagenet"`` (the shipped ImageNet
         list), or None when unknown (the class indices are shown instead).
     :param preprocessing: what is done to 0..255 pixels before the model sees them (a weight
-        tag's ``preprocessing`` field, see :mod:`zoo.pixels`); empty: nothing.
+        tag's ``preprocessing`` field, see :mod:`zoo.records.preprocessing`); empty: nothing.
     :param tag: the weight tag these weights are (``"lenet5.mnist5k"``), if any.
     :param weights: a local weights file (a run's ``best.weights.h5``), if any.
     :param hash: the weights file's hex digest, if known.
@@ -72,7 +71,7 @@ class ModelIdentity:
 
     Example::
 
-        >>> identity = zoo.records.identity.locate("runs/lenet5-mnist5k")
+        >>> identity = zoo.registry.request.locate("runs/lenet5-mnist5k")
         >>> model, _ = zoo.weights.pretrained.build(identity)
     """
 
@@ -268,58 +267,6 @@ def card_path(location) -> Path | None:
         except (json.JSONDecodeError, AttributeError):
             return None
     return None
-
-
-def locate(spec, weights=None) -> ModelIdentity:
-    """The identity of what a door is given: a tag, an architecture and its weights file, or a run.
-
-    :param spec: ``"architecture.tag"``; an architecture (its default tag, or with ``weights``);
-        a run directory; a ``card.json``; or a weights file with its run's ``card.json`` beside it.
-    :param weights: a weights file for an architecture ``spec`` (read with its ``card.json`` when
-        ``zoo train`` wrote one beside it).
-    :raises ValueError: the card names another architecture than ``spec``, or is not a card.
-
-    Example::
-
-        >>> locate("lenet5.mnist5k").preprocessing
-        {'scale': 0.00392156862745098}
-        >>> locate("runs/lenet5-mnist5k").dataset
-        'mnist5k'
-    """
-    registry = get_registry()
-    text = str(spec)
-    card = card_path(spec) if (Path(text).exists() and ("/" in text or Path(text).suffix or Path(text).is_dir())) \
-        else None
-    if card is not None:
-        if weights is not None:
-            raise ValueError(f"{text} is a run: pass either it or NAME --weights FILE, not both")
-        data = read_card(card)
-        arch, _ = registry.resolve(data["architecture"])
-        return from_card(data, arch, str(card))
-    if Path(text).is_dir():
-        raise ValueError(f"{text} is a directory without a {CARD_NAME}: not a run directory written by zoo train")
-    arch, tag = registry.resolve(text)
-    if weights is not None:
-        path = Path(weights).expanduser()
-        if not path.is_file():
-            raise FileNotFoundError(f"--weights {str(weights)!r}: no such file")
-        beside = card_path(path)
-        if beside is not None:
-            recorded = from_card(read_card(beside), arch, str(beside))
-            if recorded.architecture != arch.name:
-                raise ValueError(f"{path} was trained as {recorded.architecture!r} (its {beside}), not {arch.name!r}")
-            return recorded.replace(weights=path)
-        if tag:  # the tag's model, with another file of weights
-            return from_tag(registry.weights[f"{arch.name}.{tag}"], arch).replace(tag=None, hash=None, weights=path)
-        # no card: the zoo's convention for its own runs, uint8 pixels scaled to 0..1
-        return ModelIdentity(architecture=arch.name, arguments=dict(arch.defaults), num_classes=arch.num_classes,
-                             input_shape=arch.input_shape, weights=path,
-                             preprocessing=DEFAULT_PREPROCESSING if arch.task == "image-classification" else {})
-    if tag is None:
-        tags = registry.tags_for(arch.name)
-        raise ValueError(f"{text!r} is an architecture without weights: pass --weights FILE, a run directory, or a "
-                         f"weight tag such as {', '.join(t.name for t in tags) or 'ARCH.TAG'}")
-    return from_tag(registry.weights[f"{arch.name}.{tag}"], arch)
 
 
 @functools.cache

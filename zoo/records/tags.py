@@ -7,9 +7,9 @@ from dataclasses import dataclass, fields
 from typing import Any, Mapping
 
 from zoo.errors import CatalogError
-from zoo.records.fields import documented
 from zoo.files import HASH_ALGORITHMS, check_name, check_url
 from zoo.files.hashing import MIN_PREFIX
+from zoo.records.fields import documented
 from zoo.records.preprocessing import preprocessing_values
 
 HEX_DIGITS = {"sha256": 64, "md5": 32}

@@ -8,8 +8,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from zoo.registry.loader import STATS_FILE, get_registry, plugin_directory
 from zoo.records.tags import WeightTag
+from zoo.registry.loader import STATS_FILE, get_registry, plugin_directory
 
 
 @dataclass(frozen=True)

@@ -28,8 +28,8 @@ from typing import Any
 
 from zoo.errors import CatalogError
 from zoo.files import zoo_home
-from zoo.registry.hookspecs import hookimpl
 from zoo.records.tags import WeightTag
+from zoo.registry.hookspecs import hookimpl
 
 SECTIONS = ("aliases", "models", "weights", "hashes")
 CARD_FIELDS = ("paper", "description", "license", "metrics")  # what a models: entry may amend on an Architecture

@@ -23,14 +23,14 @@ from pathlib import Path
 
 import pluggy
 
+from zoo.errors import PluginError, ZooWarning
 from zoo.registry import catalog, hookspecs
 from zoo.registry import host as family_hooks
-from zoo.errors import PluginError, ZooWarning
 from zoo.registry.store import PluginInfo, Registrar, Registry
 
 GROUP = "keras_zoo"
 BUILTIN_DISTRIBUTION = "keras-zoo"
-STATS_FILE = "model_stats.json"  # parameters and GMACs of a plugin's architectures, in its package (zoo.stats)
+STATS_FILE = "model_stats.json"  # parameters and GMACs of a plugin's architectures, in its package (zoo.kit.stats)
 
 
 class PluginWarning(ZooWarning):
@@ -119,7 +119,7 @@ def load_registry() -> Registry:
     """Import the selected plugins and run their registration hooks into a new :class:`Registry`."""
     registry = Registry()
     manager = plugin_manager()
-    manager.register(family_hooks, name="zoo.family_hooks")
+    manager.register(family_hooks, name="zoo.registry.host")
     for ep in _selected_entry_points(registry):
         info = PluginInfo(
             name=ep.name,
@@ -132,9 +132,9 @@ def load_registry() -> Registry:
             manager.register(ep.load(), name=ep.name)
         except Exception as error:  # a broken plugin must not take the others down
             _fail(manager, info, "import", error)
-    manager.register(catalog, name="zoo.catalog")  # registered last: the user's tags come after the plugins'
+    manager.register(catalog, name="zoo.registry.catalog")  # registered last: the user's tags come after the plugins'
     infos = {info.name: info for info in registry.plugins}
-    infos["zoo.catalog"] = PluginInfo(name="zoo.catalog", value="zoo.catalog", distribution=BUILTIN_DISTRIBUTION)
+    infos["zoo.registry.catalog"] = PluginInfo(name="zoo.registry.catalog", value="zoo.registry.catalog", distribution=BUILTIN_DISTRIBUTION)
     for hook in (manager.hook.zoo_register_architectures, manager.hook.zoo_register_weights):
         for impl in hook.get_hookimpls():  # registration order
             info = infos[impl.plugin_name]
@@ -145,7 +145,7 @@ def load_registry() -> Registry:
                 impl.function(registry=registrar)
                 registrar.commit()
             except Exception as error:
-                if info.name == "zoo.catalog":  # the user's own catalog files: their errors are theirs to see
+                if info.name == "zoo.registry.catalog":  # the user's own catalog files: their errors are theirs to see
                     raise
                 _fail(manager, info, hook.name, error)
     registry.manager = manager

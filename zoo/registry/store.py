@@ -13,8 +13,8 @@ import os
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from zoo.records.architecture import Architecture, Family
 from zoo.errors import CatalogError, DuplicateArchitectureError, UnknownModelError
+from zoo.records.architecture import Architecture, Family
 from zoo.records.tags import CHECKPOINT_FORMATS, WeightTag
 from zoo.registry.catalog import read_catalog
 

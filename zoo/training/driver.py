@@ -4,9 +4,9 @@
 (architecture, effective arguments, input shape, classes, preprocessing, the tag it
 starts from) before anything is built, checks it against a run directory it resumes,
 builds the model, then calls :func:`fit`. :func:`fit` is also what every tuning trial
-runs (:mod:`zoo.hypermodels`): the recipe's phases, schedule and early stopping, the
-input pipeline (:mod:`zoo.inputs`), a checkpoint every epoch in the run directory
-(:mod:`zoo.runs`) so that the same call resumes after a crash, the best weights, the
+runs (:mod:`zoo.tuning.hypermodel`): the recipe's phases, schedule and early stopping, the
+input pipeline (:mod:`zoo.datasets.pipeline`), a checkpoint every epoch in the run directory
+(:mod:`zoo.training.runs`) so that the same call resumes after a crash, the best weights, the
 test metrics, ``curves.png`` and the run's card.
 """
 
@@ -17,16 +17,26 @@ import platform
 import sys
 import time
 from dataclasses import dataclass
+from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
-from zoo.records.architecture import CLASSIFIER
-from zoo.files import atomic_json, file_hash, storage
-from zoo.records.identity import CARD_VERSION, DEFAULT_PREPROCESSING, ModelIdentity, effective_arguments, recorded_arguments
-from zoo.training.phases import phases, set_backbone_trainable
-from zoo.records.recipes import TrainingRecipe
-from zoo.registry.loader import get_registry
 from zoo.checks import check_choice
+from zoo.datasets import pipeline as inputs
+from zoo.datasets.pipeline import model_input_shape
+from zoo.datasets.sources import as_dataset, check_labels
+from zoo.files import atomic_json, file_hash, storage
+from zoo.plots import curves
+from zoo.records.architecture import CLASSIFIER
+from zoo.records.identity import (CARD_VERSION, DEFAULT_PREPROCESSING, ModelIdentity, effective_arguments,
+                                  recorded_arguments)
+from zoo.records.recipes import TrainingRecipe
+from zoo.registry.arguments import build_arguments
+from zoo.registry.loader import get_registry
+from zoo.training.distributed import STRATEGIES, fit_multi_worker, is_multi_worker, make_strategy, worker_index
+from zoo.training.phases import phases, set_backbone_trainable
+from zoo.weights.models import get
+from zoo.weights.pretrained import build, plan, pretrained_identity
 
 PRECISIONS = ("auto", "float32", "mixed_float16", "mixed_bfloat16")
 MAX_STEPS_PER_EXECUTION = 32  # steps run per call into the compiled graph; fewer Python round trips
@@ -119,8 +129,6 @@ def plan_identity(name: str, dataset, *, pretrained=False, model_args: dict | No
     preprocessing, and ``pretrained`` naming the tag; arguments contradicting the weights are a
     ValueError here, before anything is downloaded.
     """
-    from zoo.registry.arguments import build_arguments
-    from zoo.weights.pretrained import plan, pretrained_identity
 
     registry = get_registry()
     architecture, tag = registry.resolve(name)
@@ -154,15 +162,13 @@ def plan_identity(name: str, dataset, *, pretrained=False, model_args: dict | No
 
 def build_model(identity: ModelIdentity, model_args: dict | None = None):
     """The model of a planned identity: with the weights it starts from (``identity.pretrained``), or fresh."""
-    import zoo
-    from zoo.weights.pretrained import build, pretrained_identity
 
     architecture = get_registry().architectures[identity.architecture]
     kwargs = {**identity.arguments, **(model_args or {}), "num_classes": identity.num_classes,
               "input_shape": identity.input_shape, "include_top": identity.include_top}
     kwargs.pop("in_channels", None)
     if identity.pretrained is None:
-        return zoo.get(architecture.name, **kwargs)
+        return get(architecture.name, **kwargs)
     model, _ = build(pretrained_identity(architecture, None, identity.pretrained, kwargs), kwargs)
     return model
 
@@ -179,7 +185,6 @@ def adapt_text_layers(model, dataset) -> None:
 
 def check_labels_fit(dataset, model) -> None:
     """Every label must be a class of the model's classifier."""
-    from zoo.datasets.sources import check_labels
 
     outputs = model.outputs[0].shape[-1]
     for part in ("train", "validation", "test"):
@@ -206,9 +211,7 @@ def library_versions() -> dict[str, str]:
     import keras
     import numpy
 
-    import zoo
-
-    versions = {"python": platform.python_version(), "keras-zoo": zoo.__version__, "keras": keras.__version__,
+    versions = {"python": platform.python_version(), "keras-zoo": version("keras-zoo"), "keras": keras.__version__,
                 "backend": keras.backend.backend(), "numpy": numpy.__version__}
     if "tensorflow" in sys.modules:
         versions["tensorflow"] = sys.modules["tensorflow"].__version__
@@ -304,7 +307,6 @@ def train(model_or_name, data, *, recipe=None, epochs=None, batch_size=None, run
         >>> result.metrics["test_accuracy"], result.weights
         (0.981, PosixPath('runs/lenet5-mnist5k/best.weights.h5'))
     """
-    from zoo.training.distributed import STRATEGIES, is_multi_worker, make_strategy, worker_index
 
     # the arguments are checked before TensorFlow starts, so that a mistake is a quick one-line error
     named = isinstance(model_or_name, str)
@@ -315,7 +317,6 @@ def train(model_or_name, data, *, recipe=None, epochs=None, batch_size=None, run
     strategy_obj = make_strategy(strategy)  # first: a multi-worker strategy must exist before other TF work
     import keras
 
-    from zoo.datasets.sources import as_dataset
     from zoo.training.runs import Run
 
     keras.utils.set_random_seed(seed)
@@ -341,7 +342,6 @@ def train(model_or_name, data, *, recipe=None, epochs=None, batch_size=None, run
 
 def model_identity(model, dataset) -> ModelIdentity:
     """The identity of a ``keras.Model`` given to :func:`train` as built: its name stands for the architecture."""
-    from zoo.datasets.pipeline import model_input_shape
 
     pixels = dataset.task == "image-classification" and uint8_images(dataset)
     return ModelIdentity(architecture=model.name, arguments={}, num_classes=int(model.outputs[0].shape[-1]),
@@ -364,8 +364,6 @@ def fit(model, dataset, recipe: TrainingRecipe, run, *, identity: ModelIdentity,
     :param tensorboard: write TensorBoard logs; ``evaluate``: score the test split; ``plots``: ``curves.png``.
     :return: a :class:`TrainResult`; ``card.json`` in ``run`` records the identity and the training.
     """
-    from zoo.datasets import pipeline as inputs
-    from zoo.training.distributed import fit_multi_worker, is_multi_worker
     from zoo.training.optimizers import make_loss, make_optimizer
     multi_worker = is_multi_worker(strategy)
     atomic_json(run.recipe, recipe.to_dict())
@@ -453,7 +451,6 @@ def fit(model, dataset, recipe: TrainingRecipe, run, *, identity: ModelIdentity,
                     strategy=strategy_name, seconds=time.time() - started)
     atomic_json(run.card, card)
     if plots and history:
-        from zoo.plots import curves
 
         curves(history, run.curves, title=f"{identity.architecture} on {dataset.name}")
     return TrainResult(model=model, history=history, metrics=metrics, run_dir=run.path, weights=run.best,

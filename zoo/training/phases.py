@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from zoo.records.recipes import TrainingRecipe
 
+
 @dataclass(frozen=True)
 class Phase:
     """Epochs ``start`` to ``until`` (exclusive) of a run, trained with ``recipe`` (its epochs: the phase's length).

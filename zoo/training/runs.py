@@ -5,7 +5,7 @@ Everything a run writes goes through the file layer's atomic writes
 so a run killed at any moment, or stopped by a full disk, leaves either the old
 file or the new one, never half of one. Layout::
 
-    RUN_DIR/run.json            the identity of the model being trained (zoo.identity): a resume must match it
+    RUN_DIR/run.json            the identity of the model being trained (zoo.records.identity): a resume must match it
     RUN_DIR/recipe.json         the resolved recipe
     RUN_DIR/checkpoint/         state.json + the last finished epoch's weights and optimizer state
     RUN_DIR/best.weights.h5     the weights with the best validation score (no optimizer state)
@@ -24,30 +24,7 @@ import keras
 
 from zoo.files import atomic_json, atomic_output, atomic_write, make_directory, storage
 from zoo.records.identity import RUN_FIELDS, ModelIdentity
-
-
-SAVEABLE_KINDS = ("Operation", "Layer", "Functional", "Sequential", "Metric", "Optimizer", "Loss")
-
-
-def cache_saving_skipsets() -> None:
-    """Let Keras' weights saving and loading cache what it means to cache (Keras 3.15).
-
-    ``saving_lib`` walks every layer, optimizer and metric with a set of attribute names to skip,
-    taken from a fresh reference object of its kind. The set is meant to be cached in Keras' global
-    state, but it is stored under ``saving_attr_skipset_KIND`` and looked up under
-    ``saving_attr_skiplist_KIND``, so every save and load builds a new Layer, Optimizer and Metric
-    for each object it walks. Storing the sets under the key Keras reads makes a LeNet checkpoint
-    about 40% faster (24 to 15 ms). ``keras.backend.clear_session`` empties that state (a tuner
-    clears it every trial), so this runs before each save and load; once the sets are there it
-    costs a few dictionary lookups.
-    """
-    from keras.src.backend.common import global_state
-    from keras.src.saving import saving_lib
-
-    for kind in SAVEABLE_KINDS:
-        key = f"saving_attr_skiplist_{kind}"
-        if global_state.get_global_attribute(key) is None:
-            global_state.set_global_attribute(key, saving_lib.get_attr_skipset(kind))
+from zoo.weights.keras_fix import cache_saving_skipsets
 
 
 def save_weights(model, path: Path, *, with_optimizer: bool = False) -> None:
@@ -159,7 +136,7 @@ class Run:
         """Load the last checkpoint into ``model``; returns (finished epochs, best).
 
         ``with_optimizer=False`` loads the weights alone and leaves the compiled optimizer fresh
-        (a run resuming at the start of a new phase, :mod:`zoo.phases`).
+        (a run resuming at the start of a new phase, :mod:`zoo.training.phases`).
         """
         state = self.read_state()
         if not state:

@@ -1,4 +1,4 @@
-"""The zoo's KerasTuner hypermodel (this module is ``zoo.hypermodels``; the function is ``zoo.hypermodel``).
+"""The zoo's KerasTuner hypermodel (this module is ``zoo.tuning.hypermodel``; the function is ``zoo.hypermodel``).
 
 :func:`zoo.hypermodel` returns a :class:`ZooHyperModel`, a
 ``keras_tuner.HyperModel`` that any KerasTuner tuner accepts. Its space is
@@ -25,14 +25,16 @@ from typing import Any
 import keras
 import keras_tuner
 
-from zoo.records.architecture import Architecture
 from zoo.datasets.dataset import Dataset
-from zoo.training.phases import finetune_fields
+from zoo.datasets.sources import as_dataset, from_arrays
+from zoo.records.architecture import Architecture
 from zoo.records.recipes import TrainingRecipe
-from zoo.training.runs import RunMismatchError
-from zoo.registry.loader import get_registry
 from zoo.registry.arguments import shape_for
+from zoo.registry.loader import get_registry
 from zoo.training.driver import dtype_policy, fit, plan_identity, recipe_for, resolve_precision
+from zoo.training.phases import finetune_fields
+from zoo.training.runs import RunMismatchError
+from zoo.weights.models import get
 
 FIT_ARGUMENTS = ("x", "y", "validation_data", "validation_split", "batch_size", "epochs", "initial_epoch",
                  "callbacks", "verbose", "shuffle")  # what a tuner may pass to fit; the recipe decides the rest
@@ -154,11 +156,9 @@ class ZooHyperModel(keras_tuner.HyperModel):
         return plan
 
     def build(self, hp):
-        import zoo
-
         plan = self.plan(hp)
         with dtype_policy(resolve_precision("auto")):  # as zoo.train builds: mixed precision on a GPU
-            model = zoo.get(plan.architecture, pretrained=self.pretrained or False,
+            model = get(plan.architecture, pretrained=self.pretrained or False,
                             **self._build_arguments(plan))
         recipe = plan.recipe if plan.finetune is None else plan.recipe.override(lr=plan.finetune["head_lr"])
         return compile_model(model, constant(recipe))  # fit compiles the schedule, knowing the steps
@@ -212,7 +212,6 @@ class ZooHyperModel(keras_tuner.HyperModel):
     @staticmethod
     def fit_dataset(args: tuple, kwargs: dict) -> Dataset:
         """What the tuner passed to fit, as a ``zoo.datasets.Dataset`` (arrays, validation data, tf.data)."""
-        from zoo.datasets.sources import as_dataset, from_arrays
 
         x = args[0] if args else kwargs.get("x")
         if isinstance(x, Dataset):

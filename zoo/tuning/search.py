@@ -1,7 +1,7 @@
 """Tuning with KerasTuner: :func:`hypermodel` for any tuner, :func:`tune` for a whole search.
 
 Both import KerasTuner, Keras and TensorFlow inside the call, so ``import zoo`` stays cheap.
-The search space and the training of each trial are :mod:`zoo.hypermodels`'s; this module
+The search space and the training of each trial are :mod:`zoo.tuning.hypermodel`'s; this module
 resolves the data, runs the tuner, and writes what the search found (docs/tuning.md).
 """
 
@@ -17,12 +17,17 @@ from pathlib import Path
 from typing import Any
 
 from zoo.checks import check_choice, check_integer
-from zoo.records.architecture import Architecture
+from zoo.datasets.sources import as_dataset
 from zoo.errors import SearchFailedError, ZooWarning
-from zoo.files import atomic_json, check_name, make_directory, storage
+from zoo.files import atomic_json, atomic_write, check_name, file_hash, make_directory, storage
+from zoo.records.architecture import Architecture
+from zoo.records.identity import CARD_NAME, read_card
 from zoo.registry.arguments import build_arguments, shape_for
-from zoo.training.phases import finetune_fields
+from zoo.registry.cards import info
 from zoo.registry.loader import get_registry
+from zoo.tables import format_table
+from zoo.training.driver import fit_input_shape
+from zoo.training.phases import finetune_fields
 
 TUNERS = {"bayesian": "BayesianOptimization", "hyperband": "Hyperband", "random": "RandomSearch"}
 DISTRIBUTED_VARIABLES = ("KERASTUNER_TUNER_ID", "KERASTUNER_ORACLE_IP", "KERASTUNER_ORACLE_PORT")
@@ -176,7 +181,6 @@ def tune(name_or_pattern, data, *, tuner: str = "bayesian", max_trials: int, obj
     selected = select_architectures(name_or_pattern)  # a bad name or pattern fails before the data is loaded
     import keras_tuner as kt
 
-    from zoo.datasets.sources import as_dataset
     from zoo.tuning.hypermodel import ZooHyperModel, reported_metrics
 
     dataset = as_dataset(data, seed=seed or 0)
@@ -326,7 +330,6 @@ def _distributed_role(distributed: bool) -> str | None:
 
 def input_shapes(architectures, dataset) -> dict[str, tuple] | None:
     """Each image architecture's input shape for the dataset, as ``zoo.train`` builds it (None for text)."""
-    from zoo.training.driver import fit_input_shape
 
     if dataset.task != "image-classification":
         return None
@@ -362,7 +365,6 @@ def ranked_trials(search, model) -> list[dict[str, Any]]:
 
 def format_trials(trials: list[dict[str, Any]], objective: str) -> str:
     """The ranked table printed at the end of a search."""
-    from zoo.tables import format_table
 
     rows = []
     for trial in trials:
@@ -384,10 +386,8 @@ def write_best(search, best: dict[str, Any], trials: list[dict[str, Any]]) -> Pa
     the folder is a run directory: ``zoo evaluate``, ``zoo predict`` and ``zoo weights import`` take it),
     ``best.json`` (for ``zoo train --hparams``) and ``model_card.md``.
     """
-    from zoo.tuning.hypermodel import RUN_DIR
-    from zoo.records.identity import CARD_NAME, read_card
-    from zoo.files import atomic_write, file_hash
     from zoo.training.runs import save_weights
+    from zoo.tuning.hypermodel import RUN_DIR
 
     path = Path(search.project_dir) / BEST_DIR
     path.mkdir(parents=True, exist_ok=True)
@@ -420,7 +420,6 @@ def _jsonable(value):
 
 def search_card(best: dict[str, Any], trials: list[dict[str, Any]], parameters: int) -> str:
     """A Markdown model card for the best trial: architecture, data, objective, hyperparameters, trials."""
-    from zoo.registry.cards import info
 
     card = info(best["architecture"])
     objective = best["objective"]

@@ -1,1 +1,12 @@
-"""zoo.weights."""
+"""Weights: building models (``get``), pretrained tags and their files, the cache, checkpoint conversion
+and head/channel adaptation.
+
+Internal: the plugin API is :mod:`zoo`, :mod:`zoo.kit` and :mod:`zoo.layers`. The names of the old
+``zoo/weights.py`` module still resolve here, with a ``DeprecationWarning`` (:mod:`zoo.deprecations`).
+"""
+
+
+def __getattr__(name):
+    from zoo.deprecations import moved_attribute
+
+    return moved_attribute(__name__, name)

@@ -27,13 +27,15 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from zoo.registry.catalog import read_pins, user_catalog
 from zoo.errors import DownloadError
-from zoo.files import atomic_write, confined, fetch as fetch_file, file_hash, make_directory, mirror_path
+from zoo.files import atomic_write, confined
+from zoo.files import fetch as fetch_file
+from zoo.files import file_hash, make_directory, mirror_path
 from zoo.files import offline as is_offline
 from zoo.files import same_hash, storage, zoo_home
-from zoo.registry.loader import package_directory
 from zoo.records.tags import WeightTag
+from zoo.registry.catalog import read_pins, user_catalog
+from zoo.registry.loader import package_directory
 
 
 class WeightsNotFoundError(FileNotFoundError):

@@ -17,7 +17,7 @@ when those were asked to differ. :func:`preprocessing` and :func:`decode_predict
 say what a tag's weights expect of their input and what their outputs mean.
 
 A tag whose file is a PyTorch checkpoint (``format: torchvision`` or ``timm``) is converted
-once by :mod:`zoo.convert`, into the cache, which later calls read (:func:`weights_file`).
+once by :mod:`zoo.weights.convert`, into the cache, which later calls read (:func:`weights_file`).
 :func:`import_weights` registers a local file as a tag: a Keras file as it is, or a PyTorch
 checkpoint converted (``source="torchvision"``).
 """
@@ -29,21 +29,23 @@ import shutil
 from pathlib import Path
 from typing import Any
 
+from zoo.checks import check_integer
+from zoo.files import atomic_output, atomic_write, check_name, file_hash, make_directory, storage
 from zoo.records import identity as identities
 from zoo.records import preprocessing as pixels
 from zoo.records.architecture import HEAD_ARGUMENTS, Architecture
-from zoo.checks import check_integer
-from zoo.registry.arguments import build_arguments
-from zoo.weights.cache import cache_dir, fetch
-from zoo.registry.catalog import user_catalog
-from zoo.weights.convert import CHECKPOINT_SUFFIXES, convert_checkpoint, converter, is_checkpoint
-from zoo.files import atomic_output, atomic_write, check_name, file_hash, make_directory, storage
 from zoo.records.identity import ModelIdentity
-from zoo.registry.loader import get_registry
 from zoo.records.tags import CHECKPOINT_FORMATS, WeightTag
+from zoo.registry.arguments import build_arguments
+from zoo.registry.catalog import user_catalog
+from zoo.registry.loader import get_registry
+from zoo.weights.adapt import transfer_weights
+from zoo.weights.cache import cache_dir, fetch
+from zoo.weights.convert import CHECKPOINT_SUFFIXES, convert_checkpoint, converter, is_checkpoint
+from zoo.weights.keras_fix import cache_saving_skipsets
 
 WEIGHT_SUFFIXES = {".weights.h5": "keras", ".h5": "h5", ".hdf5": "h5"}  # longest first
-SHAPE_ARGUMENTS = identities.SHAPE_ARGUMENTS  # may always differ from the weights': zoo.adapt fits them
+SHAPE_ARGUMENTS = identities.SHAPE_ARGUMENTS  # may always differ from the weights': zoo.weights.adapt fits them
 # What an imported PyTorch checkpoint of ImageNet expects, as torchvision and timm state it: RGB in [0, 1]
 # normalised by ImageNet's mean and std, the image resized to 256 and center-cropped to 224.
 CHECKPOINT_PREPROCESSING = {"mode": "torch", "resize": [256, 256], "crop": [224, 224]}
@@ -176,7 +178,7 @@ def check_request(identity: ModelIdentity, arch: Architecture, requested: dict) 
     """Refuse build arguments that contradict the weights, before anything is downloaded.
 
     The head and the input (``num_classes``, ``input_shape``, ``in_channels``, ``include_top``,
-    ``pooling``) may differ: :mod:`zoo.adapt` fits them. So may the arguments that do not change
+    ``pooling``) may differ: :mod:`zoo.weights.adapt` fits them. So may the arguments that do not change
     what weights mean (:meth:`zoo.Architecture.is_free`). Any other argument must equal the tag's.
     """
     if requested.get("num_classes") is not None:
@@ -251,7 +253,7 @@ def build(identity: ModelIdentity, requested: dict[str, Any] | None = None):
 
     Example::
 
-        >>> model, built = build(zoo.records.identity.locate("lenet5.mnist5k"), {"num_classes": 3})
+        >>> model, built = build(zoo.registry.request.locate("lenet5.mnist5k"), {"num_classes": 3})
         >>> built.num_classes, built.pretrained
         (3, 'lenet5.mnist5k')
     """
@@ -270,7 +272,6 @@ def build(identity: ModelIdentity, requested: dict[str, Any] | None = None):
     if source == target:
         load_weights(model, path, what=what, expected_format=expected_format)
     else:
-        from zoo.weights.adapt import transfer_weights
 
         # the donor only carries the file's weights, so its head is the file's (features=True has no top)
         donor = build_fn(**{**source, **{k: identity.arguments[k] for k in HEAD_ARGUMENTS
@@ -384,8 +385,6 @@ def load_weights(model, path: Path, *, what: str, expected_format: str | None = 
         raise ValueError(f"{what}: file {Path(path).name} is in the {kind!r} format, "
                          f"but the tag says format={expected_format!r}")
     import warnings
-
-    from zoo.training.runs import cache_saving_skipsets
 
     cache_saving_skipsets()
     try:
@@ -531,7 +530,7 @@ def import_weights(path, name_tag: str, *, source: str | None = None, arch: str 
     """Register a local weights file as the tag ``name_tag``: put into the cache with its sha256,
     and written to the user catalog ``$ZOO_HOME/registry.yaml``.
 
-    A PyTorch checkpoint is converted into a Keras ``.weights.h5`` first (:mod:`zoo.convert`), and
+    A PyTorch checkpoint is converted into a Keras ``.weights.h5`` first (:mod:`zoo.weights.convert`), and
     the tag records the build arguments of the source's layout, the source's preprocessing (ImageNet
     mean and std on RGB in [0, 1], resize 256, center crop 224), the ImageNet class names for 1000
     classes, and where it came from. A failed conversion leaves no file and no tag behind.

@@ -3,8 +3,8 @@
 import keras
 from keras import layers
 
+from zoo.kit import check_range
 from zoo.layers.heads import check_head, classifier, global_pool
-from zoo.checks import check_range
 
 
 def build_alexnet(*, input_shape, width, **head):

@@ -22,7 +22,6 @@ Nothing here builds a model or imports TensorFlow or Keras.
 
 from __future__ import annotations
 
-import argparse
 import dataclasses
 import inspect
 import json
@@ -30,16 +29,14 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[1]  # the repository: the site is built from a checkout, not a wheel
 RESULTS = ROOT / "benchmarks" / "results"  # benchmarks/report.py records each benchmark's rows here
 CATALOG = "models/index.md"
 API = "reference/api.md"
 CLI = "reference/cli.md"
 PLOTS = "benchmark-plots.md"
 PYTORCH = "reference/pytorch.md"
-# zoo.__getattr__ imports these on first use, so they are not in zoo's namespace to read statically
-LAZY_ATTRIBUTES = {"export": "zoo.exporting.exporter.export"}
-PLUGIN_CONTRACT = ("zoo.hookimpl", "zoo.hookspecs", "zoo.registry.store.Registrar")
+PLUGIN_CONTRACT = ("zoo.hookimpl", "zoo.registry.hookspecs", "zoo.registry.store.Registrar", "zoo.kit")
 TRAINED_BY_THE_ZOO = "zoo train "  # how the `source` of a zoo-trained tag begins: the command that trained it
 
 
@@ -357,13 +354,13 @@ def pytorch_page(registry) -> str:
 
 def api_identifier(name: str) -> str:
     """The path mkdocstrings renders ``zoo.NAME`` by: ``zoo.get``, but ``zoo.training.driver.train`` where a submodule has
-    the name, and the defining module's for what ``zoo`` imports on first use (``zoo.exporting.exporter.export``)."""
+    the name, and the defining module's for what ``zoo`` imports on first use (``zoo.weights.models.get``)."""
     import pkgutil
 
     import zoo
 
-    if name in LAZY_ATTRIBUTES:
-        return LAZY_ATTRIBUTES[name]
+    if name in zoo.LAZY:  # imported on first use, so not in zoo's namespace to read statically
+        return f"{zoo.LAZY[name]}.{name}"
     if name in {module.name for module in pkgutil.iter_modules(zoo.__path__)}:
         return f"{vars(zoo)[name].__module__}.{name}"
     return f"zoo.{name}"
@@ -375,7 +372,7 @@ def api_identifiers() -> dict[str, list[str]]:
 
     sections: dict[str, list[str]] = {"Functions": [], "Records": [], "Classes": [], "Errors and warnings": []}
     for name in zoo.__all__:
-        obj = vars(zoo).get(name)
+        obj = getattr(zoo, name)
         identifier = api_identifier(name)
         if name == "hookimpl":
             continue  # the plugin contract's, below
@@ -413,42 +410,19 @@ def api_page() -> str:
     return "\n".join(lines)
 
 
-def _commands(parser: argparse.ArgumentParser, prefix: str, summary: str = ""):
-    """``(full command, parser, one-line help)`` for ``parser`` and every subcommand under it, depth first."""
-    yield prefix, parser, summary
-    for action in parser._actions:
-        if isinstance(action, argparse._SubParsersAction):
-            helps = {choice.dest: choice.help or "" for choice in action._choices_actions}
-            for name, sub in action.choices.items():
-                yield from _commands(sub, f"{prefix} {name}", helps.get(name, ""))
+def commands(parser) -> list[str]:
+    """Every command of the ``zoo`` parser, as typed: ``["zoo", "zoo list", "zoo weights import", ...]``."""
+    return [command.prog for command in parser.commands]
 
 
-def commands(parser: argparse.ArgumentParser) -> list[str]:
-    """Every command of ``parser``, as typed: ``["zoo", "zoo list", "zoo weights import", ...]``."""
-    return [command for command, _, _ in _commands(parser, parser.prog)]
-
-
-def _option(parser: argparse.ArgumentParser, action: argparse.Action) -> list[str]:
-    name = ", ".join(f"`{s}`" for s in action.option_strings) or f"`{action.metavar or action.dest}`"
-    default = "-" if action.default in (None, argparse.SUPPRESS) or action.required else f"`{action.default!r}`"
-    choices = ", ".join(map(str, action.choices)) if action.choices else ""
-    meaning = parser._get_formatter()._expand_help(action) if action.help else ""  # fills in %(default)s
-    return [name, _cell(meaning), default, choices]
-
-
-def cli_page(parser: argparse.ArgumentParser) -> str:
-    """``reference/cli.md``: each command of ``parser`` with its usage, help and every option and default."""
-    lines = ["# Command line", "", f"Generated from `{parser.prog}`'s argument parser when the site is built.", ""]
-    for command, sub, summary in _commands(parser, parser.prog):
-        options = [a for a in sub._actions if not isinstance(a, (argparse._HelpAction, argparse._SubParsersAction))]
-        lines += [f"## {command}", "", sub.description or summary, "", "```console",
-                  sub.format_usage().strip(), "```", ""]
-        subcommands = [a for a in sub._actions if isinstance(a, argparse._SubParsersAction)]
-        for action in subcommands:
-            lines += [_table(["command", "what it does"], [[f"`{command} {c.dest}`", c.help or ""]
-                                                          for c in action._choices_actions]), ""]
-        if options:
-            lines += [_table(["argument", "meaning", "default", "choices"], [_option(sub, a) for a in options]), ""]
+def cli_page(parser) -> str:
+    """``reference/cli.md``: each command of ``parser`` (``zoo.cli.CommandParser``) with its help, as ``--help``
+    prints it: usage, description, every option with its default and choices."""
+    lines = ["# Command line", "", f"Generated from `{parser.prog}`'s argument parser when the site is built: each "
+             "command's `--help`.", ""]
+    for command in parser.commands:
+        lines += [f"## {command.prog}", "", "```console", f"$ {command.prog} --help", command.format_help().strip(),
+                  "```", ""]
     return "\n".join(lines)
 
 
@@ -517,7 +491,7 @@ def plots_page(registry, images: dict[str, bytes]) -> str:
     return "\n".join(lines)
 
 
-def pages(cli_parser: argparse.ArgumentParser) -> dict[str, str | bytes]:
+def pages(cli_parser) -> dict[str, str | bytes]:
     """Every generated page and image of the site: path under the docs directory -> Markdown or PNG bytes.
 
     ``cli_parser`` is the ``zoo`` argument parser (``zoo.cli.build_parser()``), passed in because the
