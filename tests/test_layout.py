@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import functools
 import re
 import warnings
 
@@ -29,6 +30,7 @@ def modules() -> dict[str, object]:
 MODULES = modules()
 
 
+@functools.cache
 def imports(name: str) -> tuple[list[str], list[tuple[str, int]]]:
     """The modules ``name`` imports at its top, and those it imports inside functions (with their lines)."""
     tree = ast.parse(MODULES[name].read_text())
@@ -82,17 +84,29 @@ def test_every_room_imports_only_what_docs_architecture_allows():
     assert not broken, "imports against docs/architecture.md: " + "; ".join(sorted(broken))
 
 
-def heavy(module: str, seen=()) -> bool:
-    if module not in MODULES:
-        return module.split(".")[0] in HEAVY
-    return module not in seen and any(heavy(t, (*seen, module)) for t in imports(module)[0])
+def reaches(module: str, stop) -> bool:
+    """Whether importing ``module`` imports (at module level, transitively) a module for which ``stop`` holds."""
+    seen, todo = set(), [module]
+    while todo:
+        current = todo.pop()
+        if current in seen:
+            continue
+        seen.add(current)
+        if stop(current):
+            return True
+        todo.extend(imports(current)[0] if current in MODULES else [])
+    return False
 
 
-def deferred(module: str, seen=()) -> bool:
-    if heavy(module) or any(module == d or module.startswith(d + ".") for d in DEFERRED):
-        return True
-    return module in MODULES and module not in seen and any(
-        deferred(t, (*seen, module)) for t in imports(module)[0] if t.startswith("zoo"))
+@functools.cache
+def heavy(module: str) -> bool:
+    return reaches(module, lambda m: m not in MODULES and m.split(".")[0] in HEAVY)
+
+
+@functools.cache
+def deferred(module: str) -> bool:
+    return reaches(module, lambda m: (m not in MODULES and m.split(".")[0] in HEAVY)
+                   or any(m == d or m.startswith(d + ".") for d in DEFERRED))
 
 
 def test_imports_inside_functions_only_keep_heavy_code_out_of_light_paths():
