@@ -62,8 +62,9 @@ def json_mapping(text: str) -> dict:
 
 def _tags(pattern: str):
     from zoo.registry.loader import get_registry
+    from zoo.registry.store import natural_order
 
-    return [tag for name, tag in sorted(get_registry().weights.items())
+    return [tag for name, tag in sorted(get_registry().weights.items(), key=lambda item: natural_order(item[0]))
             if fnmatch.fnmatchcase(name, pattern) or fnmatch.fnmatchcase(tag.architecture, pattern)]
 
 
