@@ -139,6 +139,12 @@ def test_cli_train_evaluate_predict(tmp_path, capsys):
                  "--set", "batch_size=128"]) == 0
     out = capsys.readouterr().out
     assert "test accuracy: " in out and f"weights saved to {run_dir / 'best.weights.h5'}" in out
+    assert "nothing was trained" not in out
+    assert main(["train", "lenet5", "--data", "digits", "--epochs", "1", "--run-dir", str(run_dir),
+                 "--set", "batch_size=128"]) == 0  # again: the run is complete, so it is only evaluated, and says so
+    again = capsys.readouterr().out
+    assert f"{run_dir} had already finished its 1-epoch run: nothing was trained" in again.splitlines()[0]
+    assert again.splitlines()[1] == out.splitlines()[-3]  # the same test accuracy
     weights = str(run_dir / "best.weights.h5")
     plot = tmp_path / "confusion.png"
     assert main(["evaluate", "lenet5", "--weights", weights, "--data", "digits", "--plot", str(plot)]) == 0
@@ -183,3 +189,37 @@ def test_weights_saving_reuses_keras_attribute_skip_sets():
     cache_saving_skipsets()
     assert saving_lib.get_attr_skipset("Layer") is saving_lib.get_attr_skipset("Layer")
     assert saving_lib.get_attr_skipset("Optimizer") is saving_lib.get_attr_skipset("Optimizer")
+
+
+def test_the_progress_bar_counts_within_the_epoch_and_leaves_out_the_log_only_metrics(capfd):
+    """6 steps run 4 at a time: Keras reports the second execution as ending at step 8 (keras-team/keras#20861);
+    the zoo's bar stops at 6/6 and its epoch line has no ``epoch_time`` (which the run's log.csv keeps)."""
+    import re
+    import time
+
+    import keras
+
+    from zoo.training.progress import Progress
+
+    class Slow(keras.callbacks.Callback):  # past Progbar's 0.05 s between updates, so that each one is printed
+        def __init__(self):
+            super().__init__()
+            self.ends = []
+
+        def on_train_batch_end(self, batch, logs=None):
+            self.ends.append(batch)
+            time.sleep(0.06)
+
+    class Timed(keras.callbacks.Callback):
+        def on_epoch_end(self, epoch, logs=None):
+            logs["epoch_time"] = 0.5
+
+    model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(1)])
+    model.compile("sgd", "mse", steps_per_execution=4)
+    slow = Slow()
+    model.fit(np.zeros((6, 2)), np.zeros((6, 1)), batch_size=1, epochs=1, verbose=1,
+              callbacks=[slow, Timed(), Progress()])
+    assert slow.ends == [3, 7]  # Keras still counts past the epoch: when this fails, Progress's clamp can go
+    out = capfd.readouterr().out
+    counts = [int(n) for n in re.findall(r"(\d+)/6(?!\d)", out)]
+    assert counts and max(counts) == 6 and "epoch_time" not in out and "loss" in out

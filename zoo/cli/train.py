@@ -76,6 +76,9 @@ def run_train(args) -> int:
     result = train(args.name, args.data, run_dir=args.run_dir, resume=not args.no_resume, strategy=args.strategy,
                    precision=args.precision, pretrained=args.pretrained or tuned["pretrained"], recipe=tuned["recipe"],
                    model_args={**tuned["model_args"], **key_values(args.arg, "--arg")}, seed=args.seed, **overrides)
+    if result.epochs_run == 0:
+        print(f"{result.run_dir} had already finished its {result.recipe.epochs}-epoch run: nothing was trained, its "
+              f"best weights were evaluated (--no-resume starts over; --epochs N trains on up to N)")
     accuracy = result.metrics.get("test_accuracy", result.metrics.get("val_accuracy"))
     split = "test" if "test_accuracy" in result.metrics else "validation"
     if accuracy is not None:

@@ -218,9 +218,11 @@ def library_versions() -> dict[str, str]:
 def run_callbacks(run, recipe: TrainingRecipe, *, validation: bool, best: dict, initial_epoch: int,
                   tensorboard: bool):
     """The callbacks of every run: epoch timing, checkpoint and best weights, CSV (and TensorBoard) logs,
-    early stopping when the recipe asks for it. Best weights follow ``val_accuracy`` (or a loss)."""
+    early stopping when the recipe asks for it, and the progress bar. Best weights follow ``val_accuracy``
+    (or a loss)."""
     import keras
 
+    from zoo.training.progress import Progress
     from zoo.training.runs import EpochTimer, RunCheckpoint
 
     monitor, mode = ("val_loss", "min") if validation else ("loss", "min")
@@ -233,7 +235,7 @@ def run_callbacks(run, recipe: TrainingRecipe, *, validation: bool, best: dict, 
     if recipe.early_stopping_patience:
         callbacks.append(keras.callbacks.EarlyStopping("val_loss" if validation else "loss",
                                                        patience=recipe.early_stopping_patience))
-    return callbacks
+    return callbacks + [Progress()]
 
 
 def evaluate_plainly(model, dataset, recipe: TrainingRecipe, multi_worker: bool) -> dict[str, float]:
