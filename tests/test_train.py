@@ -223,3 +223,23 @@ def test_the_progress_bar_counts_within_the_epoch_and_leaves_out_the_log_only_me
     out = capfd.readouterr().out
     counts = [int(n) for n in re.findall(r"(\d+)/6(?!\d)", out)]
     assert counts and max(counts) == 6 and "epoch_time" not in out and "loss" in out
+
+
+def test_auto_precision_follows_the_device():
+    from zoo.training.driver import auto_precision
+
+    assert auto_precision(None) == "float32"
+    assert auto_precision((7, 5)) == auto_precision((6, 1)) == "mixed_float16"  # Turing, Pascal
+    assert auto_precision((8, 0)) == auto_precision((8, 6)) == auto_precision((9, 0)) == "mixed_bfloat16"  # A100, H100
+
+
+def test_auto_precision_under_jax_asks_jax_not_tensorflow():
+    from conftest import run_python
+
+    result = run_python("""
+        import sys
+        from zoo.training.driver import resolve_precision
+        print(resolve_precision("auto"), "tensorflow" in sys.modules)
+    """, env={"KERAS_BACKEND": "jax", "JAX_PLATFORMS": "cpu"})
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["float32", "False"]
