@@ -243,3 +243,41 @@ def test_auto_precision_under_jax_asks_jax_not_tensorflow():
     """, env={"KERAS_BACKEND": "jax", "JAX_PLATFORMS": "cpu"})
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == ["float32", "False"]
+
+
+def test_evaluate_takes_a_folder_as_test_data_several_tags_and_writes_results(tmp_path, capsys):
+    """A folder of digits given only to evaluate is all test data; a pattern evaluates every matching tag;
+    --results writes CSV or JSON; a folder of some classes is matched to the model's classes by name."""
+    import csv
+
+    from PIL import Image
+
+    x, y = zoo.datasets.load("mnist5k").test
+
+    def folder(name, digits, each):
+        for digit in digits:
+            (tmp_path / name / str(digit)).mkdir(parents=True)
+            for i in np.flatnonzero(y == digit)[:each]:
+                Image.fromarray(x[i, :, :, 0]).save(tmp_path / name / str(digit) / f"{i}.png")
+        return str(tmp_path / name)
+
+    handwritten = folder("handwritten", range(10), 4)
+    results = tmp_path / "results.csv"
+    assert main(["evaluate", "lenet5.*", "--data", handwritten, "--results", str(results)]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].startswith("lenet5.fashion_mnist  test accuracy: ") and ", top-5 " in lines[0]
+    assert lines[1].startswith("lenet5.mnist5k  test accuracy: ") and "(40 examples of handwritten)" in lines[1]
+    rows = list(csv.DictReader(results.open()))
+    assert [row["model"] for row in rows] == ["lenet5.fashion_mnist", "lenet5.mnist5k"]
+    mnist = rows[1]
+    assert mnist["examples"] == "40" and float(mnist["top1"]) >= 80 and float(mnist["top5"]) >= float(mnist["top1"])
+    some = folder("some", (3, 7, 9), 10)  # sub-folders 3, 7 and 9 are the model's classes 3, 7 and 9
+    assert main(["evaluate", "lenet5.mnist5k", "--data", some, "--results", str(tmp_path / "r.json")]) == 0
+    assert capsys.readouterr().out.startswith("test accuracy: ")
+    assert json.loads((tmp_path / "r.json").read_text())[0]["top1"] >= 80
+    assert main(["evaluate", "lenet5.fashion_mnist", "--data", some]) == 2  # 3 of its 10 classes, named otherwise
+    assert "not among the model's 10 classes (t-shirt/top" in capsys.readouterr().err
+    assert main(["evaluate", "lenet5.mnist5k", "--data", some, "--results", str(tmp_path / "r.txt")]) == 2
+    assert "results='" in capsys.readouterr().err and not (tmp_path / "r.txt").exists()
+    assert main(["evaluate", "nothing*", "--data", some]) == 2
+    assert "matches no weight tag" in capsys.readouterr().err
