@@ -197,3 +197,21 @@ def test_the_readme_commands_run_in_a_fresh_clone():
     commands = [line[2:] for block in blocks for line in block.splitlines() if line.startswith("$ ")]
     assert commands and all(command.startswith("./dev ") for command in commands), \
         [c for c in commands if not c.startswith("./dev ")]
+
+
+def test_the_gpu_benchmark_reads_every_anchor_by_timms_names_from_its_logs(tmp_path):
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    import bench_image_gpu
+
+    log = tmp_path / "run.log"
+    log.write_text("RESULT timm/mobilenetv2_100 torch-eager bf16 bs=256: train 7230 img/s, infer 28513 img/s\n"
+                   "RESULT timm-compiled/mobilenetv2_100 torch.compile bf16 bs=256: train 9000 img/s (first step 60s)\n"
+                   "RESULT keras.applications/mobilenetv2 jax bf16 bs=256: train 7899 img/s, infer 25860 img/s\n"
+                   "RESULT zoo/mobilenetv2 jax bf16 bs=256: train 8483 img/s, infer 29994 img/s (first step 92.1s)\n"
+                   "RESULT zoo/mobilenetv2 jax bf16 bs=512: train 9999 img/s, infer 30000 img/s\n")
+    results = bench_image_gpu.from_logs([log], "256")
+    assert results == {"mobilenetv2": {"zoo": {"train": 8483, "infer": 29994}, "keras": {"train": 7899, "infer": 25860},
+                                       "timm": {"train": 7230, "infer": 28513}, "compiled": {"train": 9000}}}
+    row = next(line for line in bench_image_gpu.table(results).splitlines() if "training" in line)
+    assert row == "| mobilenetv2 | training | 8,483 | 7,899 | 7,230 | 9,000 | 1.074 | 1.173 | 0.943 |"
+    assert "At batch 512 the zoo's mobilenetv2 trained at 9,999" in bench_image_gpu.other_batches([log], "256")

@@ -154,7 +154,10 @@ def test_the_search_finds_weighttag_served_and_from_the_file_system(where, built
         (By.CSS_SELECTOR, "input.md-search__input")))
     box.click()
     box.send_keys("WeightTag")
-    WebDriverWait(browser, 30).until(lambda driver: any(
+    from selenium.common.exceptions import StaleElementReferenceException
+
+    # the results list is redrawn as the query is typed: an item read while it is replaced is read again
+    WebDriverWait(browser, 30, ignored_exceptions=(StaleElementReferenceException,)).until(lambda driver: any(
         "WeightTag" in item.text for item in driver.find_elements(By.CSS_SELECTOR, ".md-search-result__item")))
     browser.save_screenshot(str(tmp_path / "search.png"))
     assert console_errors(browser) == []

@@ -72,7 +72,7 @@ def bar_scale(values) -> str:
 
 def bars(labels: list[str], series: dict[str, list[float]], path: Path, title: str = "", unit: str = "") -> Path:
     """Grouped horizontal bars: one group per label, one bar per series (the first series is drawn first), each
-    bar labelled with its value, on a log scale where the values span widely (:func:`bar_scale`).
+    bar labelled with its value (None: no bar), on a log scale where the values span widely (:func:`bar_scale`).
 
     Example::
 
@@ -86,8 +86,8 @@ def bars(labels: list[str], series: dict[str, list[float]], path: Path, title: s
     figure, ax = plt.subplots(figsize=(9, 1.0 + 0.42 * len(labels) * max(count, 1)))
     for i, (name, values) in enumerate(series.items()):
         positions = [j + (i - (count - 1) / 2) * height for j in range(len(labels))]
-        drawn = ax.barh(positions, values, height=height, label=name)
-        ax.bar_label(drawn, fmt="%g", fontsize=10, padding=3)
+        drawn = ax.barh(positions, [v if v is not None else 0 for v in values], height=height, label=name)
+        ax.bar_label(drawn, labels=[f"{v:g}" if v is not None else "" for v in values], fontsize=10, padding=3)
     ax.set_xscale(scale)
     ax.set_yticks(range(len(labels)), [textwrap.fill(label, LABEL_WIDTH) for label in labels], fontsize=11)
     ax.tick_params(axis="x", labelsize=10)

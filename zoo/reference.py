@@ -489,7 +489,8 @@ def _bars(result: dict, path: Path) -> Path:
     plot = result["plot"]
     table = result["tables"][plot.get("table", 0)]
     columns = table["columns"]
-    rows = [row for row in table["rows"] if all(_number(row[columns.index(c)]) is not None for c in plot["bars"])]
+    # a row is drawn when any of its bars was measured; an unmeasured one ("-") is left out of its group
+    rows = [row for row in table["rows"] if any(_number(row[columns.index(c)]) is not None for c in plot["bars"])]
     labels = [" ".join(str(row[columns.index(c)]) for c in plot["label"]) for row in rows]
     series = {c: [_number(row[columns.index(c)]) for row in rows] for c in plot["bars"]}
     return bars(labels, series, path, title=result["title"], unit=plot["unit"])
