@@ -28,7 +28,7 @@ import numpy as np
 from bench_image_cpu import machine
 from report import write_section
 
-# how the docs site draws the recorded table (benchmarks/report.py, zoo.reference): Keras beside each runtime
+# how the docs site draws the recorded table (benchmarks/report.py, docs/generate.py): Keras beside each runtime
 PLOT = {"label": ["model", "runtime"], "bars": ["batch 16 img/s"], "unit": "images/s at batch 16",
         "note": "Keras' `predict_on_batch` (the anchor) beside each runtime of the exported model."}
 MODELS = {"resnet50": (224, 224, 3), "mobilenetv2": (224, 224, 3), "resnet20": (32, 32, 3)}

@@ -25,7 +25,7 @@ import numpy as np
 from report import machine, write_section
 
 BATCH, SIZE = 16, 224
-# how the docs site draws the recorded table (benchmarks/report.py, zoo.reference): the anchor beside the zoo
+# how the docs site draws the recorded table (benchmarks/report.py, docs/generate.py): the anchor beside the zoo
 PLOT = {"label": ["model", "mode"], "bars": ["keras.applications img/s", "zoo img/s"], "unit": "images/s",
         "note": "Median images/s of each step, keras.applications (the anchor) beside the zoo's model."}
 MODELS = {"resnet50": "ResNet50", "densenet121": "DenseNet121", "mobilenetv2": "MobileNetV2", "vgg16": "VGG16",

@@ -31,7 +31,7 @@ import numpy as np
 
 from report import machine, write_section
 
-# how the docs site draws the recorded table (benchmarks/report.py, zoo.reference): the anchor beside the zoo
+# how the docs site draws the recorded table (benchmarks/report.py, docs/generate.py): the anchor beside the zoo
 PLOT = {"label": ["hypermodel"], "bars": ["CPU s / trial (median)", "wall s / trial (median)"],
         "unit": "seconds per trial (lower is faster)",
         "note": "A hand-written KerasTuner `build(hp)` (the anchor) beside `zoo.hypermodel`."}

@@ -1,5 +1,5 @@
 """Writing a benchmark's results into a doc (docs/benchmarks.md by default), between that benchmark's markers,
-and its tables' rows as data (benchmarks/results/BENCHMARK.json), which the docs site plots (zoo.reference)."""
+and its tables' rows as data (benchmarks/results/BENCHMARK.json), which the docs site plots (docs/generate.py)."""
 
 from __future__ import annotations
 
@@ -39,16 +39,17 @@ def tables(markdown: str) -> list[dict]:
     return found
 
 
-def record_results(benchmark: str, section: str, doc: Path = DOC, plot: dict | None = None) -> Path:
+def record_results(benchmark: str, section: str, doc: Path = DOC, plot: dict | None = None,
+                   date: str | None = None) -> Path:
     """Write the tables of ``section`` to ``benchmarks/results/BENCHMARK.json``, with how to plot them.
 
     ``plot`` names the table's columns that label a bar group (``label``), the columns drawn as bars,
     the anchor's first (``bars``), the axis' ``unit`` and a one-line ``note``; without it the rows are
-    recorded, not plotted.
+    recorded, not plotted. ``date`` is the day it was measured (default: today).
     """
     heading = next((line[3:] for line in section.splitlines() if line.startswith("## ")), benchmark)
     result = {"benchmark": benchmark, "title": re.sub(r" \(`[^`]*`\)$", "", heading),
-              "script": f"benchmarks/{benchmark}.py", "date": time.strftime("%Y-%m-%d", time.gmtime()),
+              "script": f"benchmarks/{benchmark}.py", "date": date or time.strftime("%Y-%m-%d", time.gmtime()),
               "doc": Path(doc).resolve().relative_to(ROOT).as_posix(), "tables": tables(section)}
     if plot:
         missing = [c for c in [*plot["label"], *plot["bars"]] if not any(c in t["columns"] for t in result["tables"])]
@@ -61,7 +62,8 @@ def record_results(benchmark: str, section: str, doc: Path = DOC, plot: dict | N
     return path
 
 
-def write_section(benchmark: str, section: str, doc: Path = DOC, plot: dict | None = None) -> None:
+def write_section(benchmark: str, section: str, doc: Path = DOC, plot: dict | None = None,
+                  date: str | None = None) -> None:
     """Replace ``benchmark``'s section of ``doc`` (appended, or the file created, if missing), and record its
     tables as data (:func:`record_results`, with ``plot``).
 
@@ -76,7 +78,7 @@ def write_section(benchmark: str, section: str, doc: Path = DOC, plot: dict | No
         text = text[:text.index(start)] + block + text[text.index(end) + len(end):]
     else:
         text = text.rstrip() + "\n\n" + block + "\n"
-    results = record_results(benchmark, section, doc, plot)  # first: a bad plot spec leaves the doc as it was
+    results = record_results(benchmark, section, doc, plot, date)  # first: a bad plot spec leaves the doc as it was
     doc.write_text(text)
     print(f"wrote {doc} and {results}")
 

@@ -93,20 +93,25 @@ def _shape(shape) -> str:
 
 
 def _stats(name: str) -> tuple[str, str]:
-    from zoo.registry.cards import load_stats
+    from zoo.registry.cards import gmacs, load_stats
 
     entry = load_stats(name)
-    return (f"{entry['params']:,}" if entry else "n/a", f"{entry['macs'] / 1e9:.4g}" if entry else "n/a")
+    return (f"{entry['params']:,}" if entry else "n/a", gmacs(entry["macs"]) if entry else "n/a")
 
 
 def _license(registry, name: str) -> str:
-    arch = registry.architectures[name]
-    return arch.license or "; ".join(dict.fromkeys(t.license for t in registry.tags_for(name) if t.license)) or "-"
+    from zoo.registry.cards import license_of
+
+    return license_of(registry, name) or "-"
 
 
 # --- the catalog ---------------------------------------------------------------------------------
 
-CATALOG_HEADER = """# Models
+CATALOG_HEADER = """---
+hide: [navigation, toc]
+---
+
+# Models
 
 Every registered architecture, built-in and from any installed plugin, generated from the registry when
 the site is built. Type in the box to keep the rows that contain the text; click a column's header to sort.
@@ -116,25 +121,37 @@ counts them) and MACs are multiply-accumulates of one forward pass of one image 
 size, both counted by `zoo stats` from the built model and kept in each plugin's `model_stats.json`.
 The reference accuracy is the published number for the architecture (paper, keras.applications or
 torchvision documentation), given with its source; it is not a measurement of weights shipped by the
-zoo unless the source says so. The license is the architecture's own, or else its weight tags'.
+zoo unless the source says so. The license is the architecture's own, or else its weight tags'. An
+architecture's page lists all its weight tags where there are more than fit here.
 
 <input id="catalog-filter" type="search" placeholder="Filter, e.g. resnet" aria-label="Filter the models">
 
 """
+SHOWN_TAGS = 3  # weight tags per catalog row; the rest are on the architecture's page
+
+
+def _catalog_tags(registry, name: str) -> str:
+    tags = registry.tags_for(name)
+    shown = [f"[{t.tag}](../tags/{t.name}.md)" for t in tags[:SHOWN_TAGS]]
+    if len(tags) > SHOWN_TAGS:
+        shown.append(f"[{len(tags) - SHOWN_TAGS} more]({name}.md#card)")
+    return ", ".join(shown) or "-"
 
 
 def catalog_page(registry) -> str:
     """``models/index.md``: one row per architecture, linking its page and its tags' pages."""
+    from zoo.registry.store import natural_order
+
     rows = []
-    for name in sorted(registry.architectures, key=lambda n: (registry.architectures[n].family, n)):
+    for name in sorted(registry.architectures, key=lambda n: (registry.architectures[n].family, natural_order(n))):
         arch = registry.architectures[name]
         params, gmacs = _stats(name)
-        tags = ", ".join(f"[{t.tag}](../tags/{t.name}.md)" for t in registry.tags_for(name)) or "-"
-        rows.append([f"[{name}]({name}.md)", arch.family, arch.task, _shape(arch.input_shape), params, gmacs, tags,
+        rows.append([f"[{name}]({name}.md)", arch.family, arch.task, _shape(arch.input_shape), params, gmacs,
+                     _catalog_tags(registry, name),
                      "; ".join(_reference_metrics(arch.metrics)) or "-", _license(registry, name)])
     header = ["Name", "Family", "Task", "Input", "Params", "GMACs", "Weight tags", "Reference accuracy (source)",
               "License"]
-    return CATALOG_HEADER + _table(header, rows) + "\n"
+    return CATALOG_HEADER + '<div class="catalog" markdown>\n\n' + _table(header, rows) + "\n\n</div>\n"
 
 
 # --- one page per architecture -------------------------------------------------------------------
@@ -216,7 +233,7 @@ def _allowed(arch, argument: str) -> str:
 def architecture_page(registry, name: str) -> str:
     """``models/NAME.md``: the card, variants, arguments, build call, recipe and search space of one architecture."""
     from zoo.registry.arguments import POOLINGS
-    from zoo.registry.cards import info
+    from zoo.registry.cards import info, input_description
     from zoo.training.driver import recipe_for
 
     arch, card = registry.architectures[name], info(name)
@@ -227,7 +244,7 @@ def architecture_page(registry, name: str) -> str:
              _table(["field", "value"], [
                  ["family", arch.family], ["task", arch.task],
                  ["plugin", f"{card.plugin} ({card.distribution} {card.version})".strip()],
-                 ["input shape", f"{_shape(arch.input_shape)} (minimum size {arch.min_input_size})"],
+                 ["input shape", input_description(name)],
                  ["classes", arch.num_classes], ["parameters", params], ["GMACs", gmacs],
                  ["weight tags", ", ".join(f"[{t.tag}](../tags/{t.name}.md)" for t in tags) or "-"],
                  ["default weights", card.default_tag or "-"], ["aliases", ", ".join(card.aliases) or "-"],
@@ -446,7 +463,8 @@ def _bars(result: dict, path: Path) -> Path:
     plot = result["plot"]
     table = result["tables"][plot.get("table", 0)]
     columns = table["columns"]
-    rows = [row for row in table["rows"] if all(_number(row[columns.index(c)]) is not None for c in plot["bars"])]
+    # a row is drawn when any of its bars was measured; an unmeasured one ("-") is left out of its group
+    rows = [row for row in table["rows"] if any(_number(row[columns.index(c)]) is not None for c in plot["bars"])]
     labels = [" ".join(str(row[columns.index(c)]) for c in plot["label"]) for row in rows]
     series = {c: [_number(row[columns.index(c)]) for row in rows] for c in plot["bars"]}
     return bars(labels, series, path, title=result["title"], unit=plot["unit"])
@@ -461,7 +479,7 @@ def plots_page(registry, images: dict[str, bytes]) -> str:
     """``benchmark-plots.md`` and its images (added to ``images``, path -> PNG bytes)."""
     from zoo.plots import bars
 
-    lines = ["# Benchmark plots", "",
+    lines = ["---", "hide: [toc]", "---", "", "# Benchmark plots", "",
              "Drawn when the site is built from the rows each benchmark script recorded (`benchmarks/results/`, "
              "written by `benchmarks/report.py` beside the section it writes into [the results](benchmarks.md)).", ""]
     with tempfile.TemporaryDirectory() as tmp:

@@ -47,7 +47,9 @@ FAMILY = zoo.Family(
         recipe=RECIPE,
         search_space=space,
         paper="LeCun et al. 1998, Gradient-based learning applied to document recognition",
-        description="LeNet-5: two 5x5 convolutions with subsampling, then 120-84-classes dense layers.",
+        description="LeNet-5: two 5x5 convolutions with subsampling, then 120-84-classes dense layers. Its default "
+                    "input is the paper's 32x32 (MNIST's 28x28 digits padded); it takes any size from 28, and the "
+                    "zoo's weights were trained on the 28x28 digits as they are.",
     ),
     variants={"lenet5": {}},
     metrics={"lenet5": {"mnist_top1": {"value": 99.05, "source": "LeCun et al. 1998, fig. 9: LeNet-5, 0.95% test error "

@@ -5,9 +5,13 @@ import pytest
 import zoo
 
 
-def test_list_is_sorted_and_filters():
+def test_list_is_in_natural_order_and_filters():
+    from zoo.registry.store import natural_order
+
     names = zoo.list()
-    assert names == sorted(names) and "lenet5" in names
+    assert names == sorted(names, key=natural_order) and "lenet5" in names
+    resnets = zoo.list("resnet*")
+    assert resnets.index("resnet18") < resnets.index("resnet50") < resnets.index("resnet101")  # as timm sorts
     assert zoo.list("lenet*") == ["lenet5"]
     assert zoo.list("nothing*") == []
     assert "lenet5" in zoo.list(task="image-classification")

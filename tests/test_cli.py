@@ -1,6 +1,8 @@
 """The `zoo` command line: output and exit codes, never a traceback for user errors."""
 
-from conftest import run_zoo
+import sys
+
+from conftest import ROOT, run_zoo
 
 
 def test_list_prints_a_table():
@@ -58,3 +60,37 @@ def test_the_cli_prints_only_its_own_output():
     assert result.stderr == "" and result.stdout.startswith("test accuracy: ")
     shown = run_zoo("evaluate", "lenet5.mnist5k", "--data", "digits", env={"TF_CPP_MIN_LOG_LEVEL": "0"})
     assert "oneDNN" in shown.stderr  # TensorFlow's own variable still shows them when asked
+
+
+def test_list_sorts_names_naturally():
+    rows = [row.split()[0] for row in run_zoo("list", "resnet*").stdout.splitlines()[1:]]
+    assert rows.index("resnet18") < rows.index("resnet50") < rows.index("resnet101") < rows.index("resnet152")
+
+
+def test_info_agrees_with_the_site_on_license_gmacs_and_input():
+    sys.path.insert(0, str(ROOT / "docs"))
+    import generate as reference  # docs/generate.py
+    from zoo.registry.cards import gmacs, license_of, load_stats
+    from zoo.registry.loader import get_registry
+
+    registry = get_registry()
+    for name in ("lenet5", "resnet50"):
+        out = run_zoo("info", name).stdout
+        fields = {line[:17].strip(): line[17:] for line in out.splitlines() if line[:1].strip()}
+        page = reference.architecture_page(registry, name)
+        assert fields["license"] == license_of(registry, name) != "" and f"| license | {fields['license']} |" in page
+        assert fields["GMACs"] == gmacs(load_stats(name)["macs"]) and f"| GMACs | {fields['GMACs']} |" in page
+        assert f"| input shape | {fields['input shape']} |" in page
+    lenet = run_zoo("info", "lenet5").stdout
+    assert "GMACs            0.0004165" in lenet and "license          Apache-2.0" in lenet
+    assert "input shape      32x32x1 (minimum size 28); its weights lenet5.mnist5k take 28x28x1" in lenet
+    assert "the paper's 32x32" in lenet  # why the default is not the weights' 28x28
+
+
+def test_plugins_fits_the_terminal():
+    result = run_zoo("plugins", env={"COLUMNS": "80"})
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert max(len(line) for line in lines) <= 80, [line for line in lines if len(line) > 80]
+    for name in ("resnet18", "resnet152v2", "textcnn_multichannel", "vgg19_bn"):
+        assert name in result.stdout

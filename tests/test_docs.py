@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -149,3 +150,70 @@ def test_the_pytorch_page_lists_every_converting_architecture_and_its_checkpoint
             assert f"(../tags/{tag.name}.md)" in page, tag.name
     row = next(line for line in page.splitlines() if line.startswith("| [`resnet50`]"))
     assert "`bottleneck_stride='3x3'`" in row and "imagenet_top1 80.858" in row and "lenet5" not in page
+
+
+def docstrings_extension():
+    """``docs/docstrings.py``, the griffe extension mkdocs.yml gives mkdocstrings."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("docstrings", ROOT / "docs" / "docstrings.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_the_docstrings_rst_becomes_markdown_the_api_page_renders():
+    to_markdown = docstrings_extension().to_markdown
+    text = ("See :func:`~zoo.records.identity.locate` and :class:`TrainResult`.\n\nExample::\n\n"
+            "    >>> zoo.get('lenet5')\n    <Functional ...>\n\nThen::\n\n    zoo list\n\n:param x: a value.\n")
+    markdown = to_markdown(text, resolve=lambda name: {"TrainResult": "zoo.training.driver.TrainResult"}.get(name, name))
+    assert '<autoref identifier="zoo.records.identity.locate" optional><code>locate</code></autoref>' in markdown
+    assert '<autoref identifier="zoo.training.driver.TrainResult" optional><code>TrainResult</code></autoref>' in markdown
+    assert "Example:\n\n```pycon\n>>> zoo.get('lenet5')\n<Functional ...>\n```" in markdown
+    assert "Then:\n\n```python\nzoo list\n```" in markdown
+    assert "::" not in markdown.replace(":param x:", "") and ":param x: a value." in markdown  # fields are kept
+
+
+def test_every_docstring_the_api_page_renders_loses_its_roles_and_literal_markers(static_zoo):
+    to_markdown = docstrings_extension().to_markdown
+    identifiers = [i for section in reference.api_identifiers().values() for i in section]
+    for identifier in identifiers:
+        obj = static_zoo[identifier.removeprefix("zoo.")]
+        for member in [obj, *(m for m in obj.members.values() if not m.is_alias)]:
+            if member.docstring:
+                markdown = to_markdown(member.docstring.value)
+                assert not re.search(r":(func|meth|class|mod|attr|exc):`|::\n", markdown), member.path
+
+
+def test_bars_spanning_widely_are_drawn_on_a_log_scale():
+    from zoo.plots import bar_scale
+
+    assert bar_scale([20.8, 3648.9]) == "log"  # resnet50 beside resnet20 int8 in the export benchmark
+    assert bar_scale([4.9, 21.7, 87.9]) == "linear" and bar_scale([]) == "linear"
+
+
+def test_the_readme_commands_run_in_a_fresh_clone():
+    """A fresh clone has ./dev, not a zoo command on PATH: the README's console lines go through ./dev."""
+    readme = (ROOT / "README.md").read_text()
+    blocks = re.findall(r"```console\n(.*?)```", readme, flags=re.S)
+    commands = [line[2:] for block in blocks for line in block.splitlines() if line.startswith("$ ")]
+    assert commands and all(command.startswith("./dev ") for command in commands), \
+        [c for c in commands if not c.startswith("./dev ")]
+
+
+def test_the_gpu_benchmark_reads_every_anchor_by_timms_names_from_its_logs(tmp_path):
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    import bench_image_gpu
+
+    log = tmp_path / "run.log"
+    log.write_text("RESULT timm/mobilenetv2_100 torch-eager bf16 bs=256: train 7230 img/s, infer 28513 img/s\n"
+                   "RESULT timm-compiled/mobilenetv2_100 torch.compile bf16 bs=256: train 9000 img/s (first step 60s)\n"
+                   "RESULT keras.applications/mobilenetv2 jax bf16 bs=256: train 7899 img/s, infer 25860 img/s\n"
+                   "RESULT zoo/mobilenetv2 jax bf16 bs=256: train 8483 img/s, infer 29994 img/s (first step 92.1s)\n"
+                   "RESULT zoo/mobilenetv2 jax bf16 bs=512: train 9999 img/s, infer 30000 img/s\n")
+    results = bench_image_gpu.from_logs([log], "256")
+    assert results == {"mobilenetv2": {"zoo": {"train": 8483, "infer": 29994}, "keras": {"train": 7899, "infer": 25860},
+                                       "timm": {"train": 7230, "infer": 28513}, "compiled": {"train": 9000}}}
+    row = next(line for line in bench_image_gpu.table(results).splitlines() if "training" in line)
+    assert row == "| mobilenetv2 | training | 8,483 | 7,899 | 7,230 | 9,000 | 1.074 | 1.173 | 0.943 |"
+    assert "At batch 512 the zoo's mobilenetv2 trained at 9,999" in bench_image_gpu.other_batches([log], "256")

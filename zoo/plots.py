@@ -3,6 +3,7 @@ no display)."""
 
 from __future__ import annotations
 
+import textwrap
 from pathlib import Path
 
 import numpy as np
@@ -53,8 +54,26 @@ def curves(history: dict[str, list[float]], path: Path, title: str = "") -> Path
     return Path(path)
 
 
+LOG_SPREAD = 30  # bars whose largest value is this many times their smallest are drawn on a log scale
+LABEL_WIDTH = 32  # characters per line of a bar group's label: longer ones wrap, so the bars keep the width
+
+
+def bar_scale(values) -> str:
+    """``"log"`` when the positive ``values`` span :data:`LOG_SPREAD` times or more (so that 20 images/s stays
+    visible beside 3,640), else ``"linear"``.
+
+    Example::
+
+        >>> bar_scale([20.8, 3640.0]), bar_scale([4.9, 21.7])
+        ('log', 'linear')
+    """
+    positive = [v for v in values if v is not None and v > 0]
+    return "log" if positive and max(positive) / min(positive) >= LOG_SPREAD else "linear"
+
+
 def bars(labels: list[str], series: dict[str, list[float]], path: Path, title: str = "", unit: str = "") -> Path:
-    """Grouped horizontal bars: one group per label, one bar per series (the first series is drawn first).
+    """Grouped horizontal bars: one group per label, one bar per series (the first series is drawn first), each
+    bar labelled with its value (None: no bar), on a log scale where the values span widely (:func:`bar_scale`).
 
     Example::
 
@@ -64,18 +83,22 @@ def bars(labels: list[str], series: dict[str, list[float]], path: Path, title: s
     plt = _pyplot()
     count = len(series)
     height = 0.8 / max(count, 1)
-    figure, ax = plt.subplots(figsize=(8, 0.5 + 0.35 * len(labels) * max(count, 1)))
+    scale = bar_scale([v for values in series.values() for v in values])
+    figure, ax = plt.subplots(figsize=(9, 1.0 + 0.42 * len(labels) * max(count, 1)))
     for i, (name, values) in enumerate(series.items()):
         positions = [j + (i - (count - 1) / 2) * height for j in range(len(labels))]
-        drawn = ax.barh(positions, values, height=height, label=name)
-        ax.bar_label(drawn, fmt="%g", fontsize=7, padding=2)
-    ax.set_yticks(range(len(labels)), labels)
+        drawn = ax.barh(positions, [v if v is not None else 0 for v in values], height=height, label=name)
+        ax.bar_label(drawn, labels=[f"{v:g}" if v is not None else "" for v in values], fontsize=10, padding=3)
+    ax.set_xscale(scale)
+    ax.set_yticks(range(len(labels)), [textwrap.fill(label, LABEL_WIDTH) for label in labels], fontsize=11)
+    ax.tick_params(axis="x", labelsize=10)
     ax.invert_yaxis()
-    ax.set_xlabel(unit)
+    ax.set_xlabel(unit + (" (log scale)" if scale == "log" else ""), fontsize=11)
+    ax.margins(x=0.12)  # room for the last bar's label
     ax.grid(axis="x", alpha=0.3)
-    ax.legend(fontsize=8, loc="lower right")
+    ax.legend(fontsize=10, loc="best")
     if title:
-        ax.set_title(title)
+        ax.set_title(title, fontsize=13)
     save_figure(figure, Path(path))
     return Path(path)
 

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import json
+import textwrap
 
 from zoo.records.architecture import TASKS
-from zoo.registry.cards import info, list_models, load_stats
+from zoo.registry.cards import gmacs, info, input_description, list_models, load_stats
 from zoo.registry.loader import get_registry
-from zoo.tables import format_table, human_count
+from zoo.tables import format_table, human_count, terminal_width
 from zoo.weights.cache import local_copy
 
 MAX_TAGS = 3  # `zoo list` shows the first few weight tags; `zoo info` and `zoo weights list` show all
@@ -52,10 +53,10 @@ def run_info(args) -> int:
         ("family", card.family),
         ("task", card.task),
         ("plugin", f"{card.plugin} ({card.distribution} {card.version})".strip()),
-        ("input shape", f"{card.input_shape} (minimum size {card.min_input_size})"),
+        ("input shape", input_description(card.name)),
         ("classes", card.num_classes),
         ("parameters", f"{card.parameter_count:,}" if card.parameter_count else "-"),
-        ("GMACs", f"{card.macs / 1e9:.3f}" if card.macs else "-"),
+        ("GMACs", gmacs(card.macs)),
         ("arguments", ", ".join(f"{k}={v!r}" for k, v in card.arguments.items()) or "-"),
         ("weights", ", ".join(card.weight_tags) or "-"),
         ("default weights", card.default_tag or "-"),
@@ -70,7 +71,7 @@ def run_info(args) -> int:
         fields.append((metric, value))
     print_fields(fields)
     if card.description:
-        print(f"\n{card.description}")
+        print("\n" + textwrap.fill(card.description, terminal_width()))
     if card.weights:
         print(f"\nweights {card.weights.name}")
         print_fields(weight_fields(card.weights))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import warnings
 
 from zoo.registry.loader import get_registry
-from zoo.tables import format_table
+from zoo.tables import format_table, terminal_width
 
 
 def register(subparsers) -> None:
@@ -42,7 +42,8 @@ def run_plugins(args) -> int:
          ", ".join(p.architectures) or "-", f"ERROR: {p.error}" if p.error else "ok"]
         for p in registry.plugins
     ]
-    print(format_table(["entry point", "distribution", "version", "architectures", "status"], rows))
+    print(format_table(["entry point", "distribution", "version", "architectures", "status"], rows,
+                       width=terminal_width()))
     return 0
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from zoo.checks import check_integer
-from zoo.datasets.sources import as_dataset
 
 
 def key_values(items: list[str] | None, option: str) -> dict:
@@ -47,14 +46,20 @@ def register(subparsers) -> None:
                         help="arguments and recipe found by `zoo tune` (its best.json); --arg and --set override them")
     parser.set_defaults(run=run_train)
 
-    parser = subparsers.add_parser("evaluate", help="accuracy of trained weights on a dataset")
-    parser.add_argument("name", metavar="MODEL",
-                        help="a weight tag (lenet5.mnist5k), a run directory or its card.json, "
-                             "or an architecture with --weights")
+    parser = subparsers.add_parser(
+        "evaluate", help="top-1 and top-5 accuracy of trained weights on a dataset, of one model or several",
+        description="Evaluate each MODEL on the same data: top-1 and, where the model has more than five classes, "
+                    "top-5 accuracy. A directory given as --data (one sub-folder per class, named after the "
+                    "model's classes) is all test data (--split validation: the part zoo train held out of it). --results writes one row per model (CSV or JSON), as "
+                    "timm's validate.py --results-file does.")
+    parser.add_argument("names", nargs="+", metavar="MODEL",
+                        help="a weight tag (lenet5.mnist5k) or a pattern of tags ('lenet5.*'), a run directory or its "
+                             "card.json, or an architecture with --weights")
     parser.add_argument("--weights", help="a .weights.h5 file (from zoo train: its card.json is read too)")
-    parser.add_argument("--data", required=True, help="built-in dataset or a directory")
+    parser.add_argument("--data", required=True, help="built-in dataset, or a directory of test data")
     parser.add_argument("--split", default="test", choices=("train", "validation", "test"))
-    parser.add_argument("--plot", metavar="PNG", help="write a confusion matrix image")
+    parser.add_argument("--results", metavar="FILE", help="write the results, one row per model: FILE.csv or FILE.json")
+    parser.add_argument("--plot", metavar="PNG", help="write a confusion matrix image (one MODEL)")
     parser.set_defaults(run=run_evaluate)
 
     parser = subparsers.add_parser("predict", help="top classes for image files or lines of text")
@@ -79,6 +84,9 @@ def run_train(args) -> int:
     result = train(args.name, args.data, run_dir=args.run_dir, resume=not args.no_resume, strategy=args.strategy,
                    precision=args.precision, pretrained=args.pretrained or tuned["pretrained"], recipe=tuned["recipe"],
                    model_args={**tuned["model_args"], **key_values(args.arg, "--arg")}, seed=args.seed, **overrides)
+    if result.epochs_run == 0:
+        print(f"{result.run_dir} had already finished its {result.recipe.epochs}-epoch run: nothing was trained, its "
+              f"best weights were evaluated (--no-resume starts over; --epochs N trains on up to N)")
     accuracy = result.metrics.get("test_accuracy", result.metrics.get("val_accuracy"))
     split = "test" if "test_accuracy" in result.metrics else "validation"
     if accuracy is not None:
@@ -89,18 +97,35 @@ def run_train(args) -> int:
 
 
 def run_evaluate(args) -> int:
-    from zoo.inference.evaluation import evaluate, load_model
+    from zoo.inference.evaluation import (TOP, check_results_file, evaluate, evaluation_data, load_model, model_names,
+                                          write_results)
 
-    dataset = as_dataset(args.data)
-    model, identity = load_model(args.name, args.weights, dataset=dataset)
-    metrics, y_true, y_pred = evaluate(model, dataset, args.split, identity=identity)
-    print(f"{args.split} accuracy: {metrics['accuracy']:.2%} ({metrics['examples']} examples of {dataset.name})")
-    if args.plot:
-        from zoo.plots import confusion_matrix
+    if args.results:
+        check_results_file(args.results)  # before any model is loaded
+    names = model_names(args.names)
+    if len(names) > 1 and (args.weights or args.plot):
+        raise ValueError(f"--{'weights' if args.weights else 'plot'} takes one MODEL; {len(names)} were given "
+                         f"({', '.join(names[:3])}{' ...' if len(names) > 3 else ''})")
+    dataset = evaluation_data(args.data, args.split)
+    rows = []
+    for name in names:
+        model, identity = load_model(name, args.weights, dataset=dataset)
+        metrics, y_true, y_pred = evaluate(model, dataset, args.split, identity=identity)
+        top5 = metrics.get(f"top{TOP}_accuracy")
+        print((f"{name}  " if len(names) > 1 else "") + f"{args.split} accuracy: {metrics['accuracy']:.2%}"
+              + (f", top-{TOP} {top5:.2%}" if top5 is not None else "")
+              + f" ({metrics['examples']} examples of {dataset.name})")
+        rows.append({"model": name, "data": dataset.name, "split": args.split, "examples": metrics["examples"],
+                     "top1": round(100 * metrics["accuracy"], 3),
+                     f"top{TOP}": round(100 * top5, 3) if top5 is not None else None})
+        if args.plot:
+            from zoo.plots import confusion_matrix
 
-        confusion_matrix(y_true, y_pred, [str(c) for c in dataset.class_names], args.plot,
-                         title=f"{identity.name} on {dataset.name} ({args.split}): {metrics['accuracy']:.2%}")
-        print(f"confusion matrix: {args.plot}")
+            confusion_matrix(y_true, y_pred, identity.labels(), args.plot,
+                             title=f"{identity.name} on {dataset.name} ({args.split}): {metrics['accuracy']:.2%}")
+            print(f"confusion matrix: {args.plot}")
+    if args.results:
+        print(f"results: {write_results(rows, args.results)}")
     return 0
 
 

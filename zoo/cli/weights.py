@@ -14,6 +14,7 @@ import sys
 from zoo.errors import DownloadError
 from zoo.records.tags import CHECKPOINT_FORMATS
 from zoo.registry.loader import get_registry
+from zoo.registry.store import natural_order
 from zoo.tables import format_table
 from zoo.weights.cache import cache_dir, check_hdf5, expected_hash, fetch, local_copy, pin, problem
 
@@ -66,7 +67,7 @@ def json_mapping(text: str) -> dict:
 
 def _tags(pattern: str):
 
-    return [tag for name, tag in sorted(get_registry().weights.items())
+    return [tag for name, tag in sorted(get_registry().weights.items(), key=lambda item: natural_order(item[0]))
             if fnmatch.fnmatchcase(name, pattern) or fnmatch.fnmatchcase(tag.architecture, pattern)]
 
 

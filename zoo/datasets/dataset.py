@@ -11,7 +11,7 @@ class Dataset:
     """A dataset split into train, validation and test, with what a model needs to know about it.
 
     ``train``, ``validation`` and ``test`` are ``(x, y)`` pairs of NumPy arrays
-    (``validation`` or ``test`` may be None), or ``tf.data.Dataset`` s of
+    (``validation`` or ``test`` may be None; ``train`` is None in a folder given for evaluation only), or ``tf.data.Dataset`` s of
     ``(x, y)`` (examples, or batches when ``batched``). ``split`` records how the split
     was made (seed, sizes, source) so a model card can cite it.
     """

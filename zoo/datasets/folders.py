@@ -4,7 +4,8 @@ Every file is checked before training starts (an empty folder or a corrupt
 image is an error that names it). Images are decoded by :func:`zoo.datasets.images.decode`,
 the zoo's one decoder, at their own size (the input pipeline resizes each to the
 model's input when they differ); text files are read with Keras'
-``text_dataset_from_directory``. A seeded, stratified 10% validates.
+``text_dataset_from_directory``. A seeded, stratified 10% validates; a folder given for evaluation only
+is all test data.
 """
 
 from __future__ import annotations
@@ -52,8 +53,9 @@ def check_images(files: list[Path]) -> tuple[Counter, Counter]:
     return sizes, modes
 
 
-def load_directory(path, *, seed: int = 0) -> Dataset:
-    """A folder of images or text files as a Dataset of ``tf.data`` splits (90% train, 10% validation).
+def load_directory(path, *, seed: int = 0, test_only: bool = False) -> Dataset:
+    """A folder of images or text files as a Dataset of ``tf.data`` splits (90% train, 10% validation), or,
+    with ``test_only``, as one test split holding every file (what ``zoo evaluate`` is given).
 
     Images keep their size: the dataset's ``input_shape`` is it when they all share one, else
     ``(None, None, channels)`` and the input pipeline resizes each to the model's input. All-grayscale
@@ -75,12 +77,18 @@ def load_directory(path, *, seed: int = 0) -> Dataset:
     suffixes = {f.suffix.lower() for f in files}
     split = {"source": str(root), "method": "stratified (seeded)", "seed": seed,
              "validation_fraction": VALIDATION_FRACTION}
+    if test_only:
+        split = {"source": str(root), "method": "every file is test data", "sizes": {"test": len(files)}}
     if suffixes <= set(TEXT_SUFFIXES):
         import keras
 
+        common = dict(labels="inferred", label_mode="int", class_names=list(classes), batch_size=None)
+        if test_only:
+            test = keras.utils.text_dataset_from_directory(root, shuffle=False, **common)
+            return Dataset(name=root.name, task="text-classification", class_names=list(classes), input_shape=(),
+                           train=None, test=test, split=split)
         train, validation = keras.utils.text_dataset_from_directory(
-            root, labels="inferred", label_mode="int", class_names=list(classes), batch_size=None, shuffle=True,
-            seed=seed, validation_split=VALIDATION_FRACTION, subset="both")
+            root, shuffle=True, seed=seed, validation_split=VALIDATION_FRACTION, subset="both", **common)
         split["method"] = "keras validation_split (seeded)"
         return Dataset(name=root.name, task="text-classification", class_names=list(classes), input_shape=(),
                        train=train, validation=validation, split=split)
@@ -92,6 +100,9 @@ def load_directory(path, *, seed: int = 0) -> Dataset:
     channels = 1 if set(modes) <= {"L", "1"} else 3
     shape = (*next(iter(sizes)), channels) if len(sizes) == 1 else (None, None, channels)
     names = np.array([str(f) for f in files])
+    if test_only:
+        return Dataset(name=root.name, task="image-classification", class_names=list(classes), input_shape=shape,
+                       train=None, test=_images(names, labels, shape), split=split)
     (train_files, train_labels), (val_files, val_labels) = stratified_split(names, labels, VALIDATION_FRACTION,
                                                                            seed=seed)
     split["sizes"] = {"train": len(train_files), "validation": len(val_files)}

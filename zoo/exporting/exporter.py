@@ -52,8 +52,8 @@ from zoo.datasets.sources import as_dataset
 from zoo.errors import ExportCheckError, ExportError
 from zoo.inference.evaluation import read_inputs
 from zoo.records.identity import ModelIdentity
-from zoo.registry.request import locate
 from zoo.registry.loader import get_registry
+from zoo.registry.request import locate
 from zoo.weights.pretrained import build
 
 FORMATS = ("saved_model", "onnx", "litert")

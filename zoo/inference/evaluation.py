@@ -15,10 +15,14 @@ import numpy as np
 
 from zoo.checks import check_integer
 from zoo.datasets import pipeline as inputs
+from zoo.datasets.folders import load_directory
 from zoo.datasets.pipeline import model_input_shape
+from zoo.datasets.sources import LOADERS, as_dataset
+from zoo.files import atomic_write
 from zoo.records.identity import ModelIdentity, card_path
-from zoo.registry.request import locate
 from zoo.registry.loader import get_registry
+from zoo.registry.request import locate
+from zoo.registry.store import natural_order
 from zoo.training.driver import fit_input_shape
 from zoo.weights.pretrained import build
 
@@ -56,24 +60,135 @@ def _has_card(identity: ModelIdentity) -> bool:
     return identity.weights is not None and card_path(identity.weights) is not None
 
 
-def evaluate(model, dataset, split: str = "test", batch_size: int = 256, *, identity: ModelIdentity):
-    """Accuracy of ``model`` on one split of ``dataset``; returns (metrics, true labels, predicted labels).
+TOP = 5  # the second accuracy reported, as timm's validate.py: top-5, where there are more than five classes
+RESULT_FORMATS = (".csv", ".json")
 
-    The split goes through the input pipeline with the identity's preprocessing, as in training.
+
+def evaluation_data(data, split: str = "test", *, seed: int = 0):
+    """The dataset to evaluate on: a built-in name as :func:`zoo.datasets.sources.as_dataset` loads it; a
+    directory, for the ``test`` split, as one test split of every file (data given only to evaluate is all test
+    data), and for ``train`` or ``validation`` split as ``zoo train`` splits it (seeded, so the validation files
+    are the ones a run on the folder held out)."""
+
+    if split == "test" and isinstance(data, (str, Path)) and str(data) not in LOADERS and Path(data).is_dir():
+
+        return load_directory(data, seed=seed, test_only=True)
+    return as_dataset(data, seed=seed)
+
+
+def model_names(patterns: list[str]) -> list[str]:
+    """``patterns`` with each fnmatch pattern (``"lenet5.*"``, ``"resnet*.tv*"``) replaced by the weight tags it
+    matches, in natural order; other names (a tag, a run directory, an architecture) stay as they are.
+
+    Example::
+
+        >>> model_names(["lenet5.*"])
+        ['lenet5.fashion_mnist', 'lenet5.mnist5k']
+    """
+    import fnmatch
+
+
+    names = []
+    for pattern in patterns:
+        if not any(c in pattern for c in "*?[") or Path(pattern).exists():
+            names.append(pattern)
+            continue
+        tags = sorted((t for t in get_registry().weights if fnmatch.fnmatchcase(t, pattern)), key=natural_order)
+        if not tags:
+            raise ValueError(f"MODEL {pattern!r} matches no weight tag: a pattern is matched against tags such "
+                             "as lenet5.mnist5k ('lenet5.*', 'resnet*.tv*'); zoo weights list shows them all")
+        names += tags
+    return list(dict.fromkeys(names))
+
+
+def _labels_in_model_order(dataset, identity: ModelIdentity) -> np.ndarray | None:
+    """Where the data's classes sit among the model's outputs: by name when the model knows every one of the
+    data's class names, else in order when both have as many classes; else a ValueError saying what differs."""
+    labels = identity.labels()
+    names = [str(c) for c in dataset.class_names]
+    if names == labels[:len(names)]:
+        return None  # the same order already
+    if set(names) <= set(labels):
+        return np.array([labels.index(n) for n in names])
+    if len(names) == len(labels):
+        return None
+    raise ValueError(f"the data's classes {names[:6]}{' ...' if len(names) > 6 else ''} are not among the "
+                     f"model's {len(labels)} classes ({', '.join(labels[:6])}{' ...' if len(labels) > 6 else ''}): "
+                     f"name its folders after them")
+
+
+def evaluate(model, dataset, split: str = "test", batch_size: int = 256, *, identity: ModelIdentity):
+    """Top-1 (``accuracy``) and, where the model has more than five classes, top-5 accuracy of ``model`` on
+    one split of ``dataset``; returns (metrics, true labels, predicted labels).
+
+    The split goes through the input pipeline with the identity's preprocessing, as in training. A folder's
+    classes are matched to the model's outputs by name (its sub-folder ``7`` holds the model's class ``7``).
+
+    Example::
+
+        >>> metrics, y_true, y_pred = evaluate(model, evaluation_data("mnist5k"), identity=identity)
+        >>> metrics
+        {'accuracy': 0.976, 'top5_accuracy': 0.999, 'examples': 1000}
     """
 
     part = getattr(dataset, split, None)
     if part is None:
         raise ValueError(f"split={split!r}: dataset {dataset.name!r} has no such split; it has "
                          f"{', '.join(p for p in ('train', 'validation', 'test') if getattr(dataset, p) is not None)}")
+    order = _labels_in_model_order(dataset, identity)
     ds = inputs.pipeline(part, model, batch_size=batch_size, preprocessing=identity.preprocessing,
                          batched=dataset.batched, where=split)
-    y_true, y_pred = [], []
+    y_true, y_pred, in_top = [], [], []
     for x, y in ds:
-        y_true.append(np.asarray(y).reshape(-1))
-        y_pred.append(np.argmax(np.asarray(model(x, training=False)), axis=-1))
-    y_true, y_pred = np.concatenate(y_true), np.concatenate(y_pred)
-    return {"accuracy": float(np.mean(y_true == y_pred)), "examples": int(len(y_true))}, y_true, y_pred
+        truth = np.asarray(y).reshape(-1).astype("int64")
+        truth = order[truth] if order is not None else truth
+        scores = np.asarray(model(x, training=False))
+        top = np.argsort(-scores, axis=-1)[:, :TOP]
+        y_true.append(truth)
+        y_pred.append(top[:, 0])
+        in_top.append((top == truth[:, None]).any(axis=-1))
+    y_true, y_pred, in_top = np.concatenate(y_true), np.concatenate(y_pred), np.concatenate(in_top)
+    metrics = {"accuracy": float(np.mean(y_true == y_pred))}
+    if identity.num_classes > TOP:
+        metrics[f"top{TOP}_accuracy"] = float(np.mean(in_top))
+    return {**metrics, "examples": int(len(y_true))}, y_true, y_pred
+
+
+def check_results_file(path) -> Path:
+    """``path`` if it names a results file :func:`write_results` can write (``.csv`` or ``.json``), else a
+    ValueError saying so."""
+    path = Path(path)
+    if path.suffix.lower() not in RESULT_FORMATS:
+        raise ValueError(f"results={str(path)!r} is not allowed: name a file ending in "
+                         f"{' or '.join(RESULT_FORMATS)}, which says the format")
+    return path
+
+
+def write_results(rows: list[dict], path) -> Path:
+    """Write one row per evaluated model to ``path``: CSV or JSON, as its extension says (as timm's
+    ``validate.py --results-file``), atomically.
+
+    Example::
+
+        >>> write_results([{"model": "lenet5.mnist5k", "top1": 97.6, "top5": 99.9}], "results.csv")
+    """
+    import csv
+    import io
+    import json
+
+
+    path = check_results_file(path)
+    if path.suffix.lower() == ".json":
+        text = json.dumps(rows, indent=1) + "\n"
+    else:
+        buffer = io.StringIO()
+        columns = list(dict.fromkeys(key for row in rows for key in row))
+        writer = csv.DictWriter(buffer, fieldnames=columns, lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
+        text = buffer.getvalue()
+    atomic_write(path, text.encode("utf-8"))
+    return path
 
 
 def read_inputs(items: list[str], model, identity: ModelIdentity):

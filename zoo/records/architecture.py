@@ -6,7 +6,7 @@ the classifier (for :mod:`zoo.weights.adapt` and fine-tuning in phases), its tra
 recipe, its tuning search space, its reference metrics and its model card. A
 family registers all its variants in one call: ``registry.add_family(FAMILY)``.
 
-Every field has its meaning in the dataclass (``zoo.reference`` writes the API
+Every field has its meaning in the dataclass (``docs/generate.py`` writes the API
 reference's tables from it).
 """
 

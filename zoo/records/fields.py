@@ -2,7 +2,7 @@
 
 The public records (``zoo.Architecture``, ``zoo.WeightTag``, ``zoo.TrainingRecipe``)
 declare each field with :func:`documented`, so that the field tables of the API reference
-(:mod:`zoo.reference`) are generated from the code and cannot drift from it.
+(``docs/generate.py``) are generated from the code and cannot drift from it.
 """
 
 from __future__ import annotations

@@ -66,6 +66,35 @@ def load_stats(architecture: str) -> dict[str, int]:
     return _read_stats(path, path.stat().st_mtime).get(architecture, {})
 
 
+def license_of(registry, architecture: str) -> str:
+    """The architecture's own license, or else its weight tags' (each once, ``; ``-joined), or ``""``: what the
+    card, ``zoo info`` and the site's catalog show."""
+    arch = registry.architectures[architecture]
+    return arch.license or "; ".join(dict.fromkeys(t.license for t in registry.tags_for(architecture) if t.license))
+
+
+def gmacs(macs: int | None) -> str:
+    """Multiply-accumulates in billions, to four significant digits (``0.0004165``, ``3.858``), or ``"-"``."""
+    return f"{macs / 1e9:.4g}" if macs else "-"
+
+
+def input_description(architecture: str) -> str:
+    """The default input of an architecture, with its minimum size and, where they differ, its default weights'.
+
+    Example::
+
+        >>> input_description("lenet5")
+        '32x32x1 (minimum size 28); its weights lenet5.mnist5k take 28x28x1'
+    """
+    registry = get_registry()
+    arch = registry.architectures[architecture]
+    text = "x".join(map(str, arch.input_shape)) + f" (minimum size {arch.min_input_size})"
+    tags = registry.tags_for(architecture)
+    if tags and tags[0].input_shape and tuple(tags[0].input_shape) != tuple(arch.input_shape):
+        text += f"; its weights {tags[0].name} take {'x'.join(map(str, tags[0].input_shape))}"
+    return text
+
+
 def info(name: str) -> ModelCard:
     """The model card of an architecture (a name, an alias or ``architecture.tag``).
 
@@ -103,7 +132,7 @@ def info(name: str) -> ModelCard:
         aliases=sorted(a for a, target in registry.aliases.items() if target == arch.name),
         paper=arch.paper,
         description=arch.description,
-        license=arch.license,
+        license=license_of(registry, arch.name),
         metrics=dict(arch.metrics),
         features=bool(arch.supports_features),
         weights=registry.weights[f"{arch.name}.{tag}"] if tag else None,
@@ -111,11 +140,12 @@ def info(name: str) -> ModelCard:
 
 
 def list_models(pattern: str = "*", *, task: str | None = None, pretrained: bool | None = None) -> list[str]:
-    """Sorted names of the registered architectures matching an fnmatch pattern.
+    """Names of the registered architectures matching an fnmatch pattern, in natural order (resnet18 before
+    resnet101).
 
     Example::
 
         >>> zoo.list("resnet*", pretrained=True)
-        ['resnet101', 'resnet101v2', 'resnet152', 'resnet152v2', 'resnet50', 'resnet50v2']
+        ['resnet18', 'resnet20', 'resnet34', 'resnet50', 'resnet50v2', 'resnet101', 'resnet101v2', 'resnet152', ...]
     """
     return get_registry().names(pattern, task=task, pretrained=pretrained)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import fnmatch
 import os
+import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -19,6 +20,18 @@ from zoo.records.tags import CHECKPOINT_FORMATS, WeightTag
 from zoo.registry.catalog import read_catalog
 
 USER_CATALOGS = "user catalog"  # who registered the tags of ZOO_REGISTRY files and $ZOO_HOME/registry.yaml
+DIGITS = re.compile(r"(\d+)")
+
+
+def natural_order(name: str) -> tuple:
+    """The key that sorts names as people read them, numbers by value (as timm's ``list_models``).
+
+    Example::
+
+        >>> sorted(["resnet101", "resnet18", "resnet50"], key=natural_order)
+        ['resnet18', 'resnet50', 'resnet101']
+    """
+    return tuple(int(part) if part.isdigit() else part for part in DIGITS.split(name))
 
 
 @dataclass
@@ -68,14 +81,15 @@ class Registry:
         return self.architectures[base], tag or None
 
     def names(self, pattern: str = "*", *, task: str | None = None, pretrained: bool | None = None) -> list[str]:
-        """Sorted architecture names matching an fnmatch ``pattern`` and the filters."""
+        """Architecture names matching an fnmatch ``pattern`` and the filters, in natural order
+        (:func:`natural_order`: resnet18 before resnet101)."""
         with_weights = {tag.architecture for tag in self.weights.values()}
         return sorted(
-            name for name, arch in self.architectures.items()
-            if fnmatch.fnmatchcase(name, pattern)
-            and (task is None or arch.task == task)
-            and (pretrained is None or (name in with_weights) == pretrained)
-        )
+            (name for name, arch in self.architectures.items()
+             if fnmatch.fnmatchcase(name, pattern)
+             and (task is None or arch.task == task)
+             and (pretrained is None or (name in with_weights) == pretrained)),
+            key=natural_order)
 
     def tags_for(self, architecture: str) -> list[WeightTag]:
         """The weight tags of one architecture, the default first.

@@ -77,14 +77,55 @@ def resolve_recipe(architecture, recipe=None, **overrides) -> TrainingRecipe:
     return recipe.override(**overrides)
 
 
+BFLOAT16_CAPABILITY = (8, 0)  # NVIDIA Ampere (A100) and later (H100, H200) compute bfloat16 natively
+
+
+def auto_precision(capability: tuple[int, int] | None) -> str:
+    """What ``precision="auto"`` trains in on a device: ``float32`` without a GPU (``capability`` None),
+    ``mixed_bfloat16`` on a GPU of compute capability 8.0 or later (float32's range, no loss scaling),
+    ``mixed_float16`` on older GPUs.
+
+    Example::
+
+        >>> auto_precision(None), auto_precision((7, 0)), auto_precision((9, 0))
+        ('float32', 'mixed_float16', 'mixed_bfloat16')
+    """
+    if capability is None:
+        return "float32"
+    return "mixed_bfloat16" if tuple(capability) >= BFLOAT16_CAPABILITY else "mixed_float16"
+
+
+def gpu_capability(backend: str) -> tuple[int, int] | None:
+    """The compute capability of the first GPU the Keras ``backend`` sees (asking that backend's own library,
+    so that JAX never starts TensorFlow), or None without one."""
+    if backend == "jax":
+        import jax
+
+        gpus = [d for d in jax.devices() if d.platform == "gpu"]
+        if not gpus:
+            return None
+        major, _, minor = str(getattr(gpus[0], "compute_capability", "0.0")).partition(".")  # "9.0" on an H100
+        return int(major), int(minor or 0)
+    if backend == "torch":
+        import torch
+
+        return tuple(torch.cuda.get_device_capability(0)) if torch.cuda.is_available() else None
+    import tensorflow as tf
+
+    gpus = tf.config.list_physical_devices("GPU")
+    if not gpus:
+        return None
+    return tuple(tf.config.experimental.get_device_details(gpus[0]).get("compute_capability") or (0, 0))
+
+
 def resolve_precision(precision: str) -> str:
-    """``"auto"`` is ``mixed_float16`` when a GPU is visible, else ``float32``."""
+    """``"auto"`` is :func:`auto_precision` of the GPU the Keras backend sees; any other choice is itself."""
     check_choice("precision", precision, PRECISIONS)
     if precision != "auto":
         return precision
-    import tensorflow as tf
+    import keras
 
-    return "mixed_float16" if tf.config.list_physical_devices("GPU") else "float32"
+    return auto_precision(gpu_capability(keras.backend.backend()))
 
 
 @contextlib.contextmanager
@@ -221,9 +262,11 @@ def library_versions() -> dict[str, str]:
 def run_callbacks(run, recipe: TrainingRecipe, *, validation: bool, best: dict, initial_epoch: int,
                   tensorboard: bool):
     """The callbacks of every run: epoch timing, checkpoint and best weights, CSV (and TensorBoard) logs,
-    early stopping when the recipe asks for it. Best weights follow ``val_accuracy`` (or a loss)."""
+    early stopping when the recipe asks for it, and the progress bar. Best weights follow ``val_accuracy``
+    (or a loss)."""
     import keras
 
+    from zoo.training.progress import Progress
     from zoo.training.runs import EpochTimer, RunCheckpoint
 
     monitor, mode = ("val_loss", "min") if validation else ("loss", "min")
@@ -236,7 +279,7 @@ def run_callbacks(run, recipe: TrainingRecipe, *, validation: bool, best: dict, 
     if recipe.early_stopping_patience:
         callbacks.append(keras.callbacks.EarlyStopping("val_loss" if validation else "loss",
                                                        patience=recipe.early_stopping_patience))
-    return callbacks
+    return callbacks + [Progress()]
 
 
 def evaluate_plainly(model, dataset, recipe: TrainingRecipe, multi_worker: bool) -> dict[str, float]:
@@ -292,8 +335,9 @@ def train(model_or_name, data, *, recipe=None, epochs=None, batch_size=None, run
         directory holding another model (arguments, weights it started from, data, input shape,
         preprocessing) is an error naming what differs.
     :param strategy: None, ``"mirrored"`` (all local GPUs) or ``"multi_worker"`` (configured by ``TF_CONFIG``).
-    :param precision: ``"auto"`` (``mixed_float16`` on GPU, ``float32`` on CPU), ``"float32"``,
-        ``"mixed_float16"`` or ``"mixed_bfloat16"``.
+    :param precision: ``"auto"`` (``mixed_bfloat16`` on Ampere and later GPUs, ``mixed_float16`` on older
+        ones, ``float32`` on CPU: :func:`auto_precision`), ``"float32"``, ``"mixed_float16"`` or
+        ``"mixed_bfloat16"``.
     :param pretrained: start from weights: True, a tag or a weights file (as in ``zoo.get``).
     :param model_args: more build arguments for ``zoo.get`` (``{"activation": "relu"}``).
     :param seed: seeds weights initialization and shuffling.
