@@ -13,7 +13,7 @@ import zoo
 
 from .sources import KERAS_DOCS
 
-HEAD = {"classifier_activation": "softmax", "features": False}
+HEAD = {"classifier_activation": "softmax", "features": False, "out_indices": None}
 # Width multipliers with published ImageNet weights, searched by the MobileNets' space.
 ALPHAS = {"mobilenet": (0.25, 0.5, 0.75, 1.0), "mobilenetv2": (0.35, 0.5, 0.75, 1.0, 1.3, 1.4)}
 
@@ -44,6 +44,9 @@ MOBILENET = zoo.Family(
         name="mobilenet", family="mobilenet", build="zoo_plugins.nets.separable:build_mobilenet",
         defaults={"alpha": 1.0, "depth_multiplier": 1, "dropout": 1e-3, **HEAD}, input_shape=(224, 224, 3),
         min_input_size=32, num_classes=1000, first_conv="conv1", classifier=("conv_preds", "dropout"),
+        # the last block at each resolution from stride 4 on (blocks 3, 5 and 11 before a strided one, and 13)
+        stages=(("conv_pw_3_relu", 128, 4), ("conv_pw_5_relu", 256, 8), ("conv_pw_11_relu", 512, 16),
+                ("conv_pw_13_relu", 1024, 32)),
         recipe=MOBILENET_RECIPE, search_space=mobilenet_space,
         paper="Howard et al. 2017, MobileNets: Efficient Convolutional Neural Networks for Mobile Vision "
               "Applications (arXiv:1704.04861)",
@@ -57,7 +60,10 @@ MOBILENETV2 = zoo.Family(
     base=zoo.Architecture(
         name="mobilenetv2", family="mobilenetv2", build="zoo_plugins.nets.separable:build_mobilenetv2",
         defaults={"alpha": 1.0, "bn_epsilon": 1e-3, "strided_padding": "same", "dropout": 0.0, **HEAD}, input_shape=(224, 224, 3), min_input_size=32,
-        num_classes=1000, first_conv="Conv1", recipe=MOBILENET_RECIPE, search_space=mobilenet_space,
+        num_classes=1000, first_conv="Conv1",
+        # the last block at each resolution from stride 4 on, and the last 1x1 convolution's activation
+        stages=(("block_2_add", 24, 4), ("block_5_add", 32, 8), ("block_12_add", 96, 16), ("out_relu", 1280, 32)),
+        recipe=MOBILENET_RECIPE, search_space=mobilenet_space,
         paper="Sandler et al. 2018, MobileNetV2: Inverted Residuals and Linear Bottlenecks (arXiv:1801.04381)",
         # PyTorch checkpoints (zoo.convert): torchvision's MobileNetV2 pads its stride-2 convolutions
         # symmetrically and has batch-norm epsilon 1e-5.
@@ -75,6 +81,9 @@ XCEPTION = zoo.Family(
         defaults={"entry_widths": (128, 256, 728), "middle_blocks": 8, "middle_width": 728,
                   "exit_widths": (728, 1024), "head_widths": (1536, 2048), "dropout": 0.0, **HEAD},
         input_shape=(299, 299, 3), min_input_size=71, num_classes=1000, first_conv="block1_conv1",
+        # entry flow blocks 2 and 3, the middle flow's end, the exit flow's end
+        stages=(("block2_add", 128, 4), ("block3_add", 256, 8), ("block12_add", 728, 16),
+                ("block14_sepconv2_act", 2048, 32)),
         recipe=zoo.TrainingRecipe(optimizer="sgd", lr=0.045, momentum=0.9, weight_decay=1e-5, schedule="cosine",
                                   epochs=100, batch_size=256, augmentation=("flip", "crop"),
                                   extra={"paper_schedule": "sgd momentum 0.9, lr 0.045 x0.94 every 2 epochs"}),
