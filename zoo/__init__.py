@@ -51,6 +51,7 @@ __all__ = [
     "ZooWarning",
     "WeightTag",
     "decode_predictions",
+    "explain",
     "export",
     "get",
     "hookimpl",
@@ -70,6 +71,10 @@ def __getattr__(name):
         from zoo.exporting.exporter import export
 
         return export
+    if name == "explain":  # zoo.insight.explanation.explain, imported on first use
+        from zoo.insight.explanation import explain
+
+        return explain
     if name in _SUBMODULES:
         import importlib
 
