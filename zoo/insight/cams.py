@@ -22,7 +22,7 @@ def split(model, layer: str):
     import keras
 
     cut = model.get_layer(layer).output
-    body = keras.Model(model.inputs, cut, name=f"{model.name}_to_{layer}")
+    body = keras.Model(model.inputs[0], cut, name=f"{model.name}_to_{layer}")
     head = keras.Model(cut, logits_model(model).outputs[0], name=f"{model.name}_from_{layer}")
     return body, head
 

@@ -182,7 +182,7 @@ def _stage_layer(model, arch, stage) -> str:
     names = [layer.name for layer in model.layers]
     if isinstance(stage, str):
         if stage not in names:
-            raise UnknownNameError(stage, stages + names, kind="stage")
+            raise UnknownNameError(stage, list(dict.fromkeys(stages + names)), kind="stage")
         return stage
     if stage is not None:
         if isinstance(stage, bool) or not isinstance(stage, int) or not -len(stages) <= stage < len(stages):

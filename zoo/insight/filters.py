@@ -44,7 +44,7 @@ def feature_maps(model, x, layer: str) -> np.ndarray:
     """
     import keras
 
-    cut = keras.Model(model.inputs, model.get_layer(layer).output)
+    cut = keras.Model(model.inputs[0], model.get_layer(layer).output)
     maps = keras.ops.convert_to_numpy(cut(np.asarray(x, dtype="float32"), training=False))
     if maps.ndim != 4:
         raise ValueError(f"layer={layer!r} is not allowed: its output has shape {maps.shape[1:]}, not "

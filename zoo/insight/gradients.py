@@ -28,12 +28,12 @@ def logits_model(model):
     if name not in ("softmax", "sigmoid"):
         return model
     if isinstance(last, keras.layers.Activation):
-        return keras.Model(model.inputs, last.input, name=f"{model.name}_logits")
+        return keras.Model(model.inputs[0], last.input, name=f"{model.name}_logits")
     config = {**last.get_config(), "activation": None, "name": f"{last.name}_logits"}
     linear = last.__class__.from_config(config)
     linear.build(last.input.shape)
     linear.set_weights(last.get_weights())
-    return keras.Model(model.inputs, linear(last.input), name=f"{model.name}_logits")
+    return keras.Model(model.inputs[0], linear(last.input), name=f"{model.name}_logits")
 
 
 def class_gradients(model, x, classes) -> tuple[np.ndarray, np.ndarray]:

@@ -87,7 +87,7 @@ def text_evidence(model, texts, classes) -> list[Evidence]:
     windows, classifier = max_over_time(model)
     ids_layer = next((layer for layer in model.layers if hasattr(layer, "tokenize")), None)
     id_output = ids_layer.output if ids_layer is not None else model.inputs[0]
-    probe = keras.Model(model.inputs, [id_output] + [conv.output for conv, _ in windows])
+    probe = keras.Model(model.inputs[0], [id_output] + [conv.output for conv, _ in windows])
     inputs = np.asarray(texts, dtype=object) if ids_layer is not None else np.asarray(texts)
     token_ids, *activations = [keras.ops.convert_to_numpy(t) for t in probe(inputs, training=False)]
     kernel = np.asarray(classifier.get_weights()[0], dtype="float32")
