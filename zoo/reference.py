@@ -534,4 +534,7 @@ def pages(cli_parser: argparse.ArgumentParser) -> dict[str, str | bytes]:
         generated[f"tags/{name}.md"] = tag_page(registry, name)
     images: dict[str, bytes] = {}
     generated[PLOTS] = plots_page(registry, images)
+    from zoo.insight.gallery import PAGE, gallery_page
+
+    generated[PAGE] = gallery_page(images)
     return {**generated, **images}

@@ -288,6 +288,14 @@ def _pixels(x: np.ndarray, identity) -> np.ndarray:
     return 255 * (x - low) / np.maximum(x.max(axis=(1, 2, 3), keepdims=True) - low, 1e-12)
 
 
+def evidence_entries(found: Explanation, title: str | None = None) -> list[dict]:
+    """A text's evidence as :func:`zoo.insight.rendering.evidence_sections` takes it: one entry per class (the
+    first with its top five n-grams)."""
+    return [{"title": f"{title or found.name}: {label} ({p:.1%})", "tokens": found.tokens, "scores": scores,
+             "ngrams": found.ngrams[:5] if k == 0 else ()}
+            for k, (label, p, scores) in enumerate(zip(found.labels, found.probabilities, np.atleast_2d(found.values)))]
+
+
 def _write(found: Explanation, out, pixels) -> Explanation:
     """Write ``found``'s files into ``out``; the Explanation with their paths."""
     from dataclasses import replace
@@ -299,11 +307,7 @@ def _write(found: Explanation, out, pixels) -> Explanation:
     make_directory(directory, "the output directory")
     stem = directory / f"{found.name}.{found.method}"
     if found.method == "evidence":
-        entries = [{"title": f"{found.name}: {label} ({p:.1%})", "tokens": found.tokens, "scores": scores,
-                    "ngrams": found.ngrams[:5] if k == 0 else ()}
-                   for k, (label, p, scores) in enumerate(zip(found.labels, found.probabilities,
-                                                              np.atleast_2d(found.values)))]
-        files = [rendering.evidence_html(Path(f"{stem}.html"), entries)]
+        files = [rendering.evidence_html(Path(f"{stem}.html"), evidence_entries(found))]
     else:
         if found.method == "filters":
             tiles, signed = rendering.filter_tiles(found.values)

@@ -118,20 +118,25 @@ def terminal_text(tokens, scores, *, colour: bool) -> str:
     return " ".join(parts)
 
 
-def evidence_html(path: Path, entries: list[dict]) -> Path:
-    """A page of highlighted texts: each entry's ``title``, ``tokens``, ``scores`` and top ``ngrams``."""
+def evidence_sections(entries: list[dict]) -> str:
+    """HTML of highlighted texts: for each entry, its ``title``, its ``tokens`` shaded by their ``scores`` (green
+    for the class, red against it) and its top ``ngrams``."""
     blocks = []
     for entry in entries:
         peak = float(np.abs(entry["scores"]).max()) if len(entry["scores"]) else 0.0
         words = " ".join(
-            f'<span style="background: rgb{_shade(float(s), peak)}" title="{float(s):+.3f}">{html.escape(t)}</span>'
-            for t, s in zip(entry["tokens"], entry["scores"]))
+            f'<span style="background: rgb{_shade(float(s), peak)}; padding: 0.1em 0.2em" title="{float(s):+.3f}">'
+            f'{html.escape(t)}</span>' for t, s in zip(entry["tokens"], entry["scores"]))
         ngrams = "".join(f"<li>{html.escape(g.text)} <code>{g.score:+.3f}</code></li>" for g in entry["ngrams"])
-        blocks.append(f"<section><h2>{html.escape(entry['title'])}</h2><p class=\"text\">{words}</p>"
-                      f"<ol>{ngrams}</ol></section>")
-    page = ("<!doctype html><html><head><meta charset=\"utf-8\"><title>text evidence</title><style>"
-            "body{font-family:sans-serif;max-width:50em;margin:2em auto}.text{font-size:1.3em;line-height:1.8}"
-            "span{padding:0.1em 0.2em;border-radius:0.2em}</style></head><body>"
-            + "".join(blocks) + "</body></html>\n")
+        blocks.append(f"<section><h2>{html.escape(entry['title'])}</h2><p style=\"font-size: 1.3em; line-height: 1.8\">"
+                      f"{words}</p><ol>{ngrams}</ol></section>")
+    return "\n".join(blocks)
+
+
+def evidence_html(path: Path, entries: list[dict]) -> Path:
+    """A page of highlighted texts (:func:`evidence_sections`)."""
+    page = ("<!doctype html><html><head><meta charset=\"utf-8\"><title>text evidence</title></head>"
+            "<body style=\"font-family: sans-serif; max-width: 50em; margin: 2em auto\">"
+            + evidence_sections(entries) + "</body></html>\n")
     atomic_write(Path(path), page.encode("utf-8"))
     return Path(path)
