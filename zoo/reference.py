@@ -38,7 +38,7 @@ CLI = "reference/cli.md"
 PLOTS = "benchmark-plots.md"
 PYTORCH = "reference/pytorch.md"
 # zoo.__getattr__ imports these on first use, so they are not in zoo's namespace to read statically
-LAZY_ATTRIBUTES = {"export": "zoo.exporting.exporter.export"}
+LAZY_ATTRIBUTES = {"export": "zoo.exporting.exporter.export", "explain": "zoo.insight.explanation.explain"}
 PLUGIN_CONTRACT = ("zoo.hookimpl", "zoo.hookspecs", "zoo.registry.store.Registrar")
 TRAINED_BY_THE_ZOO = "zoo train "  # how the `source` of a zoo-trained tag begins: the command that trained it
 
@@ -534,7 +534,4 @@ def pages(cli_parser: argparse.ArgumentParser) -> dict[str, str | bytes]:
         generated[f"tags/{name}.md"] = tag_page(registry, name)
     images: dict[str, bytes] = {}
     generated[PLOTS] = plots_page(registry, images)
-    from zoo.insight.gallery import PAGE, gallery_page
-
-    generated[PAGE] = gallery_page(images)
     return {**generated, **images}

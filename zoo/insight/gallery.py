@@ -2,11 +2,13 @@
 
 lenet5's first-layer filters, a digit's feature maps through its stages, Grad-CAM on Fashion-MNIST test
 images the model gets right and wrong, and five review sentences with the words that decided them.
-:mod:`zoo.reference` adds the page and its images to the site.
+The site's build (``docs/hooks.py``) runs ``python -m zoo.insight.gallery DIR`` in a process of its own,
+which writes the page and its images under ``DIR``, so that the build itself never imports TensorFlow.
 """
 
 from __future__ import annotations
 
+import sys
 import tempfile
 from pathlib import Path
 
@@ -76,3 +78,20 @@ def gallery_page(images: dict[str, bytes]) -> str:
                   evidence_sections([entry for item in found for entry in evidence_entries(item, item.name)]),
                   "</div>", ""]
     return "\n".join(lines)
+
+
+def write_gallery(directory: Path) -> list[Path]:
+    """Write the page and its images under ``directory`` (paths as under the docs directory); returns them."""
+    images: dict[str, bytes] = {}
+    page = gallery_page(images)
+    written = []
+    for name, content in {PAGE: page.encode("utf-8"), **images}.items():
+        path = Path(directory) / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(content)
+        written.append(path)
+    return written
+
+
+if __name__ == "__main__":
+    write_gallery(Path(sys.argv[1]))
