@@ -268,14 +268,11 @@ def _class_explanations(model, identity, names, x, method, layer, target, top, s
 
 
 def _filters(model, identity, arch) -> Explanation:
-    from zoo.insight.filters import first_convolution
+    from zoo.insight.filters import first_convolution, first_filters
 
-    layer = first_convolution(model, arch.first_conv if arch is not None else None)
-    kernel = np.asarray(layer.get_weights()[0], dtype="float32")
-    if kernel.ndim != 4:
-        raise ValueError(f"layer {layer.name!r} has a kernel of shape {kernel.shape}, not a 2-D convolution's")
+    layer = first_convolution(model, arch.first_conv if arch is not None else None).name
     name = (identity.tag or identity.architecture) if identity is not None else model.name
-    return Explanation(name=name, method="filters", values=kernel, layer=layer.name)
+    return Explanation(name=name, method="filters", values=first_filters(model, layer), layer=layer)
 
 
 def _pixels(x: np.ndarray, identity) -> np.ndarray:

@@ -18,7 +18,7 @@ def first_convolution(model, name: str | None = None):
     if name is not None:
         return model.get_layer(name)
     kinds = (keras.layers.Conv2D, keras.layers.DepthwiseConv2D, keras.layers.SeparableConv2D)
-    for layer in model._flatten_layers(include_self=False):
+    for layer in model.layers:
         if isinstance(layer, kinds):
             return layer
     raise ValueError(f"model {model.name!r} has no 2-D convolution whose filters could be shown")
