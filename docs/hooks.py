@@ -1,4 +1,5 @@
-"""MkDocs hook (mkdocs.yml `hooks:`): adds the pages docs/generate.py makes to the site, in memory."""
+"""MkDocs hook (mkdocs.yml `hooks:`): adds the pages docs/generate.py makes, and the explain gallery (drawn by
+docs/gallery.py in a process of its own: it runs TensorFlow), to the site, in memory."""
 
 import sys
 from pathlib import Path
@@ -15,4 +16,19 @@ def on_files(files, config):
 
     for path, content in pages(build_parser()).items():
         files.append(File.generated(config, path, content=content))
+    for path, content in explain_gallery().items():
+        files.append(File.generated(config, path, content=content))
     return files
+
+
+def explain_gallery() -> dict:
+    """The page of zoo.explain on the shipped tags and its images, drawn in a process of its own (TensorFlow)."""
+    import os
+    import subprocess
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as tmp:
+        subprocess.run([sys.executable, str(Path(__file__).with_name("gallery.py")), tmp], check=True,
+                       env=dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3"))
+        return {str(path.relative_to(tmp)): path.read_bytes() if path.suffix == ".png" else path.read_text("utf-8")
+                for path in sorted(Path(tmp).rglob("*")) if path.is_file()}

@@ -28,6 +28,7 @@ DEFAULTS = {
     "dropout": 0.0,  # before the classifier
     "classifier_activation": "softmax",
     "features": False,
+    "out_indices": None,
 }
 
 # PyTorch checkpoints (zoo.weights.convert) of the ImageNet variants: torchvision's and timm's DenseNets are
@@ -40,6 +41,18 @@ IMAGENET_RECIPE = zoo.TrainingRecipe(optimizer="sgd", lr=0.1, momentum=0.9, weig
                                      step_boundaries=(1 / 3, 2 / 3), epochs=90, batch_size=256,
                                      augmentation=("flip", "crop"), extra={"nesterov": True})
 CIFAR_RECIPE = IMAGENET_RECIPE.override(step_boundaries=(0.5, 0.75), epochs=300, batch_size=64)
+
+
+def dense_stages(blocks, growth_rate=32, stem_width=64, compression=0.5, first_reduction=4):
+    """The feature stages of a DenseNet: the end of every dense block (its concatenation; the last one's
+    batch norm and ReLU), each transition halving the size and compressing the channels."""
+    channels, found = stem_width, []
+    for index, count in enumerate(blocks):
+        channels += count * growth_rate
+        last = index == len(blocks) - 1
+        found.append(("relu" if last else f"conv{index + 2}_block{count}_concat", channels, first_reduction * 2 ** index))
+        channels = int(channels * compression)
+    return tuple(found)
 
 
 def space(hp, architecture):
@@ -60,7 +73,8 @@ def space(hp, architecture):
 DENSENET = zoo.Family(
     base=zoo.Architecture(
         name="densenet121", family="densenet", build=BUILD, defaults=DEFAULTS, input_shape=(224, 224, 3),
-        min_input_size=32, num_classes=1000, first_conv="conv1_conv", recipe=IMAGENET_RECIPE, search_space=space,
+        min_input_size=32, num_classes=1000, first_conv="conv1_conv", stages=dense_stages((6, 12, 24, 16)),
+        recipe=IMAGENET_RECIPE, search_space=space,
         converters={"torchvision": TORCH_CONVERTER, "timm": TORCH_CONVERTER}, paper=PAPER,
         description="DenseNet-BC: a 7x7 stem, four dense blocks joined by compressing transitions.",
     ),
@@ -69,6 +83,7 @@ DENSENET = zoo.Family(
         "densenet169": {"blocks": (6, 12, 32, 32)},
         "densenet201": {"blocks": (6, 12, 48, 32)},
     },
+    stages={"densenet169": dense_stages((6, 12, 32, 32)), "densenet201": dense_stages((6, 12, 48, 32))},
     metrics={
         "densenet121": {"imagenet_top1": {"value": 75.0, "source": KERAS_DOCS}},
         "densenet169": {"imagenet_top1": {"value": 76.2, "source": KERAS_DOCS}},
@@ -81,7 +96,8 @@ DENSENET_CIFAR = zoo.Family(
         name="densenet_bc_100_k12", family="densenet_cifar", build=BUILD,
         defaults={**DEFAULTS, "blocks": (16, 16, 16), "growth_rate": 12, "stem_type": "cifar", "stem_width": 24,
                   "bn_epsilon": 1e-5},
-        input_shape=(32, 32, 3), min_input_size=8, num_classes=10, first_conv="conv1_conv", recipe=CIFAR_RECIPE,
+        input_shape=(32, 32, 3), min_input_size=8, num_classes=10, first_conv="conv1_conv",
+        stages=dense_stages((16, 16, 16), growth_rate=12, stem_width=24, first_reduction=1), recipe=CIFAR_RECIPE,
         search_space=space, paper=PAPER,
         description="DenseNet-BC for CIFAR: a 3x3 stem, three dense blocks of 16 bottleneck layers, k=12.",
     ),

@@ -39,11 +39,14 @@ FAMILY = zoo.Family(
             "units": (120, 84),  # F5 and F6 widths
             "dropout": 0.0,  # before the classifier
             "classifier_activation": "softmax",
+            "features": False,
+            "out_indices": None,
         },
         input_shape=(32, 32, 1),
         min_input_size=28,
         num_classes=10,
         first_conv="conv1",
+        stages=(("pool1", 6, 2), ("pool2", 16, 4)),  # C1 and C3 after their subsampling
         recipe=RECIPE,
         search_space=space,
         paper="LeCun et al. 1998, Gradient-based learning applied to document recognition",

@@ -12,7 +12,7 @@ import zoo
 
 from .sources import CATALOG, KERAS_DOCS
 
-HEAD = {"classifier_activation": "softmax", "features": False}
+HEAD = {"classifier_activation": "softmax", "features": False, "out_indices": None}
 # Width multipliers with published ImageNet weights, searched by the MobileNets' space.
 ALPHAS = {"mobilenet": (0.25, 0.5, 0.75, 1.0), "mobilenetv2": (0.35, 0.5, 0.75, 1.0, 1.3, 1.4)}
 
@@ -36,6 +36,9 @@ MOBILENET = zoo.Family(
         name="mobilenet", family="mobilenet", build="zoo_plugins.nets.mobilenet:build_mobilenet",
         defaults={"alpha": 1.0, "depth_multiplier": 1, "dropout": 1e-3, **HEAD}, input_shape=(224, 224, 3),
         min_input_size=32, num_classes=1000, first_conv="conv1", classifier=("conv_preds", "dropout"),
+        # the last block at each resolution from stride 4 on (blocks 3, 5 and 11 before a strided one, and 13)
+        stages=(("conv_pw_3_relu", 128, 4), ("conv_pw_5_relu", 256, 8), ("conv_pw_11_relu", 512, 16),
+                ("conv_pw_13_relu", 1024, 32)),
         recipe=MOBILENET_RECIPE, search_space=mobilenet_space,
         paper="Howard et al. 2017, MobileNets: Efficient Convolutional Neural Networks for Mobile Vision "
               "Applications (arXiv:1704.04861)",

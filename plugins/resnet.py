@@ -18,6 +18,8 @@ Example::
     >>> backbone = zoo.get("resnet18", include_top=False, features=True)  # C2..C5
 """
 
+from dataclasses import replace
+
 import zoo
 
 from .sources import CATALOG, KERAS_DOCS, TORCHVISION_DOCS
@@ -25,7 +27,7 @@ from .sources import CATALOG, KERAS_DOCS, TORCHVISION_DOCS
 BUILD = "zoo_plugins.nets.resnet:build_resnet"
 PAPER_V1 = "He et al. 2015, Deep Residual Learning for Image Recognition (arXiv:1512.03385)"
 HE_TABLE_6 = "He et al. 2015, table 6, 100 - test error"
-HEAD = {"dropout": 0.0, "classifier_activation": "softmax", "features": False}
+HEAD = {"dropout": 0.0, "classifier_activation": "softmax", "features": False, "out_indices": None}
 BOTTLENECK = {"block": "bottleneck", "depths": (3, 4, 6, 3), "widths": (64, 128, 256, 512), "stem_type": "imagenet",
               "stem_width": 64, "use_bias": True, "shortcut": "projection", "bn_epsilon": 1.001e-5, **HEAD}
 # PyTorch checkpoints (zoo.weights.convert): torchvision's and timm's ResNets name their modules alike, and lay
@@ -49,6 +51,27 @@ CIFAR_RECIPE = zoo.TrainingRecipe(optimizer="sgd", lr=0.1, momentum=0.9, weight_
                                   augmentation=("flip", "crop"))
 
 
+def residual_stages(arguments):
+    """The feature stages of a ResNet built with ``arguments``: the last block at each resolution (v1: the end of
+    every stage; v2, which downsamples in a stage's last block: the block before it, and ``post_relu`` last)."""
+    depths, preact = arguments["depths"], arguments["preact"]
+    expansion = 4 if arguments["block"] == "bottleneck" else 1
+    first_reduction = 4 if arguments["stem_type"] == "imagenet" else 1
+    found = []
+    for index, (blocks, width) in enumerate(zip(depths, arguments["widths"])):
+        last = index == len(depths) - 1
+        layer = "post_relu" if preact and last else f"conv{index + 2}_block{blocks - (preact and not last)}_out"
+        found.append((layer, width * expansion, first_reduction * 2 ** index))
+    return tuple(found)
+
+
+def resnet_family(base, variants, metrics):
+    """A ResNet family: ``base`` with the stages of its arguments, each variant with the stages of its own."""
+    return zoo.Family(base=replace(base, stages=residual_stages(base.defaults)), variants=variants, metrics=metrics,
+                      stages={name: residual_stages({**base.defaults, **arguments})
+                              for name, arguments in variants.items()})
+
+
 def depth(name):
     """The depth in a variant's name: 50 for ``resnet50`` and ``resnet50v2``."""
     return int(name.removeprefix("resnet").removesuffix("v2"))
@@ -68,7 +91,7 @@ def space(hp, architecture):
     return {**arguments, "dropout": hp.Float("dropout", 0.0, 0.5, step=0.1, default=0.0)}
 
 
-RESNET = zoo.Family(
+RESNET = resnet_family(
     base=zoo.Architecture(
         name="resnet50", family="resnet", build=BUILD,
         defaults={**BOTTLENECK, "preact": False, "bottleneck_stride": "1x1"},  # keras.applications' layout
@@ -92,7 +115,7 @@ RESNET = zoo.Family(
     },
 )
 
-RESNETV2 = zoo.Family(
+RESNETV2 = resnet_family(
     base=zoo.Architecture(
         name="resnet50v2", family="resnetv2", build=BUILD,
         defaults={**BOTTLENECK, "preact": True, "bottleneck_stride": "3x3"},  # pre-activation strides its 3x3
@@ -113,13 +136,14 @@ RESNETV2 = zoo.Family(
     },
 )
 
-RESNET_CIFAR = zoo.Family(
+RESNET_CIFAR = resnet_family(
     base=zoo.Architecture(
         name="resnet20", family="resnet_cifar", build=BUILD,
         defaults={"block": "basic", "depths": (3, 3, 3), "widths": (16, 32, 64), "preact": False, "stem_type": "cifar",
                   "stem_width": 16, "use_bias": False, "shortcut": "zero_pad", "bn_epsilon": 1e-5,
                   "bottleneck_stride": "1x1", **HEAD},
-        input_shape=(32, 32, 3), min_input_size=8, num_classes=10, first_conv="conv1_conv", recipe=CIFAR_RECIPE,
+        input_shape=(32, 32, 3), min_input_size=8, num_classes=10, first_conv="conv1_conv",
+        recipe=CIFAR_RECIPE,
         search_space=space, paper=f"{PAPER_V1}, section 4.2",
         description="CIFAR ResNet (6n+2 layers): 3x3 stem, three stages of 16/32/64 filters, zero-padding shortcuts.",
     ),

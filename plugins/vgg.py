@@ -53,11 +53,13 @@ FAMILY = zoo.Family(
             "dropout": 0.0,  # before the classifier
             "classifier_activation": "softmax",
             "features": False,
+            "out_indices": None,
         },
         input_shape=(224, 224, 3),
         min_input_size=32,
         num_classes=1000,
         first_conv="block1_conv1",
+        stages=(("block2_pool", 128, 4), ("block3_pool", 256, 8), ("block4_pool", 512, 16), ("block5_pool", 512, 32)),
         recipe=RECIPE,
         search_space=space,
         converters=CONVERTERS,

@@ -12,7 +12,7 @@ import zoo
 
 from .sources import CATALOG, KERAS_DOCS
 
-HEAD = {"classifier_activation": "softmax", "features": False}
+HEAD = {"classifier_activation": "softmax", "features": False, "out_indices": None}
 
 
 def xception_space(hp, architecture):
@@ -28,6 +28,9 @@ XCEPTION = zoo.Family(
         defaults={"entry_widths": (128, 256, 728), "middle_blocks": 8, "middle_width": 728,
                   "exit_widths": (728, 1024), "head_widths": (1536, 2048), "dropout": 0.0, **HEAD},
         input_shape=(299, 299, 3), min_input_size=71, num_classes=1000, first_conv="block1_conv1",
+        # entry flow blocks 2 and 3, the middle flow's end, the exit flow's end
+        stages=(("block2_add", 128, 4), ("block3_add", 256, 8), ("block12_add", 728, 16),
+                ("block14_sepconv2_act", 2048, 32)),
         recipe=zoo.TrainingRecipe(optimizer="sgd", lr=0.045, momentum=0.9, weight_decay=1e-5, schedule="cosine",
                                   epochs=100, batch_size=256, augmentation=("flip", "crop"),
                                   extra={"paper_schedule": "sgd momentum 0.9, lr 0.045 x0.94 every 2 epochs"}),

@@ -235,3 +235,20 @@ def test_the_benchmark_plots_are_shown_near_their_own_size(site, browser, tmp_pa
     for image in images:
         shown, natural = browser.execute_script("return [arguments[0].clientWidth, arguments[0].naturalWidth]", image)
         assert natural and shown >= 0.85 * natural, f"{image.get_attribute('src')}: {shown} of {natural} px"
+
+
+def test_the_explain_gallery_shows_the_shipped_models_inside(site, browser, tmp_path):
+    """Drawn from the shipped tags at build time: lenet5's filters, a digit's stages, Grad-CAM right and wrong on
+    Fashion-MNIST, five highlighted reviews; every image loads."""
+    from selenium.webdriver.common.by import By
+
+    page = visit(browser, f"{site}/explain-gallery.html", tmp_path / "explain-gallery.png")
+    text = page.find_element(By.TAG_NAME, "article").text
+    for part in ("lenet5's first-layer filters", "A digit through lenet5's stages", "Right", "Wrong",
+                 "What decided five reviews", "dull , lifeless and far too long"):
+        assert part in text
+    pictures = page.find_elements(By.CSS_SELECTOR, "article img")
+    assert len(pictures) == 1 + 2 + 8
+    assert all(browser.execute_script("return arguments[0].naturalWidth", p) > 0 for p in pictures)
+    assert len(page.find_elements(By.CSS_SELECTOR, "article section span")) > 30  # highlighted words
+    assert console_errors(browser) == []

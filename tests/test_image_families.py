@@ -102,6 +102,33 @@ def test_features_are_the_end_of_every_stage(name, size, strides):
         assert heights == [size // s for s in strides]
 
 
+def test_out_indices_pick_the_declared_stages():
+    """zoo.get(..., features=True, out_indices=(1, 3)): the maps of the second and fourth stages, as declared."""
+    stages = zoo.info("resnet18").stages
+    model = zoo.get("resnet18", include_top=False, features=True, out_indices=(1, 3), input_shape=(64, 64, 3))
+    assert [tuple(o.shape[1:]) for o in model.outputs] == [(64 // s["reduction"], 64 // s["reduction"], s["channels"])
+                                                           for s in (stages[1], stages[3])]
+    lenet = zoo.get("lenet5", include_top=False, features=True, input_shape=(28, 28, 1))
+    assert [tuple(o.shape[1:]) for o in lenet.outputs] == [(14, 14, 6), (5, 5, 16)]
+
+
+def test_stages_are_shown_without_tensorflow():
+    """zoo.info(name).stages and `zoo info` list them; neither imports TensorFlow or Keras."""
+    from conftest import run_python
+
+    result = run_python("""
+        import sys, zoo
+        from zoo.cli import main
+        print(zoo.info("resnet50").stages[1])
+        main(["info", "lenet5"])
+        print(sorted(m for m in ("tensorflow", "keras") if m in sys.modules))
+    """)
+    lines = result.stdout.splitlines()
+    assert lines[0] == "{'layer': 'conv3_block4_out', 'channels': 512, 'reduction': 8}", result.stderr
+    assert "stages           0 pool1 6/2" in lines and "                 1 pool2 16/4" in lines
+    assert lines[-1] == "[]"
+
+
 @pytest.mark.parametrize("name", ["resnet18", "vgg11", "mobilenetv2"])
 def test_in_channels_pooling_and_logits(name):
     size = zoo.info(name).min_input_size * 2
@@ -157,6 +184,10 @@ def test_alpha_and_depth_multiplier_change_the_width():
     ("mobilenetv2", {"strided_padding": "valid"}, "strided_padding='valid' is not allowed: use one of"),
     ("mobilenetv2", {"bn_epsilon": 0.0}, "bn_epsilon=0.0 is not allowed"),
     ("resnet50", {"width": 2}, "width=2 is not an argument of resnet50"),
+    ("resnet18", {"out_indices": (1,)}, "out_indices=(1,) is not allowed without features=True"),
+    ("resnet18", {"include_top": False, "features": True, "out_indices": (4,)},
+     "out_indices=(4,) is not allowed: resnet18 has 4 stages, at positions 0 to 3"),
+    ("lenet5", {"include_top": False, "features": True, "out_indices": (1, 1)}, "give distinct stage positions"),
 ])
 def test_bad_arguments_are_clear_errors(name, kwargs, message):
     with pytest.raises(ValueError, match=message.replace("(", r"\(").replace(")", r"\)")):

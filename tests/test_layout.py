@@ -15,7 +15,7 @@ CORE = ROOT / "zoo"
 HEAVY = ("tensorflow", "tensorflow_text", "keras", "keras_tuner", "torch", "torchvision", "timm", "jax", "tf2onnx",
          "onnx", "onnxruntime", "ai_edge_litert", "matplotlib", "h5py", "safetensors", "PIL")
 # the zoo's own heavy parts, kept out of `import zoo`, `zoo list` and `zoo info` like the libraries above
-DEFERRED = ("zoo.training", "zoo.tuning", "zoo.exporting", "zoo.inference", "zoo.kit", "zoo.weights.convert",
+DEFERRED = ("zoo.training", "zoo.tuning", "zoo.exporting", "zoo.inference", "zoo.insight", "zoo.kit", "zoo.weights.convert",
             "zoo.plots", "zoo.datasets.folders", "zoo.datasets.images", "zoo.datasets.pipeline")
 
 
@@ -105,8 +105,11 @@ def heavy(module: str) -> bool:
 
 @functools.cache
 def deferred(module: str) -> bool:
-    return reaches(module, lambda m: (m not in MODULES and m.split(".")[0] in HEAVY)
-                   or any(m == d or m.startswith(d + ".") for d in DEFERRED))
+    def own_heavy_part(m: str) -> bool:  # a package's own light __init__ is not; its modules are
+        package = m in MODULES and MODULES[m].name == "__init__.py"
+        return any((m == d and not package) or m.startswith(d + ".") for d in DEFERRED)
+
+    return reaches(module, lambda m: (m not in MODULES and m.split(".")[0] in HEAVY) or own_heavy_part(m))
 
 
 def test_imports_inside_functions_only_keep_heavy_code_out_of_light_paths():

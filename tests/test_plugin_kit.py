@@ -132,7 +132,85 @@ def test_supports_features_means_what_it_says():
     assert zoo.Architecture(name="f", family="f", build="a:b", defaults={"features": False}).supports_features
     with pytest.raises(ValueError, match="supports_features=True but 'features' is not in defaults"):
         zoo.Architecture(name="f", family="f", build="a:b", supports_features=True)
-    assert zoo.info("resnet50").features and not zoo.info("lenet5").features
+    assert zoo.info("resnet50").features and zoo.info("lenet5").features and not zoo.info("textcnn").features
+
+
+def test_every_image_architecture_declares_its_stages():
+    """timm's feature_info as data: every built-in image architecture, variant by variant (without TensorFlow)."""
+    from zoo.registry.loader import get_registry
+
+    registry = get_registry()
+    images = zoo.list(task="image-classification")
+    assert zoo.list(features=True) == images and zoo.list(features=False) == zoo.list(task="text-classification")
+    for name in images:
+        stages = registry.architectures[name].stages
+        assert len(stages) >= 2 and all(s.channels > 0 for s in stages), name
+    assert [(s.layer, s.channels, s.reduction) for s in registry.architectures["resnet18"].stages][-1] == \
+        ("conv5_block2_out", 512, 32)
+    assert registry.architectures["resnet152"].stages[2].layer == "conv4_block36_out"
+
+
+def test_stages_are_checked_when_registered():
+    base = dict(family="s", build="a:b", defaults={"features": False})
+    assert zoo.Architecture(name="s", stages=(("a", 8, 1), ("b", 16, 2)), **base).stages[1].reduction == 2
+    with pytest.raises(ValueError, match="reductions \\[2, 1\\]: list them shallowest first"):
+        zoo.Architecture(name="s", stages=(("a", 8, 2), ("b", 16, 1)), **base)
+    with pytest.raises(ValueError, match="stages name layer 'a' twice"):
+        zoo.Architecture(name="s", stages=(("a", 8, 1), ("a", 16, 2)), **base)
+    with pytest.raises(ValueError, match="channels=0 must be a positive integer"):
+        zoo.Architecture(name="s", stages=(("a", 0, 1),), **base)
+    with pytest.raises(ValueError, match="'features' is not in defaults"):
+        zoo.Architecture(name="s", family="s", build="a:b", stages=(("a", 8, 1),))
+    with pytest.raises(ValueError, match="stages for 'x9', which is not a variant"):
+        zoo.Family(base=zoo.Architecture(name="s", **base), variants={"s": {}}, stages={"x9": ()})
+
+
+def test_the_kit_checks_declared_stages_against_the_built_model(tmp_path):
+    """A plugin that declares a wrong channel count or reduction fails the kit, naming the stage."""
+    plugin = make_plugin(tmp_path / "p", "zoo-wrong-stages", {"wrong": "wrong_stages"}, {"wrong_stages": WRONG_STAGES})
+    result = run_python("""
+        from zoo.kit.conformance import check_architecture
+        for name in ("wrong_channels", "wrong_reduction", "right"):
+            try:
+                report = check_architecture(name, jax=False)
+                print(name, "passed", "stages" in report["checked"], "out_indices" in report["checked"])
+            except AssertionError as error:
+                print(name, "failed:", error)
+    """, pythonpath=[plugin], env={"ZOO_LOAD_PLUGINS": "wrong"})
+    lines = result.stdout.splitlines()
+    assert lines == ["wrong_channels failed: wrong_channels: stage 'conv2' has 8 channels, 16 declared",
+                     "wrong_reduction failed: wrong_reduction: stage 'conv2' has reduction 2, 4 declared",
+                     "right passed True True"], result.stderr[-3000:]
+
+
+WRONG_STAGES = """
+import zoo
+
+BASE = zoo.Architecture(name="right", family="wrong", build="wrong_stages:build", input_shape=(16, 16, 3),
+                        min_input_size=8, num_classes=10, first_conv="conv1",
+                        defaults={"dropout": 0.0, "classifier_activation": "softmax", "features": False,
+                                  "out_indices": None},
+                        stages=(("conv1", 4, 1), ("conv2", 8, 2)))
+FAMILY = zoo.Family(base=BASE, variants={"right": {}, "wrong_channels": {}, "wrong_reduction": {}},
+                    stages={"wrong_channels": (("conv1", 4, 1), ("conv2", 16, 2)),
+                            "wrong_reduction": (("conv1", 4, 1), ("conv2", 8, 4))})
+
+
+@zoo.hookimpl
+def zoo_register_architectures(registry):
+    registry.add_family(FAMILY)
+
+
+def build(*, input_shape, **head):
+    import keras
+    from zoo.layers.heads import check_head, image_model
+
+    check_head(**head)
+    inputs = keras.Input(input_shape, name="image")
+    stage1 = keras.layers.Conv2D(4, 3, padding="same", name="conv1")(inputs)
+    x = keras.layers.Conv2D(8, 3, strides=2, padding="same", name="conv2")(stage1)
+    return image_model(inputs, x, [stage1, x], name="tiny", **head)
+"""
 
 
 def test_headless_tags_inherit_from_their_full_twin():

@@ -48,6 +48,7 @@ __all__ = [
     "ZooWarning",
     "WeightTag",
     "decode_predictions",
+    "explain",
     "export",
     "get",
     "hookimpl",
@@ -63,6 +64,7 @@ __all__ = [
 LAZY = {
     "TrainResult": "zoo.training.driver",
     "decode_predictions": "zoo.weights.pretrained",
+    "explain": "zoo.insight.explanation",
     "export": "zoo.exporting.exporter",
     "get": "zoo.weights.models",
     "hypermodel": "zoo.tuning.search",

@@ -11,7 +11,8 @@ import numpy as np
 from zoo.files import atomic_write
 
 
-def _pyplot():
+def pyplot():
+    """matplotlib.pyplot on the Agg backend (files, no display)."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -26,7 +27,7 @@ def save_figure(figure, path: Path) -> None:
 
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png", dpi=100, bbox_inches="tight")
-    _pyplot().close(figure)
+    pyplot().close(figure)
     atomic_write(path, buffer.getvalue())
 
 
@@ -37,7 +38,7 @@ def curves(history: dict[str, list[float]], path: Path, title: str = "") -> Path
 
         >>> curves({"loss": [0.9, 0.5], "val_loss": [0.8, 0.6], "accuracy": [0.7, 0.85]}, Path("curves.png"))
     """
-    plt = _pyplot()
+    plt = pyplot()
     metrics = [m for m in ("loss", "accuracy") if m in history]
     figure, axes = plt.subplots(1, max(len(metrics), 1), figsize=(5 * max(len(metrics), 1), 3.5), squeeze=False)
     for ax, metric in zip(axes[0], metrics):
@@ -80,7 +81,7 @@ def bars(labels: list[str], series: dict[str, list[float]], path: Path, title: s
         >>> bars(["resnet50 inference"], {"keras.applications img/s": [20.85], "zoo img/s": [21.68]},
         ...      Path("throughput.png"), unit="images/s")
     """
-    plt = _pyplot()
+    plt = pyplot()
     count = len(series)
     height = 0.8 / max(count, 1)
     scale = bar_scale([v for values in series.values() for v in values])
@@ -105,7 +106,7 @@ def bars(labels: list[str], series: dict[str, list[float]], path: Path, title: s
 
 def confusion_matrix(y_true, y_pred, class_names: list[str], path: Path, title: str = "") -> Path:
     """A confusion matrix image: rows are true classes, columns predicted, cells counts."""
-    plt = _pyplot()
+    plt = pyplot()
     n = len(class_names)
     matrix = np.zeros((n, n), dtype=int)
     np.add.at(matrix, (np.asarray(y_true, int), np.asarray(y_pred, int)), 1)

@@ -18,7 +18,7 @@ import zoo
 from zoo.cli.native_log import filtered_native_stderr
 from zoo.errors import CatalogError, DownloadError, PluginError, SearchFailedError, StorageError, UnknownNameError
 
-COMMANDS = ("listing", "plugins", "weights", "train", "tune", "export")  # modules of zoo.cli, in --help's order
+COMMANDS = ("listing", "plugins", "weights", "train", "tune", "export", "explain")  # modules of zoo.cli, in --help's order
 USER_ERRORS = (UnknownNameError, ValueError, CatalogError, PluginError, FileNotFoundError, FileExistsError,
                SearchFailedError, DownloadError, StorageError)
 

@@ -19,6 +19,8 @@ def register(subparsers) -> None:
     parser.add_argument("pattern", nargs="?", default="*", help="fnmatch pattern, e.g. 'resnet*'")
     parser.add_argument("--task", choices=TASKS)
     parser.add_argument("--pretrained", action="store_true", help="only architectures with weight tags")
+    parser.add_argument("--features", action="store_true",
+                        help="only architectures with feature stages, and a column of their channels and reductions")
     parser.set_defaults(run=run_list)
 
     parser = subparsers.add_parser("info", help="show an architecture's model card")
@@ -29,18 +31,28 @@ def register(subparsers) -> None:
 
 def run_list(args) -> int:
     registry = get_registry()
-    names = list_models(args.pattern, task=args.task, pretrained=True if args.pretrained else None)
+    names = list_models(args.pattern, task=args.task, pretrained=True if args.pretrained else None,
+                        features=True if args.features else None)
     if not names:
-        print(f"no architecture matches {args.pattern!r}")
+        print(f"no architecture matches {args.pattern!r}" + (" and has feature stages" if args.features else ""))
         return 0
     rows = []
     for name in names:
         arch = registry.architectures[name]
         tags = [t.tag for t in registry.tags_for(name)]
         shown = ", ".join(tags[:MAX_TAGS]) + (f" (+{len(tags) - MAX_TAGS} more)" if len(tags) > MAX_TAGS else "")
-        rows.append([name, arch.family, arch.task, human_count(load_stats(name).get("params")), shown or "-"])
-    print(format_table(["name", "family", "task", "params", "weights"], rows))
+        row = [name, arch.family, arch.task, human_count(load_stats(name).get("params")), shown or "-"]
+        rows.append(row + [" ".join(f"{stage.channels}/{stage.reduction}" for stage in arch.stages)]
+                    if args.features else row)
+    print(format_table(["name", "family", "task", "params", "weights"] + (["stages (channels/reduction)"]
+                                                                        if args.features else []), rows))
     return 0
+
+
+def stages_text(stages: list[dict]) -> str:
+    """A card's feature stages, a line each: position, layer, channels/reduction (``0 conv2_block3_out 256/4``)."""
+    return "\n".join(f"{index} {stage['layer']} {stage['channels']}/{stage['reduction']}"
+                     for index, stage in enumerate(stages)) or "-"
 
 
 def run_info(args) -> int:
@@ -62,6 +74,7 @@ def run_info(args) -> int:
         ("default weights", card.default_tag or "-"),
         ("aliases", ", ".join(card.aliases) or "-"),
         ("features", "features=True gives the feature map of every stage" if card.features else "-"),
+        ("stages", stages_text(card.stages)),
         ("paper", card.paper or "-"),
         ("license", card.license or "-"),
     ]

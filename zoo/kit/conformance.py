@@ -11,7 +11,8 @@ Example (a plugin's own tests, as ``zoo new-plugin`` writes them)::
 user relies on: a forward pass, the config and ``.keras`` round trips, the same forward pass
 under the JAX backend (in a subprocess, when JAX is installed), loading its own weights into
 another head and another number of input channels (``zoo.weights.adapt``, at the layers the architecture
-names), ``features=True`` when it declares it, its recipe and search space resolving to a model,
+names), ``features=True`` when it declares it and its declared stages (each stage's layer, channels
+and reduction, as the built model has them; ``out_indices``), its recipe and search space resolving to a model,
 and the files of its weight tags that are on this machine loading. The built-in plugins' tests
 call it for every architecture.
 """
@@ -113,9 +114,52 @@ def check_architecture(name: str, num_classes: int = 3, *, jax: bool | None = No
         sizes = [tuple(m.shape[1:3]) for m in maps]
         assert sizes == sorted(sizes, reverse=True), f"{name}: feature maps not shallowest first: {sizes}"
         checked.append("features=True")
+    checked += _check_stages(arch)
     checked += _check_recipe_and_space(arch, num_classes, kwargs)
     tags = _check_tags(arch)
     return {"model": model, "checked": checked, "tags": tags}
+
+
+STAGE_SPAN = 64  # pixels added to the input to measure reductions: a multiple of every reduction up to 64
+
+
+def _check_stages(arch) -> list[str]:
+    """The declared stages are what ``features=True`` returns at the default arguments: the output of each
+    stage's layer, with its channels; each reduction measured as ``STAGE_SPAN`` over how much the map grows
+    when the input grows by ``STAGE_SPAN`` pixels (exact, whatever the padding of 'valid' convolutions)."""
+    if not arch.stages:
+        assert not arch.supports_features, (f"{arch.name}: features=True is an argument but no stages are declared: "
+                                            "give zoo.Architecture(stages=((layer, channels, reduction), ...))")
+        return []
+    size = max(arch.min_input_size or 32, 32) if arch.any_input_size else arch.input_shape[0]
+    heights = []
+    for height in (size, size + STAGE_SPAN) if arch.any_input_size else (size,):
+        model = zoo.get(arch.name, include_top=False, features=True, input_shape=(height, height, arch.input_shape[-1]))
+        assert len(model.outputs) == len(arch.stages), \
+            f"{arch.name}: {len(arch.stages)} stages declared, features=True gives {len(model.outputs)} maps"
+        for stage, output in zip(arch.stages, model.outputs):
+            layer = next((layer for layer in model.layers if layer.name == stage.layer), None)
+            assert layer is not None and layer.output is output, \
+                f"{arch.name}: stage {stage.layer!r} is not the layer whose output features=True gives"
+            assert output.shape[-1] == stage.channels, \
+                f"{arch.name}: stage {stage.layer!r} has {output.shape[-1]} channels, {stage.channels} declared"
+        heights.append([output.shape[1] for output in model.outputs])
+    for index, stage in enumerate(arch.stages):
+        if len(heights) == 2:
+            measured = STAGE_SPAN / (heights[1][index] - heights[0][index])
+        else:
+            measured = size / heights[0][index]
+        close = measured == stage.reduction if len(heights) == 2 else abs(measured / stage.reduction - 1) < 0.5
+        assert close, f"{arch.name}: stage {stage.layer!r} has reduction {measured:g}, {stage.reduction} declared"
+    checked = ["stages"]
+    if "out_indices" in arch.defaults:
+        last = len(arch.stages) - 1
+        model = zoo.get(arch.name, include_top=False, features=True, out_indices=(last,),
+                        input_shape=(size, size, arch.input_shape[-1]))
+        assert len(model.outputs) == 1 and model.outputs[0].shape[-1] == arch.stages[last].channels, \
+            f"{arch.name}: out_indices=({last},) gives {model.outputs}"
+        checked.append("out_indices")
+    return checked
 
 
 def _check_adaptation(arch, model, num_classes: int, kwargs: dict, tmp: Path) -> list[str]:

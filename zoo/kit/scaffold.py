@@ -57,16 +57,19 @@ FAMILY = zoo.Family(
         name="{name}",
         family="{name}",
         build="zoo_{name}.net:build",
-        defaults={{"width": 16, "dropout": 0.0, "classifier_activation": "softmax", "features": False}},
+        defaults={{"width": 16, "dropout": 0.0, "classifier_activation": "softmax", "features": False,
+                  "out_indices": None}},
         input_shape=(32, 32, 3),
         min_input_size=16,
         num_classes=10,
         first_conv="conv1",  # zoo.weights.adapt fits its kernel to another number of input channels
+        stages=(("conv1", 16, 1), ("conv2", 32, 2)),  # what features=True returns: layer, channels, reduction
         classifier=("predictions", "head_dropout"),  # fresh for another num_classes; alone in a head phase
         paper="",
         description="{title}: two 3x3 convolutions, global average pooling, a dense classifier.",
     ),
     variants={{"{name}": {{}}, "{name}_wide": {{"width": 32}}}},
+    stages={{"{name}_wide": (("conv1", 32, 1), ("conv2", 64, 2))}},  # where a variant's stages differ
     metrics={{"{name}": {{"cifar10_top1": {{"value": 10.0, "source": "chance: replace with your measurement"}}}}}},
 )
 
@@ -119,7 +122,8 @@ def build(*, input_shape, width, **head):
     """Two 3x3 convolutions (the second with stride 2), then the head.
 
     :param width: filters of the convolutions.
-    :param head: num_classes, include_top, pooling, dropout, classifier_activation, features (zoo.layers.heads).
+    :param head: num_classes, include_top, pooling, dropout, classifier_activation, features, out_indices
+        (zoo.layers.heads).
     """
     check_head(**head)
     if isinstance(width, bool) or not isinstance(width, int) or width < 1:
@@ -231,7 +235,7 @@ def _weights_and_stats(name: str, package: Path) -> tuple[str, dict]:
     stats = {}
     for variant, width in ((name, 16), (f"{name}_wide", 32)):
         model = net.build(input_shape=(32, 32, 3), width=width, num_classes=10, include_top=True, pooling=None,
-                          dropout=0.0, classifier_activation="softmax", features=False)
+                          dropout=0.0, classifier_activation="softmax", features=False, out_indices=None)
         stats[variant] = {"params": int(model.count_params()), "macs": int(count_macs(model))}
         if variant == name:
             save_weights(model, path)

@@ -3,7 +3,7 @@
 A family's builder makes its trunk and hands the last feature map, and the feature
 map at the end of every stage, to :func:`image_model`. The arguments every image
 architecture shares — ``num_classes``, ``include_top``, ``pooling``, ``dropout``,
-``classifier_activation``, ``features`` — are the builder's ``**head`` and are checked
+``classifier_activation``, ``features``, ``out_indices`` — are the builder's ``**head`` and are checked
 by :func:`check_head` before any layer is built. The classifier is a dense layer
 named ``predictions`` (``head_dropout`` before it), with the softmax of
 ``classifier_activation`` (``None``: logits), kept float32 under mixed precision;
@@ -30,10 +30,20 @@ CLASSIFIER_ACTIVATIONS = ("softmax", "sigmoid", None)
 CLASSIFIER = ("predictions", "head_dropout")  # the layer names classifier() gives
 
 
-def check_head(*, num_classes, include_top, pooling, dropout, classifier_activation, features=False) -> None:
+def check_head(*, num_classes, include_top, pooling, dropout, classifier_activation, features=False,
+               out_indices=None) -> None:
     """Refuse head arguments that contradict each other, before building anything (the core checked
     ``num_classes`` and ``pooling`` alone)."""
     check_choice("features", features, (False, True))
+    if out_indices is not None:
+        if not features:
+            raise ValueError(f"out_indices={out_indices!r} is not allowed without features=True: it picks "
+                             "stages of the feature maps; pass include_top=False, features=True")
+        if (not isinstance(out_indices, (tuple, list)) or not out_indices
+                or any(isinstance(i, bool) or not isinstance(i, int) or i < 0 for i in out_indices)
+                or len(set(out_indices)) != len(out_indices)):
+            raise ValueError(f"out_indices={out_indices!r} is not allowed: give distinct stage positions "
+                             "counted from 0, shallowest first, such as (1, 3)")
     if features and include_top:
         raise ValueError("features=True is not allowed with include_top=True: pass include_top=False "
                          "to get the feature map at the end of every stage")
@@ -63,13 +73,20 @@ def global_pool(x, pooling, avg_name="avg_pool", max_name="max_pool"):
 
 
 def image_model(inputs, x, stages, *, name, include_top, pooling, num_classes, dropout, classifier_activation,
-                features=False):
+                features=False, out_indices=None):
     """The finished ``keras.Model``: stage feature maps, or pooled features, or a classifier on average pooling.
 
     :param x: the last feature map of the trunk.
-    :param stages: the feature map at the end of every stage, shallowest first (outputs when ``features``).
+    :param stages: the feature map at the end of every stage, shallowest first (outputs when ``features``;
+        those at ``out_indices`` only, when given).
     """
     if features:
+        if out_indices is not None:
+            beyond = [i for i in out_indices if i >= len(stages)]
+            if beyond:
+                raise ValueError(f"out_indices={tuple(out_indices)!r} is not allowed: {name} has {len(stages)} "
+                                 f"stages, at positions 0 to {len(stages) - 1}")
+            stages = [stages[i] for i in out_indices]
         return keras.Model(inputs, list(stages), name=f"{name}_features")
     if include_top:
         x = layers.GlobalAveragePooling2D(name="avg_pool")(x)

@@ -2,9 +2,10 @@
 
 An architecture carries what the core needs to know about it, as data: how to
 build it and what it accepts, which of its layers are the first convolution and
-the classifier (for :mod:`zoo.weights.adapt` and fine-tuning in phases), its training
-recipe, its tuning search space, its reference metrics and its model card. A
-family registers all its variants in one call: ``registry.add_family(FAMILY)``.
+the classifier (for :mod:`zoo.weights.adapt` and fine-tuning in phases), its feature
+stages (:class:`Stage`: timm's ``feature_info``), its training recipe, its tuning
+search space, its reference metrics and its model card. A family registers all
+its variants in one call: ``registry.add_family(FAMILY)``.
 
 Every field has its meaning in the dataclass (``docs/generate.py`` writes the API
 reference's tables from it).
@@ -22,7 +23,7 @@ from zoo.records.recipes import TrainingRecipe
 TASKS = ("image-classification", "text-classification")
 # Arguments of every image architecture that do not change what its weights mean: a model built with
 # other values than a weight tag's still fits the tag's file.
-HEAD_ARGUMENTS = ("dropout", "classifier_activation", "features")
+HEAD_ARGUMENTS = ("dropout", "classifier_activation", "features", "out_indices")
 CLASSIFIER = ("predictions", "head_dropout")  # the layers zoo.layers.heads.classifier makes
 
 BuildFn = Callable[..., Any]
@@ -40,6 +41,53 @@ def load_reference(reference: str):
     """
     module, _, attr = reference.partition(":")
     return getattr(importlib.import_module(module), attr)
+
+
+@dataclass(frozen=True)
+class Stage:
+    """One feature stage of an image architecture: the layer that ends it, its channels, its reduction.
+
+    ``reduction`` is the stage's stride relative to the input (4: a 224x224 image gives a 56x56 map,
+    up to the padding of 'valid' convolutions). ``zoo.get(name, include_top=False, features=True)``
+    returns the stages' outputs, shallowest first; ``out_indices`` picks some by position.
+    An architecture declares them for its default arguments (the conformance kit checks them).
+
+    Example::
+
+        >>> zoo.info("resnet50").stages[0]
+        {'layer': 'conv2_block3_out', 'channels': 256, 'reduction': 4}
+    """
+
+    layer: str = documented("the name of the layer whose output ends the stage (`conv2_block3_out`)")
+    channels: int = documented("its channels at the architecture's default arguments")
+    reduction: int = documented("its stride relative to the input (1, 2, 4, ... 32)")
+
+    def __post_init__(self):
+        if not isinstance(self.layer, str) or not self.layer:
+            raise ValueError(f"Stage layer={self.layer!r} must be a layer name")
+        for name in ("channels", "reduction"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                raise ValueError(f"Stage {self.layer!r}: {name}={value!r} must be a positive integer")
+
+
+def as_stages(stages, where: str) -> tuple[Stage, ...]:
+    """``stages`` (:class:`Stage` records or ``(layer, channels, reduction)`` tuples) as Stage records, checked:
+    distinct layers, reductions that never fall."""
+    records = []
+    for stage in stages:
+        if not isinstance(stage, Stage):
+            if not (isinstance(stage, (tuple, list)) and len(stage) == 3):
+                raise ValueError(f"{where}: stage {stage!r} must be a Stage or (layer name, channels, reduction)")
+            stage = Stage(*stage)
+        records.append(stage)
+    layers = [s.layer for s in records]
+    if len(set(layers)) != len(layers):
+        raise ValueError(f"{where}: stages name layer {next(n for n in layers if layers.count(n) > 1)!r} twice")
+    reductions = [s.reduction for s in records]
+    if reductions != sorted(reductions):
+        raise ValueError(f"{where}: stages {layers} have reductions {reductions}: list them shallowest first")
+    return tuple(records)
 
 
 @dataclass(frozen=True)
@@ -80,6 +128,9 @@ class Architecture:
     input_shape: tuple = documented("the default input shape, channels last, no batch axis", default=(224, 224, 3))
     min_input_size: int | None = documented("the smallest height and width it takes (None: any)", default=32)
     num_classes: int = documented("the default number of classes", default=1000)
+    stages: tuple = documented("its feature stages, shallowest first: `Stage` records or (layer name, channels, "
+                               "reduction) tuples, at its default arguments; image architectures with "
+                               "`features` in defaults declare them", default=())
     supports_features: bool | None = documented("whether `features=True` gives the feature map of every stage; "
                                           "None: whether `features` is in `defaults` (it must be, to be True)",
                                           default=None)
@@ -135,7 +186,11 @@ class Architecture:
                 raise ValueError(f"Architecture {self.name!r}: {name} names {unknown[0]!r}, which is not in defaults")
             object.__setattr__(self, name, names)
         object.__setattr__(self, "classifier", tuple(self.classifier))
+        object.__setattr__(self, "stages", as_stages(self.stages, f"Architecture {self.name!r}"))
         declared = "features" in self.defaults
+        if self.stages and (not declared or self.task != "image-classification"):
+            raise ValueError(f"Architecture {self.name!r}: stages are declared but 'features' is not in defaults "
+                             "(or it is not an image architecture): the stages are what features=True returns")
         if self.supports_features is None:
             object.__setattr__(self, "supports_features", declared)
         elif bool(self.supports_features) != declared:
@@ -184,6 +239,7 @@ class Family:
     input, first convolution, classifier, recipe, search space, paper, description); each entry of
     ``variants`` is a variant's name and the build arguments it changes; ``metrics`` gives each
     variant's published metrics, ``{variant: {metric: {value: ..., source: ...}}}``.
+    ``stages`` gives the feature stages of the variants whose stages differ from the base's.
     ``registry.add_family(family)`` registers one architecture per variant.
 
     Example::
@@ -199,6 +255,8 @@ class Family:
     base: Architecture = documented("what every variant shares (its name is the default variant's)")
     variants: Mapping[str, Mapping[str, Any]] = documented("variant name -> the build arguments it changes")
     metrics: Mapping[str, Mapping[str, Any]] = documented("variant name -> its published metrics", default_factory=dict)
+    stages: Mapping[str, tuple] = documented("variant name -> its feature stages, where they differ from the "
+                                             "base's (other layer names or channels)", default_factory=dict)
 
     def __post_init__(self):
         if not isinstance(self.base, Architecture):
@@ -208,12 +266,14 @@ class Family:
             if unknown:
                 raise ValueError(f"Family {self.base.family!r}: variant {name!r} sets {unknown[0]!r}, which is not "
                                  f"an argument in the base's defaults ({', '.join(sorted(self.base.defaults))})")
-        unknown = sorted(set(self.metrics) - set(self.variants))
-        if unknown:
-            raise ValueError(f"Family {self.base.family!r}: metrics for {unknown[0]!r}, which is not a variant")
+        for field_name in ("metrics", "stages"):
+            unknown = sorted(set(getattr(self, field_name)) - set(self.variants))
+            if unknown:
+                raise ValueError(f"Family {self.base.family!r}: {field_name} for {unknown[0]!r}, which is not a variant")
 
     def architectures(self) -> list[Architecture]:
         """One architecture per variant, in the table's order."""
         return [replace(self.base, name=name, defaults={**self.base.defaults, **arguments},
-                        metrics={**self.base.metrics, **self.metrics.get(name, {})})
+                        metrics={**self.base.metrics, **self.metrics.get(name, {})},
+                        stages=self.stages.get(name, self.base.stages))
                 for name, arguments in self.variants.items()]

@@ -123,6 +123,27 @@ def for_channels(spec: Mapping[str, Any] | None, channels: int) -> dict[str, Any
     return result
 
 
+def pixels_of(x, spec: Mapping[str, Any] | None):
+    """Preprocessed images (a NumPy batch, channels last) back in 0..255 pixels, RGB: the spec's scaling, mean,
+    std and BGR order undone (its resize and crop are not: they are what the model saw). For pictures.
+
+    Example::
+
+        >>> pixels_of(np.full((1, 2, 2, 1), 0.5), {"scale": 1 / 255})[0, 0, 0, 0]
+        127.5
+    """
+    import numpy as np
+
+    values = preprocessing_values(spec)
+    x = np.asarray(x, dtype="float32")
+    if values["std"] is not None:
+        x = x * np.asarray(values["std"], dtype="float32")
+    if values["mean"] is not None:
+        x = x + np.asarray(values["mean"], dtype="float32")
+    x = x / values["scale"]
+    return x[..., ::-1] if values["bgr"] and x.shape[-1] == 3 else x
+
+
 def resizes(spec: Mapping[str, Any] | None) -> bool:
     """Whether the spec resizes or crops (then the images are not first resized to the model's input)."""
     return bool((spec or {}).get("resize") or (spec or {}).get("crop"))

@@ -17,6 +17,8 @@ class ModelCard:
     """Everything the zoo knows about an architecture without building it.
 
     ``weights`` is the weight tag the name asked for (``zoo.info("resnet50.imagenet")``), else None.
+    ``stages`` are its feature stages, ``{"layer", "channels", "reduction"}`` each, shallowest first
+    (what ``zoo.get(name, include_top=False, features=True, out_indices=...)`` picks from).
     """
 
     name: str
@@ -39,6 +41,7 @@ class ModelCard:
     license: str = ""
     metrics: dict[str, Any] = field(default_factory=dict)
     features: bool = False
+    stages: list[dict[str, Any]] = field(default_factory=list)
     weights: WeightTag | None = None
 
     def to_dict(self) -> dict[str, Any]:
@@ -135,17 +138,28 @@ def info(name: str) -> ModelCard:
         license=license_of(registry, arch.name),
         metrics=dict(arch.metrics),
         features=bool(arch.supports_features),
+        stages=[asdict(stage) for stage in arch.stages],
         weights=registry.weights[f"{arch.name}.{tag}"] if tag else None,
     )
 
 
-def list_models(pattern: str = "*", *, task: str | None = None, pretrained: bool | None = None) -> list[str]:
+def list_models(pattern: str = "*", *, task: str | None = None, pretrained: bool | None = None,
+                features: bool | None = None) -> list[str]:
     """Names of the registered architectures matching an fnmatch pattern, in natural order (resnet18 before
     resnet101).
+
+    :param features: True: only those that declare feature stages (``features=True``, ``out_indices``);
+        False: only those that do not.
 
     Example::
 
         >>> zoo.list("resnet*", pretrained=True)
         ['resnet18', 'resnet20', 'resnet34', 'resnet50', 'resnet50v2', 'resnet101', 'resnet101v2', 'resnet152', ...]
+        >>> zoo.list("lenet*", features=True)
+        ['lenet5']
     """
-    return get_registry().names(pattern, task=task, pretrained=pretrained)
+    registry = get_registry()
+    names = registry.names(pattern, task=task, pretrained=pretrained)
+    if features is None:
+        return names
+    return [name for name in names if bool(registry.architectures[name].stages) == features]
