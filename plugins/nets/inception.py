@@ -39,6 +39,11 @@ def conv_bn(x, filters, kernel_size, names, *, strides=1, padding="same", name=N
     return layers.Activation("relu", name=f"{name}_ac" if name else names("activation"))(x)
 
 
+def scaled(filters, width):
+    """``filters`` times the width multiplier, at least 1."""
+    return max(1, int(filters * width))
+
+
 def stem(inputs, names, width=1.0):
     """3x3/2, 3x3, 3x3 convolutions, 3x3/2 max pooling, 1x1 and 3x3 convolutions (stride 4 here),
     3x3/2 max pooling: 35x35 from 299x299. Returns the stride-8 map and the stride-4 one."""
@@ -49,10 +54,6 @@ def stem(inputs, names, width=1.0):
     x = conv_bn(x, scaled(80, width), (1, 1), names, padding="valid")
     stride4 = conv_bn(x, scaled(192, width), (3, 3), names, padding="valid")
     return layers.MaxPooling2D(3, strides=2, name=names("max_pooling2d"))(stride4), stride4
-
-
-def scaled(filters, width):
-    return max(1, int(filters * width))
 
 
 def pool_branch(x, filters, names):
