@@ -15,7 +15,7 @@ Example::
 import zoo
 
 from .inceptionv3 import RECIPE as INCEPTIONV3_RECIPE
-from .sources import KERAS_DOCS
+from .sources import CATALOG, KERAS_DOCS
 
 # Section 4: RMSProp (decay 0.9, epsilon 1.0), lr 0.045 x0.94 every two epochs, 20 replicas: Inception v3's
 # training otherwise.
@@ -36,8 +36,11 @@ INCEPTIONRESNETV2 = zoo.Family(
         name="inceptionresnetv2", family="inceptionresnetv2",
         build="zoo_plugins.nets.inception:build_inceptionresnetv2",
         defaults={"blocks": (10, 20, 10), "residual_scales": (0.17, 0.1, 0.2), "dropout": 0.0,
-                  "classifier_activation": "softmax", "features": False},
+                  "classifier_activation": "softmax", "features": False, "out_indices": None},
         input_shape=(299, 299, 3), min_input_size=75, num_classes=1000, first_conv="conv2d",
+        # the stem's last convolution, then the ends of the block35, block17 and block8 repeats
+        stages=(("activation_4", 192, 4), ("block35_10_ac", 320, 8), ("block17_20_ac", 1088, 16),
+                ("conv_7b_ac", 1536, 32)),
         recipe=RECIPE, search_space=space,
         paper="Szegedy et al. 2017, Inception-v4, Inception-ResNet and the Impact of Residual Connections on "
               "Learning (arXiv:1602.07261)",
@@ -53,3 +56,8 @@ INCEPTIONRESNETV2 = zoo.Family(
 @zoo.hookimpl
 def zoo_register_architectures(registry):
     registry.add_family(INCEPTIONRESNETV2)
+
+
+@zoo.hookimpl
+def zoo_register_weights(registry):
+    registry.add_catalog(CATALOG, "inceptionresnetv2")

@@ -12,7 +12,7 @@ Example::
 
 import zoo
 
-from .sources import KERAS_DOCS
+from .sources import CATALOG, KERAS_DOCS
 
 # Section 8: RMSProp (decay 0.9, epsilon 1.0), lr 0.045 x0.94 every two epochs, gradient clipping at 2.0, batch
 # 32 on each of 50 replicas, 100 epochs; section 7: label smoothing 0.1. The cosine schedule approximates the
@@ -34,8 +34,12 @@ def space(hp, architecture):
 INCEPTIONV3 = zoo.Family(
     base=zoo.Architecture(
         name="inceptionv3", family="inceptionv3", build="zoo_plugins.nets.inception:build_inceptionv3",
-        defaults={"width": 1.0, "dropout": 0.0, "classifier_activation": "softmax", "features": False},
+        defaults={"width": 1.0, "dropout": 0.0, "classifier_activation": "softmax", "features": False,
+                  "out_indices": None},
         input_shape=(299, 299, 3), min_input_size=75, num_classes=1000, first_conv="conv2d",
+        # the stem's last convolution (stride 4 with its 'valid' padding), then the ends of the 35x35, 17x17 and
+        # 8x8 modules
+        stages=(("activation_4", 192, 4), ("mixed2", 288, 8), ("mixed7", 768, 16), ("mixed10", 2048, 32)),
         recipe=RECIPE, search_space=space,
         paper="Szegedy et al. 2016, Rethinking the Inception Architecture for Computer Vision (arXiv:1512.00567)",
         description="Inception v3: a convolutional stem, then 35x35, 17x17 and 8x8 Inception modules with "
@@ -50,3 +54,8 @@ INCEPTIONV3 = zoo.Family(
 @zoo.hookimpl
 def zoo_register_architectures(registry):
     registry.add_family(INCEPTIONV3)
+
+
+@zoo.hookimpl
+def zoo_register_weights(registry):
+    registry.add_catalog(CATALOG, "inceptionv3")

@@ -13,12 +13,13 @@ Example::
 
 import zoo
 
-from .sources import KERAS_DOCS
+from .sources import CATALOG, KERAS_DOCS
 
 BUILD = "zoo_plugins.nets.nasnet:build_nasnet"
 PAPER = "Zoph et al. 2018, Learning Transferable Architectures for Scalable Image Recognition (arXiv:1707.07012)"
 DEFAULTS = {"penultimate_filters": 1056, "num_blocks": 4, "stem_block_filters": 32, "skip_reduction": False,
-            "filter_multiplier": 2, "dropout": 0.0, "classifier_activation": "softmax", "features": False}
+            "filter_multiplier": 2, "dropout": 0.0, "classifier_activation": "softmax", "features": False,
+            "out_indices": None}
 
 # TF-slim's notes on training the ImageNet NASNets (research/slim/nets/nasnet/nasnet.py), with the paper's
 # RMSProp (decay 0.9, epsilon 1.0): mobile, batch 32 on 50 synchronous replicas, lr 0.04 per replica, large,
@@ -49,15 +50,18 @@ def space(hp, architecture):
             "dropout": hp.Float("dropout", 0.0, 0.5, step=0.1, default=defaults["dropout"])}
 
 
-def nasnet(name, input_shape, recipe, arguments, description):
+def nasnet(name, input_shape, recipe, arguments, stages, description):
     return zoo.Architecture(name=name, family="nasnet", build=BUILD, defaults={**DEFAULTS, **arguments},
                             input_shape=input_shape, min_input_size=32, num_classes=1000, first_conv="stem_conv1",
-                            recipe=recipe, search_space=space, paper=PAPER, description=description)
+                            stages=stages, recipe=recipe, search_space=space, paper=PAPER, description=description)
 
 
 # Two tables: a variant only changes build arguments, and the two differ in their default input size too.
 NASNET_MOBILE = zoo.Family(
+    # the second stem cell, then the last normal cell at strides 8 and 16, and the final activation
     base=nasnet("nasnetmobile", (224, 224, 3), MOBILE_RECIPE, {},
+                (("reduction_concat_stem_1", 44, 4), ("normal_concat_3", 264, 8), ("normal_concat_8", 528, 16),
+                 ("activation_187", 1056, 32)),
                 "NASNet-A mobile (4 @ 1056): searched normal and reduction cells, 4 normal cells per group."),
     variants={"nasnetmobile": {}},
     metrics={"nasnetmobile": {"imagenet_top1": {"value": 74.4, "source": KERAS_DOCS},
@@ -66,6 +70,8 @@ NASNET_MOBILE = zoo.Family(
 NASNET_LARGE = zoo.Family(
     base=nasnet("nasnetlarge", (331, 331, 3), LARGE_RECIPE,
                 {"penultimate_filters": 4032, "num_blocks": 6, "stem_block_filters": 96, "skip_reduction": True},
+                (("reduction_concat_stem_1", 168, 4), ("normal_concat_5", 1008, 8), ("normal_concat_12", 2016, 16),
+                 ("activation_259", 4032, 32)),
                 "NASNet-A large (6 @ 4032): searched normal and reduction cells, 6 normal cells per group."),
     variants={"nasnetlarge": {}},
     metrics={"nasnetlarge": {"imagenet_top1": {"value": 82.5, "source": KERAS_DOCS},
@@ -77,3 +83,8 @@ NASNET_LARGE = zoo.Family(
 def zoo_register_architectures(registry):
     registry.add_family(NASNET_MOBILE)
     registry.add_family(NASNET_LARGE)
+
+
+@zoo.hookimpl
+def zoo_register_weights(registry):
+    registry.add_catalog(CATALOG, "nasnet")

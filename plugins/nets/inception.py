@@ -11,7 +11,7 @@ it has the name Keras gives it in a fresh session (``conv2d_93``,
 import keras
 from keras import layers
 
-from zoo.checks import check_range
+from zoo.kit import check_range
 from zoo.layers.heads import check_head, image_model
 from zoo.layers.naming import KerasNames
 from zoo.layers.residual import ScaledResidual

@@ -12,11 +12,10 @@ ImageNet files load into them.
 import keras
 from keras import layers
 
-from zoo.checks import check_choice
+from zoo.kit import check_choice
 from zoo.layers.heads import check_head, image_model
 from zoo.layers.naming import KerasNames
-
-from .separable import correct_pad
+from zoo.layers.sizing import correct_pad
 
 BN = {"momentum": 0.9997, "epsilon": 1e-3}  # TF-slim's NASNet batch norm, as keras.applications has it
 INIT = "he_normal"  # the 1x1 convolutions' initializer (keras.applications)
