@@ -13,7 +13,7 @@ import json
 import re
 from pathlib import Path
 
-from zoo.files import atomic_write, make_directory
+from zoo.files import atomic_write, confined, make_directory
 
 NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 
@@ -194,7 +194,8 @@ def write_plugin(name: str, directory=".", *, force: bool = False) -> Path:
     if name in get_registry().architectures:
         raise ValueError(f"name={name!r} is not allowed: an architecture of that name is already registered "
                          f"(plugin {get_registry().owners[name].name!r}); choose another")
-    root = Path(directory) / name
+    root = confined(Path(directory), name, "name")  # a name too long for a file name is refused here
+    confined(root, f"zoo_{name}", "name")
     if root.exists() and not force:
         raise ValueError(f"{root} exists: choose another directory or name, or pass force=True (--force)")
     title = name.replace("_", " ").title()

@@ -79,6 +79,8 @@ class WeightTag:
         return f"{self.architecture}.{self.tag}"
 
     def __post_init__(self):
+        check_name("architecture", self.architecture)
+        check_name("tag", self.tag)  # the tag's name names files too (a converted checkpoint in the cache)
         check_name("file_name", self.file_name)
         if self.hash_algorithm not in HASH_ALGORITHMS:
             raise ValueError(f"{self.name}: hash_algorithm={self.hash_algorithm!r} must be one of {HASH_ALGORITHMS}")

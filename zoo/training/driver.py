@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from zoo.records.architecture import CLASSIFIER
-from zoo.files import atomic_json, file_hash, storage
+from zoo.files import atomic_json, confined, file_hash, storage
 from zoo.records.identity import CARD_VERSION, DEFAULT_PREPROCESSING, ModelIdentity, effective_arguments, recorded_arguments
 from zoo.training.phases import phases, set_backbone_trainable
 from zoo.records.recipes import TrainingRecipe
@@ -328,7 +328,8 @@ def train(model_or_name, data, *, recipe=None, epochs=None, batch_size=None, run
     else:
         identity = model_identity(model_or_name, dataset)
 
-    run = Run(Path(run_dir or Path("runs") / f"{identity.architecture}-{dataset.name}"))
+    run = Run(Path(run_dir) if run_dir else confined(Path("runs"), f"{identity.architecture}-{dataset.name}",
+                                                     "the run's name (ARCHITECTURE-DATASET)"))
     if rank:  # other workers keep their own files next to the chief's
         run = Run(run.path / f"worker-{rank}")
     run.start(identity, resume=resume)

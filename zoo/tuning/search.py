@@ -18,7 +18,7 @@ from typing import Any
 
 from zoo.records.architecture import Architecture
 from zoo.errors import SearchFailedError, ZooWarning
-from zoo.files import atomic_json, check_name, make_directory, storage
+from zoo.files import atomic_json, confined, make_directory, storage
 from zoo.registry.arguments import build_arguments, shape_for
 from zoo.training.phases import finetune_fields
 from zoo.registry.loader import get_registry
@@ -193,10 +193,10 @@ def tune(name_or_pattern, data, *, tuner: str = "bayesian", max_trials: int, obj
 
     project_name = project_name or re.sub(r"[^\w.-]+", "_", "+".join(
         [name_or_pattern] if isinstance(name_or_pattern, str) else name_or_pattern)).strip("_.") or "search"
-    check_name("project_name", project_name)
     make_directory(directory, "the tuning directory")
+    project = confined(Path(directory), project_name, "project_name")
     if not overwrite:
-        check_saved_search(Path(directory) / project_name)
+        check_saved_search(project)
     options: dict[str, Any] = dict(objective=objective, directory=str(directory), project_name=project_name,
                                    overwrite=overwrite, seed=seed)
     if tuner == "hyperband":
@@ -205,7 +205,7 @@ def tune(name_or_pattern, data, *, tuner: str = "bayesian", max_trials: int, obj
         options["max_trials"] = max_trials
         if epochs is not None:
             fit_kwargs["epochs"] = epochs
-    with storage(Path(directory) / project_name, "write the search's files in"):
+    with storage(project, "write the search's files in"):
         search = type(TUNERS[tuner], (_RecordTrials, getattr(kt, TUNERS[tuner])), {})(model, **options)
         search.oracle.__class__ = type(type(search.oracle).__name__, (_AtomicOracle, type(search.oracle)), {})
         search.oracle.max_trials = max_trials  # Hyperband has no max_trials of its own; the oracle honours it

@@ -138,7 +138,7 @@ def fetch(tag: WeightTag, *, offline: bool | None = None, progress: bool | None 
         PosixPath('/home/me/.cache/keras-zoo/weights/resnet50_weights_tf_dim_ordering_tf_kernels.h5')
     """
     looked = []
-    cached = cache_dir() / tag.file_name
+    cached = confined(cache_dir(), tag.file_name, f"weights {tag.name}: file_name")
     for path in places(tag):
         if not path.is_file():
             looked.append(f"{path} (not there)")

@@ -36,7 +36,7 @@ from zoo.registry.arguments import build_arguments, check_positive_int
 from zoo.weights.cache import cache_dir, fetch
 from zoo.registry.catalog import user_catalog
 from zoo.weights.convert import CHECKPOINT_SUFFIXES, convert_checkpoint, converter, is_checkpoint
-from zoo.files import atomic_output, atomic_write, check_name, file_hash, make_directory, storage
+from zoo.files import atomic_output, atomic_write, check_name, confined, file_hash, make_directory, storage
 from zoo.records.identity import ModelIdentity
 from zoo.registry.loader import get_registry
 from zoo.records.tags import CHECKPOINT_FORMATS, WeightTag
@@ -340,7 +340,7 @@ def weights_file(tag: WeightTag) -> Path:
         return fetch(tag)
     from filelock import FileLock
 
-    converted = cache_dir() / converted_name(tag)
+    converted = confined(cache_dir(), converted_name(tag), f"weights {tag.name}: the converted file's name")
     if converted.is_file():
         return converted
     make_directory(converted.parent, "the weights cache")
@@ -595,7 +595,7 @@ def import_weights(path, name_tag: str, *, source: str | None = None, arch: str 
     entry = _plain({"file_name": f"{name}{suffix}", "hash": None, **entry})
     WeightTag.from_dict(name, entry, "import_weights")  # every field is checked before any work
 
-    destination = cache_dir() / entry["file_name"]
+    destination = confined(cache_dir(), entry["file_name"], "file_name")
     make_directory(destination.parent, "the weights cache")
     with atomic_output(destination, what="import weights into") as partial:
         with storage(destination, "import weights into"):
