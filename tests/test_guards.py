@@ -168,3 +168,175 @@ def test_export_force_replaces_an_earlier_export_and_disk_faults_are_one_line(tm
     assert [status for status, _ in answers[2:]] == [0, 0, 0, 0], answers
     assert (tmp_path / "m.onnx").read_bytes()[:1] == b"\x08" and (tmp_path / "sm" / "saved_model.pb").is_file()
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]
+
+
+# --- every checkpoint is checked before use (3, 4, 7, 12, 13, 22-25, 27) ----------------------------
+
+LENET = Path(__file__).resolve().parents[1] / "plugins" / "weights" / "lenet5_mnist5k.weights.h5"
+
+
+def _lenet_file(path: Path, change=None) -> Path:
+    """A copy of the shipped LeNet-5 weights; ``change(h5py.File)`` alters it."""
+    import shutil
+
+    import h5py
+
+    shutil.copyfile(LENET, path)
+    if change is not None:
+        with h5py.File(path, "r+") as f:
+            change(f)
+    return path
+
+
+def _nan(f):
+    f["layers/conv2d/vars/0"][0, 0, 0, 0] = float("nan")
+
+
+def _as_int(f):
+    values = f["layers/dense_2/vars/0"][()]
+    del f["layers/dense_2/vars/0"]
+    f["layers/dense_2/vars/0"] = (values * 100).astype("int64")
+
+
+def _digit(path: Path) -> Path:
+    from PIL import Image
+
+    import numpy as np
+
+    Image.fromarray(np.zeros((28, 28), np.uint8)).save(path)
+    return path
+
+
+def test_imported_weights_are_checked_for_values_dtypes_and_fit(tmp_path, zoo_home):
+    import pickle
+
+    nan = _lenet_file(tmp_path / "nan.weights.h5", _nan)
+    ints = _lenet_file(tmp_path / "ints.weights.h5", _as_int)
+    good = _lenet_file(tmp_path / "good.weights.h5")
+    (tmp_path / "empty.pth").write_bytes(b"")
+    (tmp_path / "legacy.pth").write_bytes(pickle.dumps({"fc.weight": os.getcwd}, protocol=4))
+    (tmp_path / "folder").mkdir()
+    image = _digit(tmp_path / "digit.png")
+    imports = ["weights", "import"]
+    answers = _cli_calls([
+        [*imports, str(nan), "--as", "lenet5.nan"],  # 4
+        [*imports, str(ints), "--as", "lenet5.ints"],  # 4
+        [*imports, str(nan), "--as", "lenet5.unchecked", "--no-check"],
+        ["predict", "lenet5.unchecked", str(image)],  # 4: never "nan%"
+        [*imports, str(good), "--as", "lenet5.none", "--num-classes", "0"],  # 3
+        [*imports, str(good), "--as", "lenet5.flat", "--input-shape", "28,28"],  # 25
+        [*imports, str(good), "--as", "lenet5.neg", "--input-shape=-28,28,1"],  # 25
+        [*imports, str(good), "--as", "lenet5.big", "--input-shape", "40,40,1"],  # 24
+        [*imports, str(tmp_path / "empty.pth"), "--as", "resnet18.mine", "--from", "torchvision"],  # 12
+        [*imports, str(tmp_path / "legacy.pth"), "--as", "resnet18.mine", "--from", "torchvision"],  # 22
+        [*imports, str(tmp_path / "folder"), "--as", "lenet5.dir"],  # 23
+        [*imports, str(good), "--as", "lenet5.mnist5k"],  # a shipped tag is never replaced
+    ], tmp_path)
+    lines = [message.strip().splitlines() for _, message in answers]
+    print("\n".join(map(str, lines)))
+    assert [status for status, _ in answers] == [2, 2, 0, 2, 2, 2, 2, 2, 2, 2, 2, 2], answers
+    assert all(len(found) == 1 for i, found in enumerate(lines) if i != 2), lines
+    assert "layer 'conv1' weight 0 (layers/conv2d/vars/0) holds 1 value(s) that are not finite (NaN or infinity)" in lines[0][0]
+    assert "weight 'predictions/kernel' is stored as int64 values, not floating-point weights" in lines[1][0]
+    assert "not finite" in lines[3][0] and "nan%" not in answers[3][1]
+    assert lines[4][0].endswith("--num-classes=0 is not allowed: it must be a positive integer")
+    assert "input_shape=(28, 28) is not allowed for lenet5: it takes a tuple of 3 dimensions" in lines[5][0]
+    assert "--input-shape='-28,28,1' is not allowed: use positive integers" in lines[6][0]
+    assert str(good) in lines[7][0] and ".tmp" not in lines[7][0], lines[7]
+    assert lines[8][0].endswith("not a readable PyTorch checkpoint (truncated or corrupt: the file is empty)")
+    assert "torch.load(weights_only=True) refuses this file" in lines[9][0] and "UserWarning" not in answers[9][1]
+    assert "folder is a directory, not a weights file" in lines[10][0]
+    assert "lenet5.mnist5k is a tag that keras-zoo or a plugin ships" in lines[11][0]
+    catalog = (zoo_home / "registry.yaml").read_text()
+    assert "lenet5.unchecked" in catalog and "num_classes: 0" not in catalog
+    assert not any(name in catalog for name in ("lenet5.nan", "lenet5.ints", "lenet5.none", "lenet5.flat"))
+
+
+def test_converted_tensors_of_integers_or_nan_are_refused():
+    import keras
+    import numpy as np
+
+    from zoo.weights.convert import place_tensors
+
+    inputs = keras.Input((3,))
+    model = keras.Model(inputs, keras.layers.Dense(2, name="fc")(inputs))
+    names = {"fc": "fc"}
+    good = {"fc.weight": np.ones((2, 3), np.float32), "fc.bias": np.zeros(2, np.float32)}
+    place_tensors(model, good, names, where="ok.safetensors")
+    with pytest.raises(ValueError, match=r"ints.safetensors: fc.weight holds int64 values, not floating-point"):
+        place_tensors(model, {**good, "fc.weight": np.ones((2, 3), np.int64)}, names, where="ints.safetensors")
+    with pytest.raises(ValueError, match=r"nan.safetensors: fc.bias holds 1 value\(s\) that are not finite"):
+        place_tensors(model, {**good, "fc.bias": np.array([0, np.nan], np.float32)}, names, where="nan.safetensors")
+
+
+@pytest.fixture(scope="module")
+def trained_run(tmp_path_factory):
+    """A LeNet-5 run directory written by zoo train (one epoch on 200 MNIST digits), and another model's weights."""
+    import numpy as np
+
+    import zoo
+
+    root = tmp_path_factory.mktemp("runs")
+    x, y = zoo.datasets.load("mnist5k", split="train")
+    zoo.train("lenet5", (x[:200], y[:200]), epochs=1, run_dir=root / "run", verbose=0, seed=0)
+    zoo.train("lenet5", (x[:200], y[:200]), epochs=1, run_dir=root / "other", verbose=0, seed=1)
+    np.save(root / "y.npy", y[:20])
+    return root
+
+
+def _copy_run(trained_run: Path, tmp_path: Path, name: str = "run") -> Path:
+    import shutil
+
+    return Path(shutil.copytree(trained_run / name, tmp_path / name))
+
+
+def test_run_folders_are_checked_against_their_card(tmp_path, trained_run):
+    import json
+    import shutil
+
+    image = _digit(tmp_path / "digit.png")
+    changed = _copy_run(trained_run, tmp_path)
+    with open(changed / "best.weights.h5", "r+b") as f:  # 7: eight bytes of the weights overwritten
+        f.seek(-4000, os.SEEK_END)
+        f.write(b"\xff" * 8)
+    swapped = Path(shutil.copytree(changed, tmp_path / "swapped"))
+    shutil.copyfile(trained_run / "other" / "best.weights.h5", swapped / "best.weights.h5")  # 7: another model's
+    untagged = _copy_run(trained_run, tmp_path / "untagged")  # 13: no tag, no file name, a wrong hash
+    card = json.loads((untagged / "card.json").read_text())
+    card.update(tag=None, file_name=None, hash="0" * 64)
+    (untagged / "card.json").write_text(json.dumps(card))
+    missing = _copy_run(trained_run, tmp_path / "missing")  # 27
+    (missing / "best.weights.h5").unlink()
+    answers = _cli_calls([
+        ["evaluate", str(changed), "--data", "mnist5k"],
+        ["export", str(changed), "--format", "onnx", "--output", str(tmp_path / "m.onnx")],
+        ["evaluate", str(swapped), "--data", "mnist5k"],
+        ["predict", str(untagged), str(image)],
+        ["predict", str(missing), str(image)],
+        ["predict", str(_copy_run(trained_run, tmp_path / "intact")), str(image)],
+    ], tmp_path)
+    statuses = [status for status, _ in answers]
+    lines = [message.strip().splitlines() for _, message in answers]
+    assert statuses == [2, 2, 2, 2, 2, 0], answers
+    assert all(len(found) == 1 for found in lines[:5]), lines
+    for index in (0, 1, 2):
+        assert "are not the file recorded for them: sha256" in lines[index][0], lines[index]
+    assert "card.json names no weights: neither a weights file (file_name) nor a weight tag (tag)" in lines[3][0]
+    assert lines[4][0].endswith(f"weights ({missing / 'best.weights.h5'}): no such file")
+    assert not (tmp_path / "m.onnx").exists()
+
+
+def test_a_run_checkpoint_is_checked_before_it_is_resumed(tmp_path, trained_run):
+    import json
+
+    import zoo
+
+    run = _copy_run(trained_run, tmp_path)
+    state = json.loads((run / "checkpoint" / "state.json").read_text())
+    assert len(state["sha256"]) == 64 and len(state["best"]["sha256"]) == 64
+    with open(run / "checkpoint" / state["weights"], "r+b") as f:
+        f.seek(-4000, os.SEEK_END)
+        f.write(b"\xff" * 8)
+    x, y = zoo.datasets.load("mnist5k", split="train")
+    with pytest.raises(zoo.weights.io.WeightsMismatchError, match="the checkpoint of run .* are not the file recorded"):
+        zoo.train("lenet5", (x[:200], y[:200]), epochs=2, run_dir=run, verbose=0, seed=0)

@@ -166,20 +166,3 @@ def test_fine_tune_a_shipped_tag_on_other_data(tmp_path):
     assert result.model.input_shape == (None, 28, 28, 1)
     assert json.loads(result.card.read_text())["architecture"] == "lenet5"
     assert result.metrics["val_accuracy"] > 0.3  # pretrained on MNIST: far above chance at once
-
-
-def test_weights_saving_reuses_keras_attribute_skip_sets():
-    """Keras 3.15 caches its saving skip sets under a key it never reads; zoo.runs stores them where it reads.
-
-    When the first assertion fails, Keras has fixed its cache and ``cache_saving_skipsets`` can go.
-    """
-    import keras
-    from keras.src.saving import saving_lib
-
-    from zoo.training.runs import cache_saving_skipsets
-
-    keras.backend.clear_session()
-    assert saving_lib.get_attr_skipset("Layer") is not saving_lib.get_attr_skipset("Layer")  # built on every call
-    cache_saving_skipsets()
-    assert saving_lib.get_attr_skipset("Layer") is saving_lib.get_attr_skipset("Layer")
-    assert saving_lib.get_attr_skipset("Optimizer") is saving_lib.get_attr_skipset("Optimizer")

@@ -58,6 +58,11 @@ def run_stats(args) -> int:
     from zoo.kit.stats import model_stats, write_stats
 
     registry = get_registry()
+    if args.plugin is not None and args.plugin not in {p.name for p in registry.plugins}:
+        from zoo.errors import UnknownNameError
+
+        raise UnknownNameError(args.plugin, [p.name for p in registry.plugins], "plugin",
+                               hint="`zoo plugins` lists the loaded plugins")
     if args.write:
         plugin = args.plugin or _owner(registry, args.names)
         print(f"wrote {write_stats(plugin, args.names or None)}")

@@ -222,7 +222,7 @@ def _weights_and_stats(name: str, package: Path) -> tuple[str, dict]:
     import keras
 
     from zoo.files import file_hash
-    from zoo.training.runs import save_weights
+    from zoo.weights.io import save_weights
     from zoo.kit.stats import count_macs
 
     spec = importlib.util.spec_from_file_location(f"zoo_{name}_net", package / "net.py")

@@ -177,6 +177,14 @@ def adapt_text_layers(model, dataset) -> None:
         layer.adapt(train[0] if isinstance(train, tuple) else train)
 
 
+def check_classes(dataset) -> None:
+    """Training data must have two classes or more: with one, every answer is right and nothing is learned."""
+    if dataset.num_classes < 2:
+        names = ", ".join(str(c) for c in dataset.class_names) or "none"
+        raise ValueError(f"data {dataset.name!r} has {dataset.num_classes} class ({names}): a classifier is "
+                         "trained to tell classes apart, so it needs 2 or more (a folder: one subfolder per class)")
+
+
 def check_labels_fit(dataset, model) -> None:
     """Every label must be a class of the model's classifier."""
     from zoo.datasets.sources import check_labels
@@ -320,6 +328,7 @@ def train(model_or_name, data, *, recipe=None, epochs=None, batch_size=None, run
 
     keras.utils.set_random_seed(seed)
     dataset = as_dataset(data, seed=seed)
+    check_classes(dataset)
     policy = resolve_precision(precision)
     multi_worker = is_multi_worker(strategy_obj)
     rank = worker_index() if multi_worker else 0
@@ -332,12 +341,12 @@ def train(model_or_name, data, *, recipe=None, epochs=None, batch_size=None, run
                                                      "the run's name (ARCHITECTURE-DATASET)"))
     if rank:  # other workers keep their own files next to the chief's
         run = Run(run.path / f"worker-{rank}")
-    run.start(identity, resume=resume)
-
-    with dtype_policy(policy), (strategy_obj.scope() if strategy_obj else contextlib.nullcontext()):
-        model = build_model(identity, model_args) if named else model_or_name
-    return fit(model, dataset, recipe, run, identity=identity, seed=seed, verbose=verbose, strategy=strategy_obj,
-               strategy_name=strategy, precision=policy, resume=resume, tensorboard=not rank)
+    with run.lock():  # held from the first file written to the card: a second process stops at once
+        run.start(identity, resume=resume)
+        with dtype_policy(policy), (strategy_obj.scope() if strategy_obj else contextlib.nullcontext()):
+            model = build_model(identity, model_args) if named else model_or_name
+        return fit(model, dataset, recipe, run, identity=identity, seed=seed, verbose=verbose, strategy=strategy_obj,
+                   strategy_name=strategy, precision=policy, resume=resume, tensorboard=not rank)
 
 
 def model_identity(model, dataset) -> ModelIdentity:
@@ -364,7 +373,18 @@ def fit(model, dataset, recipe: TrainingRecipe, run, *, identity: ModelIdentity,
     :param initial_epoch: where a run without a checkpoint starts (a tuner continuing a trial).
     :param tensorboard: write TensorBoard logs; ``evaluate``: score the test split; ``plots``: ``curves.png``.
     :return: a :class:`TrainResult`; ``card.json`` in ``run`` records the identity and the training.
+    :raises zoo.training.runs.RunBusyError: another process is training in ``run``.
     """
+    with run.lock():
+        return _fit(model, dataset, recipe, run, identity=identity, seed=seed, verbose=verbose, callbacks=callbacks,
+                    strategy=strategy, strategy_name=strategy_name, precision=precision, resume=resume,
+                    initial_epoch=initial_epoch, tensorboard=tensorboard, evaluate=evaluate, plots=plots)
+
+
+def _fit(model, dataset, recipe: TrainingRecipe, run, *, identity: ModelIdentity, seed, verbose, callbacks, strategy,
+         strategy_name, precision: str, resume: bool, initial_epoch: int, tensorboard: bool, evaluate: bool,
+         plots: bool) -> TrainResult:
+    """:func:`fit`'s work, in the locked run directory."""
     from zoo.datasets import pipeline as inputs
     from zoo.training.distributed import fit_multi_worker, is_multi_worker
     from zoo.training.optimizers import make_loss, make_optimizer
@@ -436,13 +456,13 @@ def fit(model, dataset, recipe: TrainingRecipe, run, *, identity: ModelIdentity,
         if model.stop_training:  # early stopping ends the run, not only the phase
             break
 
-    from zoo.training.runs import load_weights, save_weights
+    from zoo.weights.io import load_weights, save_weights
 
     finished = run.read_state().get("epoch", 0)
     if not run.best.exists():
         save_weights(model, run.best)
     elif not (finished > start and best.get("epoch") == finished):  # unless the last epoch trained was the best
-        load_weights(model, run.best)
+        load_weights(model, run.best, what=f"the best weights of run {run.path}", hash=best.get("sha256"))
     metrics = {}
     if test_ds is not None:
         prefix = "test_" if dataset.test is not None else "val_"

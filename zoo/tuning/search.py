@@ -25,6 +25,7 @@ from zoo.registry.loader import get_registry
 
 TUNERS = {"bayesian": "BayesianOptimization", "hyperband": "Hyperband", "random": "RandomSearch"}
 DISTRIBUTED_VARIABLES = ("KERASTUNER_TUNER_ID", "KERASTUNER_ORACLE_IP", "KERASTUNER_ORACLE_PORT")
+SEARCH_RECORD = "search.json"  # under <directory>/<project_name>: the data and architectures the search runs on
 BEST_DIR = "best"  # under <directory>/<project_name>: model.keras, best.json, model_card.md
 
 
@@ -178,9 +179,11 @@ def tune(name_or_pattern, data, *, tuner: str = "bayesian", max_trials: int, obj
     import keras_tuner as kt
 
     from zoo.datasets.sources import as_dataset
+    from zoo.training.driver import check_classes
     from zoo.tuning.hypermodel import ZooHyperModel, reported_metrics
 
     dataset = as_dataset(data, seed=seed or 0)
+    check_classes(dataset)
     shapes = input_shapes(selected, dataset)
     architectures = match_architectures(name_or_pattern, num_classes=dataset.num_classes, task=dataset.task,
                                         input_shape=shapes)
@@ -195,8 +198,10 @@ def tune(name_or_pattern, data, *, tuner: str = "bayesian", max_trials: int, obj
         [name_or_pattern] if isinstance(name_or_pattern, str) else name_or_pattern)).strip("_.") or "search"
     make_directory(directory, "the tuning directory")
     project = confined(Path(directory), project_name, "project_name")
+    record = {"dataset": dataset.name, "class_names": [str(c) for c in dataset.class_names],
+              "architectures": sorted(a.name for a in architectures)}
     if not overwrite:
-        check_saved_search(project)
+        check_saved_search(project, record)
     options: dict[str, Any] = dict(objective=objective, directory=str(directory), project_name=project_name,
                                    overwrite=overwrite, seed=seed)
     if tuner == "hyperband":
@@ -209,6 +214,7 @@ def tune(name_or_pattern, data, *, tuner: str = "bayesian", max_trials: int, obj
         search = type(TUNERS[tuner], (_RecordTrials, getattr(kt, TUNERS[tuner])), {})(model, **options)
         search.oracle.__class__ = type(type(search.oracle).__name__, (_AtomicOracle, type(search.oracle)), {})
         search.oracle.max_trials = max_trials  # Hyperband has no max_trials of its own; the oracle honours it
+        atomic_json(project / SEARCH_RECORD, record)  # after the tuner: overwrite=True has emptied the project
         search.search(dataset, verbose=(1 if sys.stdout.isatty() else 2) if verbose == "auto" else verbose,
                       **fit_kwargs)
 
@@ -264,10 +270,22 @@ def read_hparams(path, name: str) -> dict[str, Any]:
 # --- the pieces of tune ---------------------------------------------------------------------------
 
 
-def check_saved_search(project: Path) -> None:
-    """Before a search resumes in ``project``: every state file KerasTuner wrote must be whole JSON, else a
-    ValueError naming the file (a search stopped while KerasTuner wrote it in place, before the zoo wrote
-    them atomically) and what to do."""
+def check_saved_search(project: Path, record: dict) -> None:
+    """Before a search resumes in ``project``: it must search the same data and architectures as the search
+    that started there (its ``search.json``: else its trials would be ranked with this one's), and every
+    state file KerasTuner wrote must be whole JSON (a search stopped while KerasTuner wrote it in place,
+    before the zoo wrote them atomically); else a ValueError naming what differs, or the file, and what to do."""
+    saved = project / SEARCH_RECORD
+    if saved.is_file():
+        try:
+            previous = json.loads(saved.read_text(encoding="utf-8"))
+        except (json.JSONDecodeError, UnicodeDecodeError):
+            previous = {}
+        for key, value in record.items():
+            if key in previous and previous[key] != value:
+                raise ValueError(f"the search in {project} ran with {key}={_short(previous[key])}, not "
+                                 f"{_short(value)}: its trials would be ranked with this search's; pass another "
+                                 "project_name (--project-name), or overwrite=True (--overwrite) to start afresh")
     files = [project / "oracle.json", *project.glob("tuner*.json"), *project.glob("trial_*/trial.json")]
     for path in files:
         if not path.is_file():
@@ -278,6 +296,11 @@ def check_saved_search(project: Path) -> None:
             raise ValueError(f"{path} is truncated or corrupt ({error}): the search in {project} cannot resume "
                              f"from it; remove that file (a trial's is rerun), or pass overwrite=True "
                              "(--overwrite) to start the search afresh") from None
+
+
+def _short(value) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
 
 
 class _AtomicOracle:
@@ -388,7 +411,7 @@ def write_best(search, best: dict[str, Any], trials: list[dict[str, Any]]) -> Pa
     from zoo.tuning.hypermodel import RUN_DIR
     from zoo.records.identity import CARD_NAME, read_card
     from zoo.files import atomic_write, file_hash
-    from zoo.training.runs import save_weights
+    from zoo.weights.io import save_weights
 
     path = Path(search.project_dir) / BEST_DIR
     path.mkdir(parents=True, exist_ok=True)

@@ -32,6 +32,7 @@ from zoo.errors import DownloadError
 from zoo.files import atomic_write, confined, fetch as fetch_file, file_hash, make_directory, mirror_path
 from zoo.files import offline as is_offline
 from zoo.files import same_hash, storage, zoo_home
+from zoo.files.fetching import shown
 from zoo.registry.loader import package_directory
 from zoo.records.tags import WeightTag
 
@@ -151,7 +152,7 @@ def fetch(tag: WeightTag, *, offline: bool | None = None, progress: bool | None 
     offline = is_offline(offline)
     usable = [url for url in tag.urls if not offline or url.startswith("file:")]
     if not usable:
-        why = "offline (ZOO_OFFLINE or offline=True), so not downloaded from " + ", ".join(tag.urls) \
+        why = "offline (ZOO_OFFLINE or offline=True), so not downloaded from " + ", ".join(map(shown, tag.urls)) \
             if tag.urls else "the tag has no URL to download it from"
         raise WeightsNotFoundError(
             f"weights {tag.name}: file {tag.file_name} not found; looked in: {'; '.join(looked)}; {why}. "
