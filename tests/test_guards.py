@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import os
 import subprocess
+import sys
 import uuid
 from pathlib import Path
 
@@ -340,3 +341,149 @@ def test_a_run_checkpoint_is_checked_before_it_is_resumed(tmp_path, trained_run)
     x, y = zoo.datasets.load("mnist5k", split="train")
     with pytest.raises(zoo.weights.io.WeightsMismatchError, match="the checkpoint of run .* are not the file recorded"):
         zoo.train("lenet5", (x[:200], y[:200]), epochs=2, run_dir=run, verbose=0, seed=0)
+
+
+# --- silent wrong results: the data must fit (5, 6, 8) and a run directory is one process's (9) -------
+
+
+def _image_folder(root: Path, classes: dict[str, int]) -> Path:
+    """A folder of small PNG digits, one subfolder per class."""
+    import numpy as np
+    from PIL import Image
+
+    rng = np.random.default_rng(0)
+    for name, count in classes.items():
+        (root / name).mkdir(parents=True)
+        for i in range(count):
+            Image.fromarray(rng.integers(0, 255, (28, 28), dtype=np.uint8)).save(root / name / f"{i}.png")
+    return root
+
+
+def test_data_that_does_not_fit_is_refused_and_a_search_resumes_only_on_its_own_data(tmp_path, trained_run):
+    one = _image_folder(tmp_path / "one", {"cat": 12})
+    two = _image_folder(tmp_path / "two", {"cat": 12, "dog": 12})
+    tune = ["tune", "lenet5", "--max-trials", "1", "--epochs", "1", "--tuner", "random", "--directory", "t",
+            "--project-name", "p", "--no-tune-training"]
+    answers = _cli_calls([
+        ["train", "lenet5", "--data", str(one), "--epochs", "1", "--run-dir", "r1"],  # 5
+        ["evaluate", str(_copy_run(trained_run, tmp_path)), "--data", str(two)],  # 6
+        [*tune, "--data", "digits"],
+        [*tune, "--data", "mnist5k"],  # 8
+    ], tmp_path)
+    lines = [message.strip().splitlines() for _, message in answers]
+    assert [status for status, _ in answers] == [2, 2, 0, 2], answers
+    assert lines[0] == [f"zoo train: error: data 'one' has 1 class (cat): a classifier is trained to tell classes "
+                        "apart, so it needs 2 or more (a folder: one subfolder per class)"]
+    assert len(lines[1]) == 1 and "data 'two' has 2 classes (cat, dog) but" in lines[1][0]
+    assert "has 10 (0, 1, 2, 3, 4, ...): its labels would be compared with the model's outputs by index" in lines[1][0]
+    assert len(lines[3]) == 1 and "the search in t/p ran with dataset='digits', not 'mnist5k'" in lines[3][0]
+    assert not (tmp_path / "r1" / "best.weights.h5").exists()
+
+
+def test_a_run_directory_is_used_by_one_process_at_a_time(tmp_path):
+    command = ["train", "lenet5", "--data", "mnist5k", "--epochs", "3", "--run-dir", "twice"]
+    code = f"import sys; from zoo.cli import main; sys.exit(main({command!r}))"
+    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3", **OFFLINE)
+    processes = [subprocess.Popen([sys.executable, "-c", code], cwd=tmp_path, env=env, text=True,
+                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE) for _ in range(2)]
+    results = [(p.wait(timeout=600), *p.communicate()) for p in processes]
+    statuses = sorted(status for status, _, _ in results)
+    assert statuses == [0, 2], results
+    busy = next(err for status, _, err in results if status == 2).strip().splitlines()
+    assert busy == [f"zoo train: error: run_dir='twice' is in use by another process (it holds twice/.lock): wait "
+                    "until it ends, or pass another run directory (--run-dir)"]
+    log = (tmp_path / "twice" / "log.csv").read_text().splitlines()
+    assert [line.split(",")[0] for line in log] == ["epoch", "0", "1", "2"], log
+
+
+# --- tracebacks and messages (10, 11, 20, 21, 31, 32) -------------------------------------------------
+
+
+def test_a_reader_that_stops_reading_ends_the_command_quietly(tmp_path):
+    for args in (["list"], ["info", "resnet50"]):
+        code = f"import sys; from zoo.cli import main; sys.exit(main({args!r}))"
+        process = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                   env=dict(os.environ, **OFFLINE))
+        process.stdout.close()  # as `| head -c 0` would: every write finds the pipe closed
+        error = process.stderr.read().decode()
+        assert process.wait(timeout=120) == 141 and error == "", error
+
+
+def test_a_failing_plugin_is_one_line_naming_it_and_zoo_debug_shows_the_traceback(tmp_path):
+    from conftest import make_plugin
+
+    make_plugin(tmp_path / "site", "zoo-broken", {"broken": "zoo_broken"}, {"zoo_broken": """
+        import zoo
+
+        def build(**kwargs):
+            raise RuntimeError("the filters ran out")
+
+        @zoo.hookimpl
+        def zoo_register_architectures(registry):
+            registry.add(zoo.Architecture(name="brokennet", family="broken", build="zoo_broken:build",
+                                          input_shape=(32, 32, 3), num_classes=10))
+    """})
+    result = run_zoo("stats", "brokennet", pythonpath=[tmp_path / "site"], env=OFFLINE)
+    assert result.returncode == 1 and "Traceback" not in result.stderr, result.stderr
+    assert result.stderr.strip().splitlines() == [
+        "zoo stats: error: plugin 'broken' failed (in zoo_broken.build): RuntimeError: the filters ran out; "
+        "ZOO_DEBUG=1 shows the traceback"]
+    debug = run_zoo("stats", "brokennet", pythonpath=[tmp_path / "site"], env={**OFFLINE, "ZOO_DEBUG": "1"})
+    assert debug.returncode == 1 and "Traceback" in debug.stderr and "the filters ran out" in debug.stderr
+    message = one_line_error(run_zoo("stats", "--plugin", "brokn", pythonpath=[tmp_path / "site"], env=OFFLINE),
+                             "stats")  # 31
+    assert message.startswith("unknown plugin 'brokn'; did you mean broken?")
+
+
+def test_download_settings_and_faults_are_one_line_and_keep_passwords_out(tmp_path, server):
+    from zoo.errors import DownloadError
+    from zoo.files import fetch
+    from zoo.files.settings import max_download_bytes
+
+    server.files["f.bin"] = b"x" * 100
+    for value in ("inf", "nan", "-1", "lots"):  # 10
+        os.environ["ZOO_MAX_DOWNLOAD_MB"] = value
+        try:
+            with pytest.raises(ValueError, match=f"ZOO_MAX_DOWNLOAD_MB='{value}' is not allowed"):
+                max_download_bytes()
+            with pytest.raises(ValueError, match="ZOO_MAX_DOWNLOAD_MB"):
+                fetch([server.url("ok", "f.bin")], tmp_path / "f.bin", hash="0" * 64)
+        finally:
+            del os.environ["ZOO_MAX_DOWNLOAD_MB"]
+    with pytest.raises(DownloadError) as loop:  # 21
+        fetch([server.url("loop", "f.bin")], tmp_path / "f.bin", hash="0" * 64)
+    assert "\n" not in str(loop.value) and "HTTP 302 redirects without end (a redirect loop)" in str(loop.value)
+    secret = server.url("missing", "f.bin").replace("http://", "http://me:s3cret@")  # 32
+    with pytest.raises(DownloadError) as missing:
+        fetch([secret], tmp_path / "f.bin", hash="0" * 64)
+    assert "s3cret" not in str(missing.value) and "http://me:***@127.0.0.1" in str(missing.value)
+
+
+def test_a_corrupt_image_is_named_without_tensorflow_internals(tmp_path):
+    (tmp_path / "broken.png").write_bytes(b"\x89PNG\r\n\x1a\n" + b"\0" * 40)
+    message = one_line_error(run_zoo("predict", "lenet5.mnist5k", str(tmp_path / "broken.png"), env=OFFLINE),
+                             "predict")
+    assert message.startswith(f"corrupt or unreadable image '{tmp_path / 'broken.png'}': ")
+    assert "{{" not in message and "[Op:" not in message and "function_node" not in message
+
+
+def test_a_disk_that_fills_during_the_first_checkpoint_is_one_line_and_no_crash(tmp_path):
+    """14: HDF5 crashed the process at exit after a write failed mid-file; the room is now checked first."""
+    import resource
+
+    code = "import sys; from zoo.cli import main; sys.exit(main(sys.argv[1:]))"
+    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3", **OFFLINE)
+
+    def train(run_dir: Path, preexec=None):
+        return subprocess.run([sys.executable, "-c", code, "train", "lenet5", "--data", "mnist5k", "--epochs", "1",
+                               "--run-dir", str(run_dir)], cwd=tmp_path, env=env, capture_output=True, text=True,
+                              timeout=600, preexec_fn=preexec)
+
+    with tmpfs(tmp_path / "full", "250k"):
+        full = train(tmp_path / "full" / "run")
+    limited = train(tmp_path / "limited", preexec=lambda: resource.setrlimit(resource.RLIMIT_FSIZE, (200_000,) * 2))
+    assert full.returncode == 2 and full.stderr.strip().splitlines() == [
+        f"zoo train: error: cannot save weights to {tmp_path / 'full' / 'run' / 'best.weights.h5'}: no space left "
+        f"on the device ({full.stderr.split('(')[-1].strip()}"], full.stderr
+    assert limited.returncode == 2 and len(limited.stderr.strip().splitlines()) == 1, limited.stderr
+    assert "the file would be larger than this process may write (file-size limit" in limited.stderr

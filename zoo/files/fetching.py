@@ -91,6 +91,7 @@ def fetch(urls, destination, *, hash: str | None = None, hash_algorithm: str = "
     if not urls:
         raise DownloadError(f"{destination.name}: no URL to download it from")
     offline = is_offline(offline)
+    limit = size if size is not None else max_download_bytes()  # a bad ZOO_MAX_DOWNLOAD_MB fails before any work
     make_directory(destination.parent, "the download directory")
     with storage(destination, "lock"), FileLock(str(destination) + ".lock"):
         if destination.exists():
@@ -105,7 +106,8 @@ def fetch(urls, destination, *, hash: str | None = None, hash_algorithm: str = "
                 continue
             try:
                 with atomic_output(destination, what="download into") as tmp:
-                    _transfer(url, tmp, hashed=hash is not None, size=size, progress=progress, timeout=timeout)
+                    _transfer(url, tmp, hashed=hash is not None, size=size, limit=limit, progress=progress,
+                              timeout=timeout)
                     problem = _whole(tmp, hash, hash_algorithm, size, verify)
                     if problem:
                         raise MirrorFailed(problem)
@@ -180,12 +182,11 @@ class _SafeRedirects(urllib.request.HTTPRedirectHandler):
         return super().redirect_request(req, fp, code, msg, headers, newurl)
 
 
-def _transfer(url: str, path: Path, *, hashed: bool, size: int | None, progress: bool | None,
+def _transfer(url: str, path: Path, *, hashed: bool, size: int | None, limit: int, progress: bool | None,
               timeout: float) -> None:
     """Stream ``url`` into ``path``: a body shorter than announced, or longer than allowed, is a MirrorFailed."""
     opener = urllib.request.build_opener(_SafeRedirects(hashed))
     request = urllib.request.Request(url, headers={"User-Agent": USER_AGENT})
-    limit = size if size is not None else max_download_bytes()
     with opener.open(request, timeout=timeout) as response:
         announced = response.headers.get("Content-Length")
         total = int(announced) if announced and announced.isdigit() else None

@@ -94,13 +94,13 @@ class Run:
         make_directory(self.path, "the run directory")
         if self._lock is None:
             self._lock = FileLock(str(self.lockfile))
-        try:
-            with storage(self.lockfile, "lock the run directory with"):
+        with storage(self.lockfile, "lock the run directory with"):
+            try:
                 self._lock.acquire(timeout=0)
-        except Timeout:
-            raise RunBusyError(f"run_dir={str(self.path)!r} is in use by another process (it holds "
-                               f"{self.lockfile}): wait until it ends, or pass another run directory (--run-dir)") \
-                from None
+            except Timeout:  # an OSError too: caught first
+                raise RunBusyError(f"run_dir={str(self.path)!r} is in use by another process (it holds "
+                                   f"{self.lockfile}): wait until it ends, or pass another run directory "
+                                   "(--run-dir)") from None
         try:
             yield self
         finally:

@@ -283,8 +283,8 @@ def check_saved_search(project: Path, record: dict) -> None:
             previous = {}
         for key, value in record.items():
             if key in previous and previous[key] != value:
-                raise ValueError(f"the search in {project} ran with {key}={_short(previous[key])}, not "
-                                 f"{_short(value)}: its trials would be ranked with this search's; pass another "
+                raise ValueError(f"the search in {project} ran with {key}={_quoted(previous[key])}, not "
+                                 f"{_quoted(value)}: its trials would be ranked with this search's; pass another "
                                  "project_name (--project-name), or overwrite=True (--overwrite) to start afresh")
     files = [project / "oracle.json", *project.glob("tuner*.json"), *project.glob("trial_*/trial.json")]
     for path in files:
@@ -298,9 +298,9 @@ def check_saved_search(project: Path, record: dict) -> None:
                              "(--overwrite) to start the search afresh") from None
 
 
-def _short(value) -> str:
+def _quoted(value) -> str:
     text = repr(value)
-    return text if len(text) <= 60 else text[:57] + "..."
+    return text if len(text) <= 60 else text[:56] + "...]"
 
 
 class _AtomicOracle:

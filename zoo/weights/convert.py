@@ -120,8 +120,8 @@ def _read_torch(path: Path) -> Checkpoint:
             warnings.simplefilter("ignore", UserWarning)
             loaded = torch.load(path, map_location="cpu", weights_only=True)
     except pickle.UnpicklingError as error:
-        why = next((line.strip() for line in str(error).splitlines() if line.strip().startswith("Unsupported")),
-                   "Weights only load failed")
+        why = next((line[line.index("Unsupported"):].strip() for line in str(error).splitlines()
+                    if "Unsupported" in line), "Weights only load failed")
         raise ValueError(f"{path}: torch.load(weights_only=True) refuses this file, which holds Python objects "
                          f"besides tensors ({why.split('. Please')[0]}); load it only if you trust it, and "
                          "save its state_dict with torch.save(model.state_dict(), ...)") from None

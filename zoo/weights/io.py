@@ -25,14 +25,18 @@ Example::
 
 from __future__ import annotations
 
+import errno
+import math
+import shutil
 import warnings
 from pathlib import Path
 
-from zoo.files import atomic_output, file_hash, same_hash, storage
+from zoo.files import atomic_output, file_hash, make_directory, same_hash, storage
 from zoo.weights.keras_fix import cache_saving_skipsets
 
 WEIGHT_SUFFIXES = {".weights.h5": "keras", ".h5": "h5", ".hdf5": "h5"}  # longest first
 CHECKPOINT_SUFFIXES = (".pth", ".pt", ".safetensors")  # PyTorch checkpoints, converted by zoo.weights.convert
+HDF5_OVERHEAD = 4096  # bytes of HDF5 structure per stored array (groups, attributes), and for the file, at most
 
 
 class WeightsMismatchError(ValueError):
@@ -62,13 +66,33 @@ def save_weights(model, path: Path, *, with_optimizer: bool = False) -> str:
     path (and the free space); the file that was there stays intact.
     """
     import keras
+    import numpy as np
 
     cache_saving_skipsets()
     optimizer = getattr(model, "optimizer", None)  # None before the model is compiled
     skip = None if with_optimizer or optimizer is None else [optimizer]
+    variables = list(model.weights) + (list(optimizer.variables) if optimizer is not None and not skip else [])
+    check_room(path, sum(math.prod(v.shape) * np.dtype(str(v.dtype)).itemsize for v in variables)
+               + HDF5_OVERHEAD * (len(variables) + 1), what="save weights to")
     with atomic_output(path, what="save weights to") as tmp, storage(path, "save weights to"):
         keras.saving.save_weights(model, str(tmp), objects_to_skip=skip)
         return file_hash(tmp)
+
+
+def check_room(path: Path, size: int, *, what: str) -> None:
+    """A one-line :class:`zoo.errors.StorageError` before writing ``size`` bytes beside ``path`` when the disk has
+    less free space, or the process a smaller file-size limit (``ulimit -f``): HDF5 cannot stop cleanly when a
+    write fails in the middle of a file (it crashes the process as it exits), so it must not start one."""
+    import resource
+
+    with storage(path, what):
+        make_directory(Path(path).parent, "the directory")
+        free = shutil.disk_usage(Path(path).parent).free
+        if free < size:
+            raise OSError(errno.ENOSPC, "No space left on device")
+        limit = resource.getrlimit(resource.RLIMIT_FSIZE)[0]
+        if limit != resource.RLIM_INFINITY and limit < size:
+            raise OSError(errno.EFBIG, "File too large")
 
 
 def load_weights(model, path, *, what: str, expected_format: str | None = None, hash: str | None = None,
