@@ -315,10 +315,16 @@ def test_run_folders_are_checked_against_their_card(tmp_path, trained_run):
         ["predict", str(untagged), str(image)],
         ["predict", str(missing), str(image)],
         ["predict", str(_copy_run(trained_run, tmp_path / "intact")), str(image)],
+        ["predict", str(tmp_path / "intact" / "run"), str(tmp_path / "missing.png")],  # 26
+        ["predict", "textcnn_rand.rotten_tomatoes", str(image)],  # a text model given an image file
     ], tmp_path)
     statuses = [status for status, _ in answers]
     lines = [message.strip().splitlines() for _, message in answers]
-    assert statuses == [2, 2, 2, 2, 2, 0], answers
+    assert statuses == [2, 2, 2, 2, 2, 0, 2, 2], answers
+    assert lines[6] == [f"zoo predict: error: '{tmp_path / 'missing.png'}': no such file; this model takes "
+                        "(28, 28, 1) images (.bmp, .gif, .jpeg, .jpg, .png)"]
+    assert lines[7] == [f"zoo predict: error: '{image}' is an image file, but textcnn_rand.rotten_tomatoes "
+                        "classifies text: pass the text itself, one argument per text"]
     assert all(len(found) == 1 for found in lines[:5]), lines
     for index in (0, 1, 2):
         assert "are not the file recorded for them: sha256" in lines[index][0], lines[index]

@@ -351,6 +351,10 @@ def test_every_identity_field_of_a_run_is_checked_on_resume(tmp_path, change, fi
                              input_shape=(32, 32, 1), preprocessing={"scale": 1 / 255}, dataset="digits")
     run = Run(tmp_path / "run")
     run.start(recorded, resume=True)
+    run.start(recorded.replace(**change), resume=True)  # no finished epoch: nothing to resume, the record replaced
+    run.start(recorded, resume=True)
+    run.checkpoint.mkdir()
+    run.state.write_text('{"epoch": 1, "weights": "epoch-1.weights.h5"}')  # as a finished epoch leaves it
     with pytest.raises(RunMismatchError, match=f"holds a run with {field}="):
         run.start(recorded.replace(**change), resume=True)
     run.start(recorded, resume=True)  # the same model resumes

@@ -101,6 +101,12 @@ def read_inputs(items: list[str], model, identity: ModelIdentity):
 
     shape = model_input_shape(model)
     if len(shape) != 3:
+        from zoo.datasets.images import SUFFIXES
+
+        images = [item for item in items if Path(item).suffix.lower() in SUFFIXES and Path(item).is_file()]
+        if images:
+            raise ValueError(f"{images[0]!r} is an image file, but {identity.name} classifies text: pass the text "
+                             "itself, one argument per text")
         # bytes that were not UTF-8 in the command line become U+FFFD, as the text models' Vectorizer does
         return np.array([item.encode("utf-8", "surrogateescape").decode("utf-8", "replace") for item in items],
                         dtype=object)

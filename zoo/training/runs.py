@@ -110,12 +110,14 @@ class Run:
         """Create the directory; check that a resumed run trains the same model; start over when not resuming.
 
         :param identity: the :class:`zoo.records.identity.ModelIdentity` of the model to train.
-        :raises RunMismatchError: the directory holds a run of another model (one line naming the first
-            field that differs, both values, and how to start over).
+        :raises RunMismatchError: the directory holds a run of another model with a finished epoch (one line
+            naming the first field that differs, both values, and how to start over).
         """
         recorded = {"architecture": identity.architecture, "dataset": identity.dataset,
                     "identity": identity.to_dict()}
-        if self.config.exists() and resume:
+        # a directory without a finished epoch has nothing to resume (a build that failed left only run.json):
+        # the run starting there replaces its record
+        if self.config.exists() and resume and self.state.exists():
             with storage(self.config, "read"):
                 text = self.config.read_text()
             try:
