@@ -493,3 +493,13 @@ def test_a_disk_that_fills_during_the_first_checkpoint_is_one_line_and_no_crash(
         f"on the device ({full.stderr.split('(')[-1].strip()}"], full.stderr
     assert limited.returncode == 2 and len(limited.stderr.strip().splitlines()) == 1, limited.stderr
     assert "the file would be larger than this process may write (file-size limit" in limited.stderr
+
+
+def test_tune_overwrite_never_removes_a_folder_a_search_did_not_write(tmp_path):
+    (tmp_path / "src").mkdir()
+    (tmp_path / "src" / "main.py").write_text("print('mine')")
+    message = one_line_error(run_zoo("tune", "lenet5", "--data", "digits", "--directory", ".", "--project-name",
+                                     "src", "--overwrite", env=OFFLINE, cwd=tmp_path), "tune")
+    assert message.startswith("project 'src' is a folder, not a tuning search's folder: overwrite (--overwrite) "
+                              "replaces only what this command writes")
+    assert (tmp_path / "src" / "main.py").read_text() == "print('mine')"

@@ -439,6 +439,8 @@ def _option(parser: argparse.ArgumentParser, action: argparse.Action) -> list[st
 def cli_page(parser: argparse.ArgumentParser) -> str:
     """``reference/cli.md``: each command of ``parser`` with its usage, help and every option and default."""
     lines = ["# Command line", "", f"Generated from `{parser.prog}`'s argument parser when the site is built.", ""]
+    if parser.epilog:
+        lines += [parser.epilog, ""]
     for command, sub, summary in _commands(parser, parser.prog):
         options = [a for a in sub._actions if not isinstance(a, (argparse._HelpAction, argparse._SubParsersAction))]
         lines += [f"## {command}", "", sub.description or summary, "", "```console",

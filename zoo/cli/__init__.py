@@ -21,6 +21,10 @@ from zoo.cli import failure
 from zoo.errors import CatalogError, DownloadError, PluginError, SearchFailedError, StorageError, UnknownNameError
 
 COMMANDS = ("listing", "plugins", "weights", "train", "tune", "export")  # modules of zoo.cli, in --help's order
+EXIT_STATUSES = ("Exit status: 0 done; 1 something failed that is not your mistake (one line naming the part, a "
+                 "plugin or a module of the zoo; ZOO_DEBUG=1 shows the traceback), or a check failed; 2 a mistake in "
+                 "what was asked (an unknown name, a bad argument, a file that cannot be read or written): one line "
+                 "saying what and what to do; 130 interrupted; 141 the reader of the output stopped reading.")
 USER_ERRORS = (UnknownNameError, ValueError, CatalogError, PluginError, FileNotFoundError, FileExistsError,
                SearchFailedError, DownloadError, StorageError)
 
@@ -29,7 +33,8 @@ def build_parser() -> argparse.ArgumentParser:
     """The ``zoo`` argument parser with every subcommand."""
     from zoo import __version__
 
-    parser = argparse.ArgumentParser(prog="zoo", description="keras-zoo: list, inspect, build, train, tune and export models.")
+    parser = argparse.ArgumentParser(prog="zoo", description="keras-zoo: list, inspect, build, train, tune and export models.",
+                                     epilog=EXIT_STATUSES)
     parser.add_argument("--version", action="version", version=f"keras-zoo {__version__}")
     subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for module in COMMANDS:

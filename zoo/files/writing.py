@@ -117,7 +117,7 @@ def storage(path, action: str) -> Iterator[None]:
 
 
 def check_replaceable(path, *, force: bool, recognise: Callable[[Path], bool], what: str,
-                      name: str = "output") -> None:
+                      name: str = "output", option: str = "force") -> None:
     """Refuse to write over ``path`` unless ``force`` is given and ``path`` is ``what`` the command writes.
 
     ``force`` replaces only what the command itself would have written: ``recognise(path)`` says whether
@@ -125,6 +125,7 @@ def check_replaceable(path, *, force: bool, recognise: Callable[[Path], bool], w
     user's above all, is never removed.
 
     :param name: what the message calls ``path`` (the option or argument that named it).
+    :param option: the keyword that allows replacing (``force``, as ``--force`` on the command line).
     :raises FileExistsError: ``path`` exists and ``force`` is not given, or it is not ``what`` (one line).
 
     Example::
@@ -136,11 +137,11 @@ def check_replaceable(path, *, force: bool, recognise: Callable[[Path], bool], w
     if not (path.exists() or path.is_symlink()):
         return
     if not force:
-        raise FileExistsError(f"{name} {str(path)!r} exists: pass force=True (--force) to replace it")
+        raise FileExistsError(f"{name} {str(path)!r} exists: pass {option}=True (--{option}) to replace it")
     kind = "a symbolic link" if path.is_symlink() else "a folder" if path.is_dir() else "a file"
     if path.is_symlink() or not recognise(path):
-        raise FileExistsError(f"{name} {str(path)!r} is {kind}, not {what}: force (--force) replaces only what "
-                              f"this command writes; move it away or choose another {name}")
+        raise FileExistsError(f"{name} {str(path)!r} is {kind}, not {what}: {option} (--{option}) replaces only "
+                              f"what this command writes; move it away or choose another {name}")
 
 
 def move_into_place(source, destination, *, what: str = "move into place") -> None:

@@ -18,7 +18,7 @@ from typing import Any
 
 from zoo.records.architecture import Architecture
 from zoo.errors import SearchFailedError, ZooWarning
-from zoo.files import atomic_json, confined, make_directory, storage
+from zoo.files import atomic_json, check_replaceable, confined, make_directory, storage
 from zoo.registry.arguments import build_arguments, shape_for
 from zoo.training.phases import finetune_fields
 from zoo.registry.loader import get_registry
@@ -202,6 +202,9 @@ def tune(name_or_pattern, data, *, tuner: str = "bayesian", max_trials: int, obj
               "architectures": sorted(a.name for a in architectures)}
     if not overwrite:
         check_saved_search(project, record)
+    else:  # KerasTuner removes the project folder: only a search's own, never a folder of the user's
+        check_replaceable(project, force=True, recognise=is_search, what="a tuning search's folder",
+                          name="project", option="overwrite")
     options: dict[str, Any] = dict(objective=objective, directory=str(directory), project_name=project_name,
                                    overwrite=overwrite, seed=seed)
     if tuner == "hyperband":
@@ -268,6 +271,12 @@ def read_hparams(path, name: str) -> dict[str, Any]:
 
 
 # --- the pieces of tune ---------------------------------------------------------------------------
+
+
+def is_search(project: Path) -> bool:
+    """Whether ``project`` is a folder a search wrote (its ``search.json`` or KerasTuner's ``oracle.json``), or empty."""
+    return project.is_dir() and (any((project / name).is_file() for name in (SEARCH_RECORD, "oracle.json"))
+                                 or not any(project.iterdir()))
 
 
 def check_saved_search(project: Path, record: dict) -> None:
