@@ -159,6 +159,8 @@ def test_export_force_replaces_an_earlier_export_and_disk_faults_are_one_line(tm
             [*export, "--format", "onnx", "--output", "m.onnx", "--force"],
             [*export, "--format", "saved_model", "--output", "sm"],
             [*export, "--format", "saved_model", "--output", "sm", "--force"],
+            [*export, "--format", "litert", "--quantize", "int8", "--calibration", "/nonexistent", "--output",
+             "q.tflite"],  # 29
         ], tmp_path)
         assert os.listdir(tmp_path / "full") == []
     (ro, ro_message), (full, full_message) = answers[:2]
@@ -166,7 +168,10 @@ def test_export_force_replaces_an_earlier_export_and_disk_faults_are_one_line(tm
         "zoo export: error: cannot write the export in ro: the file system is read-only"], ro_message
     assert full == 2 and len(full_message.strip().splitlines()) == 1, full_message
     assert full_message.startswith("zoo export: error: cannot write the export to full/sm: no space left on the device")
-    assert [status for status, _ in answers[2:]] == [0, 0, 0, 0], answers
+    assert [status for status, _ in answers[2:]] == [0, 0, 0, 0, 2], answers
+    assert answers[6][1].strip().splitlines() == [
+        "zoo export: error: data='/nonexistent' is neither a built-in dataset (digits, fashion_mnist, mnist, mnist5k, "
+        "rotten_tomatoes) nor an existing directory"]
     assert (tmp_path / "m.onnx").read_bytes()[:1] == b"\x08" and (tmp_path / "sm" / "saved_model.pb").is_file()
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]
 
