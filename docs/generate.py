@@ -437,6 +437,8 @@ def cli_page(parser) -> str:
     prints it: usage, description, every option with its default and choices."""
     lines = ["# Command line", "", f"Generated from `{parser.prog}`'s argument parser when the site is built: each "
              "command's `--help`.", ""]
+    if parser.epilog:
+        lines += [parser.epilog, ""]
     for command in parser.commands:
         lines += [f"## {command.prog}", "", "```console", f"$ {command.prog} --help", command.format_help().strip(),
                   "```", ""]

@@ -98,7 +98,8 @@ class FaultServer:
     - ``stall``: headers and a few bytes, then nothing (until the client's timeout);
     - ``endless``: no Content-Length, bytes without end (a size limit must stop it);
     - ``slow``: waits a second, then serves the file; ``wrong``: serves other bytes under the name;
-    - ``ftp``: a redirect to an ``ftp://`` URL; ``redirect``: a redirect to ``/ok/NAME``.
+    - ``ftp``: a redirect to an ``ftp://`` URL; ``redirect``: a redirect to ``/ok/NAME``; ``loop``: a redirect
+      to itself, without end.
 
     Requests are counted per path.
     """
@@ -116,7 +117,7 @@ class FaultServer:
                 _, mode, name = self.path.split("/", 2)
                 server.requests[self.path] += 1
                 body = server.files.get(name)
-                if mode == "missing" or (body is None and mode not in ("endless", "ftp")):
+                if mode == "missing" or (body is None and mode not in ("endless", "ftp", "loop")):
                     return self.fail(404)
                 if mode == "error":
                     return self.fail(500)
@@ -124,9 +125,10 @@ class FaultServer:
                     self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
                     self.close_connection = True
                     return
-                if mode in ("ftp", "redirect"):
+                if mode in ("ftp", "redirect", "loop"):
                     self.send_response(302)
-                    self.send_header("Location", f"ftp://127.0.0.1/{name}" if mode == "ftp" else f"/ok/{name}")
+                    self.send_header("Location", {"ftp": f"ftp://127.0.0.1/{name}", "redirect": f"/ok/{name}",
+                                                  "loop": f"/loop/{name}"}[mode])
                     self.send_header("Content-Length", "0")
                     self.end_headers()
                     return

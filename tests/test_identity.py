@@ -258,10 +258,11 @@ def test_a_card_written_before_identity_version_2_still_works(tmp_path, monkeypa
     assert zoo.get("lenet5.old", pretrained=True).get_layer("conv1").activation.__name__ == "relu"
     # the old run.json recorded only architecture and dataset: resuming the same model there is allowed
     from zoo.training.runs import Run
-    from zoo.training.driver import plan_identity
+    from zoo.registry.request import resolve
+    from zoo.training.driver import plan_request
 
     digits = zoo.datasets.load("digits")
-    Run(run_dir).start(plan_identity("lenet5", digits, model_args={"activation": "relu"}), resume=True)
+    Run(run_dir).start(plan_request(resolve("lenet5"), digits, model_args={"activation": "relu"}).identity, resume=True)
 
 
 # --- contradictions are errors, before anything is downloaded -------------------------------------
@@ -352,6 +353,10 @@ def test_every_identity_field_of_a_run_is_checked_on_resume(tmp_path, change, fi
                              input_shape=(32, 32, 1), preprocessing={"scale": 1 / 255}, dataset="digits")
     run = Run(tmp_path / "run")
     run.start(recorded, resume=True)
+    run.start(recorded.replace(**change), resume=True)  # no finished epoch: nothing to resume, the record replaced
+    run.start(recorded, resume=True)
+    run.checkpoint.mkdir()
+    run.state.write_text('{"epoch": 1, "weights": "epoch-1.weights.h5"}')  # as a finished epoch leaves it
     with pytest.raises(RunMismatchError, match=f"holds a run with {field}="):
         run.start(recorded.replace(**change), resume=True)
     run.start(recorded, resume=True)  # the same model resumes

@@ -218,7 +218,8 @@ def test_every_moved_module_and_name_resolves():
             importlib.import_module(new)
         for package, (module, names) in deprecations.MOVED_NAMES.items():
             for name in names:
-                assert getattr(importlib.import_module(package), name) is getattr(importlib.import_module(module), name)
+                home = deprecations.MOVED_ELSEWHERE.get(f"{package}.{name}", module)
+                assert getattr(importlib.import_module(package), name) is getattr(importlib.import_module(home), name)
         for qualified, module in deprecations.MOVED_ELSEWHERE.items():
             old, _, name = qualified.rpartition(".")
             assert getattr(importlib.import_module(old), name) is getattr(
@@ -308,3 +309,45 @@ def test_a_plugin_written_against_last_weeks_api_still_builds(tmp_path):
         "zoo.validation.check_range is deprecated: import check_range from zoo.kit",
         "zoo.validation.classifier is deprecated: import classifier from zoo.layers.heads",
     ]
+
+
+# --- one resolved request -----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("door, names", [
+    (["get", "lenet5"], {"lenet5": 1}),
+    (["get", "lenet5.mnist5k"], {"lenet5.mnist5k": 1}),
+    (["train", "lenet5", "--data", "digits", "--epochs", "1", "--run-dir", "RUN"], {"lenet5": 1}),
+    (["train", "lenet5", "--data", "digits", "--epochs", "1", "--pretrained", "lenet5.mnist5k", "--run-dir", "RUN"],
+     {"lenet5": 1, "lenet5.mnist5k": 1}),
+    (["evaluate", "lenet5.mnist5k", "--data", "digits"], {"lenet5.mnist5k": 1}),
+    (["predict", "lenet5.mnist5k", "IMAGE"], {"lenet5.mnist5k": 1}),
+    (["export", "lenet5.mnist5k", "--format", "onnx", "--output", "OUT/m.onnx"], {"lenet5.mnist5k": 1}),
+])
+def test_each_door_looks_each_name_up_once(door, names, tmp_path, monkeypatch):
+    """The registry resolves each name a door is given once; the records are passed down from there."""
+    import collections
+
+    import numpy as np
+    from PIL import Image
+
+    import zoo
+    from zoo.cli import main
+    from zoo.registry.store import Registry
+
+    Image.fromarray((np.arange(28 * 28) % 255).astype("uint8").reshape(28, 28)).save(tmp_path / "digit.png")
+    looked_up = collections.Counter()
+    resolve = Registry.resolve
+
+    def counting(self, name):
+        looked_up[name] += 1
+        return resolve(self, name)
+
+    monkeypatch.setattr(Registry, "resolve", counting)
+    if door[0] == "get":
+        zoo.get(door[1], pretrained=door[1] != "lenet5", num_classes=3)
+    else:
+        args = [str(tmp_path / "run") if a == "RUN" else str(tmp_path / "digit.png") if a == "IMAGE"
+                else str(tmp_path / "out" / "m.onnx") if a == "OUT/m.onnx" else a for a in door]
+        assert main(args) == 0
+    assert dict(looked_up) == names

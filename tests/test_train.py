@@ -174,23 +174,6 @@ def test_fine_tune_a_shipped_tag_on_other_data(tmp_path):
     assert result.metrics["val_accuracy"] > 0.3  # pretrained on MNIST: far above chance at once
 
 
-def test_weights_saving_reuses_keras_attribute_skip_sets():
-    """Keras 3.15 caches its saving skip sets under a key it never reads; zoo.runs stores them where it reads.
-
-    When the first assertion fails, Keras has fixed its cache and ``cache_saving_skipsets`` can go.
-    """
-    import keras
-    from keras.src.saving import saving_lib
-
-    from zoo.training.runs import cache_saving_skipsets
-
-    keras.backend.clear_session()
-    assert saving_lib.get_attr_skipset("Layer") is not saving_lib.get_attr_skipset("Layer")  # built on every call
-    cache_saving_skipsets()
-    assert saving_lib.get_attr_skipset("Layer") is saving_lib.get_attr_skipset("Layer")
-    assert saving_lib.get_attr_skipset("Optimizer") is saving_lib.get_attr_skipset("Optimizer")
-
-
 def test_the_progress_bar_counts_within_the_epoch_and_leaves_out_the_log_only_metrics(capfd):
     """6 steps run 4 at a time: Keras reports the second execution as ending at step 8 (keras-team/keras#20861);
     the zoo's bar stops at 6/6 and its epoch line has no ``epoch_time`` (which the run's log.csv keeps)."""

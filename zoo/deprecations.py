@@ -64,6 +64,14 @@ MOVED_ELSEWHERE = {  # "old module.name" -> the new module of that name
     "zoo.validation.check_head": "zoo.layers.heads",
     "zoo.validation.check_positive_int": "zoo.checks",
     "zoo.identity.locate": "zoo.registry.request",
+    "zoo.weights.WEIGHT_SUFFIXES": "zoo.weights.io",
+    "zoo.weights.WeightsMismatchError": "zoo.weights.io",
+    "zoo.weights.file_format": "zoo.weights.io",
+    "zoo.weights.load_weights": "zoo.weights.io",
+    "zoo.weights.mismatch": "zoo.weights.io",
+    "zoo.runs.save_weights": "zoo.weights.io",
+    "zoo.runs.load_weights": "zoo.weights.io",
+    "zoo.runs.cache_saving_skipsets": "zoo.weights.keras_fix",
 }
 RENAMED = {"zoo.validation.check_positive_int": "check_integer"}  # "old module.name" -> its new name
 # old module that is now a package of the same name -> (the module its names went to, the names)
@@ -72,7 +80,7 @@ MOVED_NAMES = {
         "WEIGHT_SUFFIXES", "WeightsMismatchError", "build", "build_pretrained", "card_metadata", "check_request",
         "class_names", "converted_name", "decode_predictions", "file_format", "file_identity", "import_weights",
         "load_weights", "loaded_format", "mismatch", "plan", "preprocessing", "pretrained_identity", "select_tag",
-        "stored_shapes", "tag_for", "weights_file")),
+        "tag_for", "weights_file")),
     "zoo.tuning": ("zoo.tuning.search", (
         "TUNERS", "ArchitectureSkippedWarning", "TuningResult", "check_model_args", "check_saved_search",
         "format_trials", "input_shapes", "match_architectures", "ranked_trials", "read_hparams",

@@ -26,7 +26,10 @@ def register(subparsers) -> None:
                              "split when given (a built-in dataset or a folder), else on the calibration data, "
                              "the model's own dataset or synthetic inputs")
     parser.add_argument("--weights", help="a .weights.h5 file (from zoo train: its card.json is read too)")
-    parser.add_argument("--force", action="store_true", help="replace an existing output")
+    parser.add_argument("--force", action="store_true",
+                        help="replace an existing output when it is an earlier export of this format (a SavedModel "
+                             "folder, an .onnx or .tflite file) and its class-names file; never another file or "
+                             "folder")
     parser.add_argument("--verbose", action="store_true", help="show the converters' own logs")
     parser.set_defaults(run=run_export)
 

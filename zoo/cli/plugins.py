@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import warnings
 
+from zoo.errors import UnknownNameError
 from zoo.registry.loader import get_registry
 from zoo.tables import format_table, terminal_width
 
@@ -59,6 +60,10 @@ def run_stats(args) -> int:
     from zoo.kit.stats import model_stats, write_stats
 
     registry = get_registry()
+    if args.plugin is not None and args.plugin not in {p.name for p in registry.plugins}:
+
+        raise UnknownNameError(args.plugin, [p.name for p in registry.plugins], "plugin",
+                               hint="`zoo plugins` lists the loaded plugins")
     if args.write:
         plugin = args.plugin or _owner(registry, args.names)
         print(f"wrote {write_stats(plugin, args.names or None)}")

@@ -20,7 +20,9 @@ def register(subparsers) -> None:
     parser.add_argument("--epochs", type=int, help="epochs per trial (default: the recipe's; Hyperband's maximum)")
     parser.add_argument("--directory", default="zoo-tuning", help="KerasTuner's working directory")
     parser.add_argument("--project-name", help="the project folder under DIRECTORY (default: from the pattern)")
-    parser.add_argument("--overwrite", action="store_true", help="start afresh instead of continuing")
+    parser.add_argument("--overwrite", action="store_true",
+                        help="start afresh instead of continuing: removes DIRECTORY/PROJECT when a search wrote it, "
+                             "never another folder")
     parser.add_argument("--arg", action="append", metavar="NAME=VALUE",
                         help="a build argument fixed for every trial, e.g. --arg include_preprocessing=true")
     parser.add_argument("--pretrained", help="fine-tune from this weight tag or weights file (two phases)")

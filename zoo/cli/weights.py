@@ -171,12 +171,17 @@ def run_import(args) -> int:
 
     metadata = {"default": args.default}
     if args.num_classes is not None:
+        if args.num_classes < 1:
+            raise ValueError(f"--num-classes={args.num_classes} is not allowed: it must be a positive integer")
         metadata["num_classes"] = args.num_classes
     if args.input_shape:
         try:
             metadata["input_shape"] = [int(s) for s in args.input_shape.split(",")]
         except ValueError:
-            raise ValueError(f"--input-shape={args.input_shape!r} is not allowed: use integers, e.g. 28,28,1") from None
+            metadata["input_shape"] = None
+        if not metadata["input_shape"] or min(metadata["input_shape"]) < 1:
+            raise ValueError(f"--input-shape={args.input_shape!r} is not allowed: use positive integers separated "
+                             "by commas, height,width,channels for an image model, e.g. 28,28,1")
     if args.arguments:
         metadata["arguments"] = args.arguments
     if args.preprocessing is not None:

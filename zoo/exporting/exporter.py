@@ -50,6 +50,7 @@ from zoo.datasets import pipeline as inputs
 from zoo.datasets.pipeline import example_size, model_input_shape
 from zoo.datasets.sources import as_dataset
 from zoo.errors import ExportCheckError, ExportError
+from zoo.files import check_replaceable, make_directory, move_into_place, storage
 from zoo.inference.evaluation import read_inputs
 from zoo.records.identity import ModelIdentity
 from zoo.registry.loader import get_registry
@@ -69,6 +70,8 @@ CHECK_EXAMPLES = 200
 CALIBRATION_EXAMPLES = 200  # representative examples for int8 (the issue: 100 to 500)
 MIN_CALIBRATION = 100
 RUNTIME_SCRIPT = Path(__file__).with_name("runtimes.py")
+FORMAT_NAMES = {"saved_model": "SavedModel", "onnx": "ONNX", "litert": "LiteRT"}
+EXAMPLE_OUTPUTS = {"saved_model": "exports/lenet5", "onnx": "lenet5.onnx", "litert": "lenet5.tflite"}
 
 
 @dataclass(frozen=True)
@@ -142,7 +145,8 @@ def export(model, *, format: str, output, input: str | None = None, quantize: st
     :param check: compare the export, run in its own runtime in a fresh process, with the Keras
         model: True (on the calibration data's test split, else the model's own dataset, else
         synthetic inputs), or a dataset name or folder to compare on (its test split).
-    :param force: replace an existing output.
+    :param force: replace an existing output, when it is an export of this format (a SavedModel folder,
+        an ONNX or LiteRT file) and its class-names file; never another file or folder.
     :param weights: a weights file for an architecture ``model``.
     :param verbose: let the converters' own logs through.
     :return: an :class:`ExportResult`.
@@ -168,16 +172,17 @@ def export(model, *, format: str, output, input: str | None = None, quantize: st
                              "built-in dataset such as mnist5k or a folder of images, 100 to 500 examples")
     elif calibration is not None:
         raise ValueError(f"calibration={str(calibration)!r} is only used with quantize='int8'")
-    output = Path(output).expanduser()
-    if (output.exists() or output.is_symlink()) and not force:
-        raise FileExistsError(f"output {str(output)!r} exists: pass force=True (--force) to replace it")
+    output = check_output(output, format, force)
     identity = model if isinstance(model, ModelIdentity) else locate(model, weights)
     _check_input(identity, format, input)
     labels_path, labels_text = labels_file(output, format), "".join(f"{name}\n" for name in identity.labels())
-    if format != "saved_model" and labels_path.exists() and not force \
-            and labels_path.read_text(encoding="utf-8", errors="replace") != labels_text:
-        raise FileExistsError(f"{str(labels_path)!r} exists with other class names than {identity.name}'s: pass "
-                              "force=True (--force) to replace it, or another output name")
+    if format != "saved_model" and (labels_path.exists() or labels_path.is_symlink()):
+        if not force and labels_path.is_file() \
+                and labels_path.read_text(encoding="utf-8", errors="replace") != labels_text:
+            raise FileExistsError(f"{str(labels_path)!r} exists with other class names than {identity.name}'s: pass "
+                                  "force=True (--force) to replace it, or another output name")
+        check_replaceable(labels_path, force=True, recognise=Path.is_file, what="a class-names file",
+                          name="class-names file")
 
     with _quiet(verbose):
         require(format, quantize=quantize, check=bool(check))
@@ -188,15 +193,17 @@ def export(model, *, format: str, output, input: str | None = None, quantize: st
             examples_of(calibration, keras_model, identity, splits=("train", "validation", "test"),
                         count=CALIBRATION_EXAMPLES, minimum=MIN_CALIBRATION, purpose="calibration")[0]
         made = [folder for folder in output.parents if not folder.exists()]  # removed again on failure
-        output.parent.mkdir(parents=True, exist_ok=True)
-        staging = Path(tempfile.mkdtemp(dir=output.parent, prefix=f".{output.name}.export-"))
+        make_directory(output.parent, "the output's folder")
+        with storage(output.parent, "write the export in"):
+            staging = Path(tempfile.mkdtemp(dir=output.parent, prefix=f".{output.name}.export-"))
         try:
             artifact = staging / output.name
             writers = {"saved_model": write_saved_model, "onnx": write_onnx, "litert": write_litert}
-            writers[format](keras_model, identity, kind, artifact, staging=staging, quantize=quantize,
-                            examples=examples)
-            labels = artifact / labels_path.name if format == "saved_model" else staging / labels_path.name
-            labels.write_text(labels_text, encoding="utf-8")
+            with storage(output, "write the export to"):  # a full disk: one line, nothing left behind
+                writers[format](keras_model, identity, kind, artifact, staging=staging, quantize=quantize,
+                                examples=examples)
+                labels = artifact / labels_path.name if format == "saved_model" else staging / labels_path.name
+                labels.write_text(labels_text, encoding="utf-8")
             result = None
             if check:
                 data = check if not isinstance(check, bool) else calibration if calibration is not None \
@@ -205,8 +212,8 @@ def export(model, *, format: str, output, input: str | None = None, quantize: st
                 if not result.passed:
                     raise ExportCheckError(_failure(identity, format, quantize, result))
             if format != "saved_model":
-                _replace(labels, labels_path)
-            _replace(artifact, output)
+                move_into_place(labels, labels_path, what="write the class names to")
+            move_into_place(artifact, output, what="write the export to")
         except BaseException:
             shutil.rmtree(staging, ignore_errors=True)
             for folder in made:
@@ -682,15 +689,30 @@ def _failure(identity: ModelIdentity, format: str, quantize, result: CheckResult
 # --- writing -------------------------------------------------------------------------------------
 
 
-def _replace(source: Path, destination: Path) -> None:
-    """Move ``source`` to ``destination``, replacing what is there (a directory too) with one rename."""
-    if destination.is_dir() and not destination.is_symlink():
-        old = Path(tempfile.mkdtemp(dir=destination.parent, prefix=f".{destination.name}.old-"))
-        os.replace(destination, old / destination.name)
-        os.replace(source, destination)
-        shutil.rmtree(old, ignore_errors=True)
-    else:
-        os.replace(source, destination)
+def check_output(output, format: str, force: bool) -> Path:
+    """``output`` as a path, checked before any work: it names a file or folder, and what is there may be
+    replaced only with ``force`` and only when it is an export of ``format`` (:func:`is_export`)."""
+    text = str(output)
+    path = Path(output).expanduser()
+    if not text.strip() or path.name in ("", ".", ".."):
+        raise ValueError(f"output={text!r} is not allowed: name the {'folder' if format == 'saved_model' else 'file'} "
+                         f"to write, e.g. {EXAMPLE_OUTPUTS[format]}")
+    check_replaceable(path, force=force, recognise=lambda p: is_export(p, format),
+                      what=f"{'a' if format == 'saved_model' else 'an'} {FORMAT_NAMES[format]} export")
+    return path
+
+
+def is_export(path: Path, format: str) -> bool:
+    """Whether ``path`` holds what an export of ``format`` writes: a SavedModel folder (its ``saved_model.pb``),
+    an ONNX file (a ModelProto, which begins with its ``ir_version``) or a LiteRT flatbuffer (``TFL3``)."""
+    path = Path(path)
+    if format == "saved_model":
+        return path.is_dir() and any((path / name).is_file() for name in ("saved_model.pb", "saved_model.pbtxt"))
+    if not path.is_file():
+        return False
+    with open(path, "rb") as f:
+        head = f.read(8)
+    return head[:1] == b"\x08" if format == "onnx" else head[4:8] == b"TFL3"
 
 
 @contextlib.contextmanager

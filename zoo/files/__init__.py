@@ -10,7 +10,8 @@ Weights, datasets, run directories and tuning directories all go through it:
 - :func:`check_name` / :func:`confined` keep every name inside its directory, :func:`check_url`
   every URL to a safe scheme;
 - :func:`atomic_output`, :func:`atomic_write`, :func:`atomic_json` write whole files or nothing,
-  and :func:`storage` turns OS errors into one-line :class:`zoo.errors.StorageError` s.
+  :func:`move_into_place` is the one atomic replace, :func:`check_replaceable` the one guard on what
+  ``force`` may remove, and :func:`storage` turns OS errors into one-line :class:`zoo.errors.StorageError` s.
 
 Nothing here imports TensorFlow or Keras.
 """
@@ -19,7 +20,8 @@ from zoo.files.fetching import check_url, fetch
 from zoo.files.hashing import HASH_ALGORITHMS, file_hash, same_hash
 from zoo.files.names import check_name, confined
 from zoo.files.settings import max_download_bytes, mirror_path, offline, zoo_home
-from zoo.files.writing import atomic_json, atomic_output, atomic_write, free_space, make_directory, storage
+from zoo.files.writing import (atomic_json, atomic_output, atomic_write, check_replaceable, free_space, make_directory,
+                               move_into_place, storage)
 
 __all__ = [
     "HASH_ALGORITHMS",
@@ -27,6 +29,7 @@ __all__ = [
     "atomic_output",
     "atomic_write",
     "check_name",
+    "check_replaceable",
     "check_url",
     "confined",
     "fetch",
@@ -35,6 +38,7 @@ __all__ = [
     "make_directory",
     "max_download_bytes",
     "mirror_path",
+    "move_into_place",
     "offline",
     "same_hash",
     "storage",

@@ -51,10 +51,10 @@ def check_url(url, *, hashed: bool, field: str = "urls") -> str:
     """
     scheme = urllib.parse.urlsplit(url).scheme.lower() if isinstance(url, str) else ""
     if scheme not in SCHEMES:
-        raise ValueError(f"{field} item {url!r} is not allowed: its scheme must be https, http (for a file with a "
-                         "hash) or file")
+        raise ValueError(f"{field} item {shown(url)!r} is not allowed: its scheme must be https, http (for a file "
+                         "with a hash) or file")
     if scheme == "http" and not hashed:
-        raise ValueError(f"{field} item {url!r} is not allowed: plain http is accepted only for a file with a "
+        raise ValueError(f"{field} item {shown(url)!r} is not allowed: plain http is accepted only for a file with a "
                          "hash (nothing else proves what arrived); use https, or record the file's hash")
     return url
 
@@ -92,6 +92,7 @@ def fetch(urls, destination, *, hash: str | None = None, hash_algorithm: str = "
     if not urls:
         raise DownloadError(f"{destination.name}: no URL to download it from")
     offline = is_offline(offline)
+    limit = size if size is not None else max_download_bytes()  # a bad ZOO_MAX_DOWNLOAD_MB fails before any work
     make_directory(destination.parent, "the download directory")
     with storage(destination, "lock"), FileLock(str(destination) + ".lock"):
         if destination.exists():
@@ -102,33 +103,55 @@ def fetch(urls, destination, *, hash: str | None = None, hash_algorithm: str = "
         failures = []
         for url in urls:
             if offline and urllib.parse.urlsplit(url).scheme != "file":
-                failures.append(f"{url}: not downloaded (offline: ZOO_OFFLINE or offline=True)")
+                failures.append(f"{shown(url)}: not downloaded (offline: ZOO_OFFLINE or offline=True)")
                 continue
             try:
                 with atomic_output(destination, what="download into") as tmp:
-                    _transfer(url, tmp, hashed=hash is not None, size=size, progress=progress, timeout=timeout)
+                    _transfer(url, tmp, hashed=hash is not None, size=size, limit=limit, progress=progress,
+                              timeout=timeout)
                     problem = _whole(tmp, hash, hash_algorithm, size, verify)
                     if problem:
                         raise MirrorFailed(problem)
                 return destination
             except MirrorFailed as failure:
-                failures.append(f"{url}: {failure}")
+                failures.append(f"{shown(url)}: {failure}")
             except urllib.error.HTTPError as error:
-                failures.append(f"{url}: HTTP {error.code} {error.reason}")
+                why = "redirects without end (a redirect loop)" if "infinite loop" in str(error.reason) \
+                    else _one_line(str(error.reason))
+                failures.append(f"{shown(url)}: HTTP {error.code} {why}")
             except TRANSFER_ERRORS as error:
-                failures.append(f"{url}: {_reason(error)}")
+                failures.append(f"{shown(url)}: {_reason(error)}")
             except OSError as error:
                 if isinstance(error, StorageError):
                     raise
-                failures.append(f"{url}: {_reason(error)}")
+                failures.append(f"{shown(url)}: {_reason(error)}")
     raise DownloadError(f"could not download {destination.name}: " + "; ".join(failures))
+
+
+def shown(url: str) -> str:
+    """``url`` as messages show it: a password in it replaced by ``***``.
+
+    Example::
+
+        >>> shown("https://me:secret@mirror.example/f.h5")
+        'https://me:***@mirror.example/f.h5'
+    """
+    parts = urllib.parse.urlsplit(url) if isinstance(url, str) else None
+    if parts is None or parts.password is None:
+        return url
+    host = parts.netloc.rpartition("@")[2]
+    return urllib.parse.urlunsplit(parts._replace(netloc=f"{parts.username}:***@{host}"))
+
+
+def _one_line(text: str) -> str:
+    return " ".join(line.strip() for line in str(text).splitlines() if line.strip())
 
 
 def _reason(error: BaseException) -> str:
     reason = getattr(error, "reason", None) or error
     if isinstance(error, http.client.IncompleteRead):
         return f"the connection closed mid-body ({len(error.partial)} bytes received, the rest never came)"
-    text = str(reason).strip() or type(error).__name__
+    text = _one_line(str(reason)) or type(error).__name__
     return f"{type(error).__name__}: {text}" if not isinstance(reason, str) else text
 
 
@@ -160,12 +183,11 @@ class _SafeRedirects(urllib.request.HTTPRedirectHandler):
         return super().redirect_request(req, fp, code, msg, headers, newurl)
 
 
-def _transfer(url: str, path: Path, *, hashed: bool, size: int | None, progress: bool | None,
+def _transfer(url: str, path: Path, *, hashed: bool, size: int | None, limit: int, progress: bool | None,
               timeout: float) -> None:
     """Stream ``url`` into ``path``: a body shorter than announced, or longer than allowed, is a MirrorFailed."""
     opener = urllib.request.build_opener(_SafeRedirects(hashed))
     request = urllib.request.Request(url, headers={"User-Agent": USER_AGENT})
-    limit = size if size is not None else max_download_bytes()
     with opener.open(request, timeout=timeout) as response:
         announced = response.headers.get("Content-Length")
         total = int(announced) if announced and announced.isdigit() else None

@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+import math
 import os
 from pathlib import Path
 
@@ -56,6 +57,6 @@ def max_download_bytes() -> int:
         megabytes = float(value)
     except ValueError:
         megabytes = -1.0
-    if not megabytes > 0:
+    if not (megabytes > 0 and math.isfinite(megabytes)):
         raise ValueError(f"ZOO_MAX_DOWNLOAD_MB={value!r} is not allowed: it must be a positive number of megabytes")
     return int(megabytes * (1 << 20))

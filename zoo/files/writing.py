@@ -4,9 +4,15 @@
   and h5py accept it); on success the file is flushed to disk (``fsync``) and renamed into
   place, on any failure removed: the previous file, if any, stays as it was.
 - :func:`atomic_write` and :func:`atomic_json` write bytes, text or JSON that way.
+- :func:`move_into_place` is the one atomic replace: a finished file or folder renamed over its
+  destination (a folder that was there is moved aside first, then removed).
+- :func:`check_replaceable` is the one guard on what ``force`` may remove: only what the command
+  itself would have written (the caller says how to recognise it), never an unrelated file or folder.
 - :func:`storage` is the one place that turns an ``OSError`` into a :class:`zoo.errors.StorageError`,
   one line naming the path, what was being done and why: permissions, a read-only file system,
   a full disk or a file-size limit (with the free space), a path that is a file or a directory.
+  A framework's own error for the same causes (TensorFlow's ``ResourceExhaustedError`` for a
+  full disk) is read as the OS error it reports.
 """
 
 from __future__ import annotations
@@ -19,11 +25,14 @@ import re
 import shutil
 import tempfile
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
 
 from zoo.errors import DownloadError, StorageError
 
 FULL = (errno.ENOSPC, errno.EDQUOT, errno.EFBIG)
+# How libraries that do not raise OSError (TensorFlow's C++ file system, HDF5) word the OS errors they meet.
+REPORTED = {"No space left on device": errno.ENOSPC, "Disk quota exceeded": errno.EDQUOT,
+            "File too large": errno.EFBIG, "Read-only file system": errno.EROFS, "Permission denied": errno.EACCES}
 
 
 def free_space(path) -> str:
@@ -53,6 +62,8 @@ def describe(error: OSError, path, action: str) -> str:
     """``cannot ACTION PATH: REASON`` for an OSError, on one line."""
     number = _errno(error)
     target = getattr(error, "filename", None) or path
+    if any(part.startswith(".") and part not in (".", "..") for part in Path(target).parts[-2:]):
+        target = path  # the zoo's own temporary file or folder (zoo.files.names): the user knows the path it is for
     if number in (errno.EACCES, errno.EPERM):
         reason = "permission denied"
     elif number == errno.EROFS:
@@ -72,11 +83,22 @@ def describe(error: OSError, path, action: str) -> str:
     return f"cannot {action} {target}: {reason}"
 
 
+def reported_os_error(error: BaseException) -> OSError | None:
+    """The OS error a library's own exception reports in its message (a full disk, a read-only file system), or None."""
+    if isinstance(error, OSError):
+        return error
+    text = str(error)
+    for words, number in REPORTED.items():
+        if words in text:
+            return OSError(number, words)
+    return None
+
+
 @contextlib.contextmanager
 def storage(path, action: str) -> Iterator[None]:
-    """Within the block, an ``OSError`` becomes a :class:`zoo.errors.StorageError` naming ``path`` and ``action``;
-    errors that already say what failed (:class:`~zoo.errors.StorageError`, :class:`~zoo.errors.DownloadError`)
-    pass through as they are.
+    """Within the block, an ``OSError`` (or a library's error reporting one, :func:`reported_os_error`) becomes a
+    :class:`zoo.errors.StorageError` naming ``path`` and ``action``; errors that already say what failed
+    (:class:`~zoo.errors.StorageError`, :class:`~zoo.errors.DownloadError`) pass through as they are.
 
     Example::
 
@@ -87,8 +109,64 @@ def storage(path, action: str) -> Iterator[None]:
         yield
     except (StorageError, DownloadError):
         raise
-    except OSError as error:
-        raise StorageError(describe(error, path, action)) from None
+    except Exception as error:
+        reported = reported_os_error(error)
+        if reported is None:
+            raise
+        raise StorageError(describe(reported, path, action)) from None
+
+
+def check_replaceable(path, *, force: bool, recognise: Callable[[Path], bool], what: str,
+                      name: str = "output", option: str = "force") -> None:
+    """Refuse to write over ``path`` unless ``force`` is given and ``path`` is ``what`` the command writes.
+
+    ``force`` replaces only what the command itself would have written: ``recognise(path)`` says whether
+    the file or folder there is one (an ONNX file, a SavedModel folder). Anything else, a folder of the
+    user's above all, is never removed.
+
+    :param name: what the message calls ``path`` (the option or argument that named it).
+    :param option: the keyword that allows replacing (``force``, as ``--force`` on the command line).
+    :raises FileExistsError: ``path`` exists and ``force`` is not given, or it is not ``what`` (one line).
+
+    Example::
+
+        >>> check_replaceable(Path("project"), force=True, recognise=is_onnx_file, what="an ONNX file")
+        FileExistsError: output 'project' is a folder, not an ONNX file: force (--force) replaces only what ...
+    """
+    path = Path(path)
+    if not (path.exists() or path.is_symlink()):
+        return
+    if not force:
+        raise FileExistsError(f"{name} {str(path)!r} exists: pass {option}=True (--{option}) to replace it")
+    kind = "a symbolic link" if path.is_symlink() else "a folder" if path.is_dir() else "a file"
+    if path.is_symlink() or not recognise(path):
+        raise FileExistsError(f"{name} {str(path)!r} is {kind}, not {what}: {option} (--{option}) replaces only "
+                              f"what this command writes; move it away or choose another {name}")
+
+
+def move_into_place(source, destination, *, what: str = "move into place") -> None:
+    """Rename the finished file or folder ``source`` to ``destination``, replacing what is there.
+
+    A file is replaced with one ``os.replace``; a folder that is there is first renamed aside
+    (beside it, so the same file system), then the new one renamed in, then the old one removed.
+    Check first what may be replaced (:func:`check_replaceable`).
+    """
+    source, destination = Path(source), Path(destination)
+    with storage(destination, what):
+        if destination.is_dir() and not destination.is_symlink():
+            aside = Path(tempfile.mkdtemp(dir=destination.parent, prefix=f".{destination.name}.old-"))
+            try:
+                os.replace(destination, aside / destination.name)
+                try:
+                    os.replace(source, destination)
+                except OSError:
+                    os.replace(aside / destination.name, destination)  # the old folder back where it was
+                    raise
+            finally:
+                shutil.rmtree(aside, ignore_errors=True)
+        else:
+            os.replace(source, destination)
+        _fsync_directory(destination.parent)
 
 
 def make_directory(path, what: str) -> Path:
@@ -131,8 +209,7 @@ def atomic_output(path, *, what: str = "write") -> Iterator[Path]:
         with storage(path, what):
             with open(tmp, "rb+") as f:
                 os.fsync(f.fileno())
-            os.replace(tmp, path)
-            _fsync_directory(path.parent)
+        move_into_place(tmp, path, what=what)
     except BaseException:
         # emptied first: a writer that still holds the file open (HDF5 after a failed write) can then close it
         # on a full disk instead of failing again (which crashed the process when the interpreter exited)

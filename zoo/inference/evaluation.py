@@ -9,6 +9,7 @@ class names they mean.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import numpy as np
@@ -131,6 +132,7 @@ def evaluate(model, dataset, split: str = "test", batch_size: int = 256, *, iden
         {'accuracy': 0.976, 'top5_accuracy': 0.999, 'examples': 1000}
     """
 
+    check_same_classes(dataset, identity)
     part = getattr(dataset, split, None)
     if part is None:
         raise ValueError(f"split={split!r}: dataset {dataset.name!r} has no such split; it has "
@@ -191,12 +193,36 @@ def write_results(rows: list[dict], path) -> Path:
     return path
 
 
+def check_same_classes(dataset, identity: ModelIdentity) -> None:
+    """The data's classes must be the model's, in its order: labels are compared with outputs by index.
+
+    The number of classes must be the same, and when the model records its class names, so must the names.
+    """
+    data_names = [str(c) for c in dataset.class_names]
+    named = identity.class_names is not None
+    if len(data_names) == identity.num_classes and (not named or data_names == identity.labels()):
+        return
+    def listed(names):
+        return ", ".join(names[:5]) + (", ..." if len(names) > 5 else "")
+
+    model_classes = f"{identity.num_classes} ({listed(identity.labels())})" if named else str(identity.num_classes)
+    raise ValueError(f"data {dataset.name!r} has {len(data_names)} classes ({listed(data_names)}) but {identity.name} "
+                     f"has {model_classes}: its labels would be compared with the model's outputs by index, so the "
+                     "accuracy would mean nothing; evaluate on data of the model's classes, in its order")
+
+
 def read_inputs(items: list[str], model, identity: ModelIdentity):
     """Image files as the model's input batch (decoded, resized and preprocessed as in training), or the
     items as text lines for a text model."""
 
     shape = model_input_shape(model)
     if len(shape) != 3:
+        from zoo.datasets.images import SUFFIXES
+
+        images = [item for item in items if Path(item).suffix.lower() in SUFFIXES and Path(item).is_file()]
+        if images:
+            raise ValueError(f"{images[0]!r} is an image file, but {identity.name} classifies text: pass the text "
+                             "itself, one argument per text")
         # bytes that were not UTF-8 in the command line become U+FFFD, as the text models' Vectorizer does
         return np.array([item.encode("utf-8", "surrogateescape").decode("utf-8", "replace") for item in items],
                         dtype=object)
@@ -207,6 +233,9 @@ def read_inputs(items: list[str], model, identity: ModelIdentity):
     batch = []
     for item in items:
         path = Path(item)
+        if not path.exists():
+            raise FileNotFoundError(f"{item!r}: no such file; this model takes {shape} images "
+                                    f"({', '.join(images.SUFFIXES)})")
         if path.suffix.lower() not in images.SUFFIXES or not path.is_file():
             raise FileNotFoundError(f"{item!r} is not an image file ({', '.join(images.SUFFIXES)}); "
                                     f"this model takes {shape} images")
@@ -214,7 +243,10 @@ def read_inputs(items: list[str], model, identity: ModelIdentity):
             image = images.decode(tf.io.read_file(str(path)), shape[-1])
         except (tf.errors.InvalidArgumentError, ValueError) as error:
             message = getattr(error, "message", None) or str(error)
-            raise ValueError(f"corrupt or unreadable image {item!r}: {message.strip().splitlines()[0]}") from None
+            message = re.sub(r"\{\{[^}]*\}\}|\[Op:\w+\].*", "", message).strip()  # TensorFlow's op and node names
+            lines = [line.strip() for line in message.splitlines() if line.strip()]
+            raise ValueError(f"corrupt or unreadable image {item!r}: "
+                             f"{lines[0] if lines else 'it cannot be decoded'}") from None
         batch.append(inputs.fit_example(image, shape, identity.preprocessing))
     return inputs.preprocess(tf.stack(batch), shape, identity.preprocessing)
 

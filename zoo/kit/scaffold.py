@@ -13,9 +13,10 @@ import json
 import re
 from pathlib import Path
 
-from zoo.files import atomic_write, file_hash, make_directory
+from zoo.files import atomic_write, confined, file_hash, make_directory
 from zoo.kit.stats import count_macs
 from zoo.registry.loader import get_registry
+from zoo.weights.io import save_weights
 
 NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 
@@ -199,7 +200,8 @@ def write_plugin(name: str, directory=".", *, force: bool = False) -> Path:
     if name in get_registry().architectures:
         raise ValueError(f"name={name!r} is not allowed: an architecture of that name is already registered "
                          f"(plugin {get_registry().owners[name].name!r}); choose another")
-    root = Path(directory) / name
+    root = confined(Path(directory), name, "name")  # a name too long for a file name is refused here
+    confined(root, f"zoo_{name}", "name")
     if root.exists() and not force:
         raise ValueError(f"{root} exists: choose another directory or name, or pass force=True (--force)")
     title = name.replace("_", " ").title()
@@ -225,7 +227,6 @@ def _weights_and_stats(name: str, package: Path) -> tuple[str, dict]:
 
     import keras
 
-    from zoo.training.runs import save_weights
 
     spec = importlib.util.spec_from_file_location(f"zoo_{name}_net", package / "net.py")
     net = importlib.util.module_from_spec(spec)

@@ -33,6 +33,7 @@ from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Mapping
 
+from zoo.files import confined
 from zoo.records.preprocessing import preprocessing_values, same_preprocessing
 
 if TYPE_CHECKING:
@@ -220,6 +221,11 @@ def from_card(card: Mapping[str, Any], arch: "Architecture", where: str) -> Mode
     input_shape = card.get("input_shape") or arch.input_shape
     num_classes = card.get("num_classes") or arch.num_classes
     weights = card.get("file_name")
+    if not weights and not card.get("tag"):
+        raise ValueError(f"{where} names no weights: neither a weights file (file_name) nor a weight tag (tag); "
+                         "it is not a card written by zoo train")
+    if weights:
+        weights = confined(Path(where).parent, weights, f"{where}: file_name")  # a file of the run, never outside
     try:
         return ModelIdentity(
             architecture=arch.name,
@@ -230,7 +236,7 @@ def from_card(card: Mapping[str, Any], arch: "Architecture", where: str) -> Mode
             class_names=card.get("class_names"),
             preprocessing=card.get("preprocessing") or {},
             tag=card.get("tag"),
-            weights=Path(where).parent / weights if weights else None,
+            weights=weights or None,
             hash=card.get("hash"),
             hash_algorithm=card.get("hash_algorithm") or "sha256",
             pretrained=card.get("pretrained") or None,

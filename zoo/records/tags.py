@@ -79,6 +79,8 @@ class WeightTag:
         return f"{self.architecture}.{self.tag}"
 
     def __post_init__(self):
+        check_name("architecture", self.architecture)
+        check_name("tag", self.tag)  # the tag's name names files too (a converted checkpoint in the cache)
         check_name("file_name", self.file_name)
         if self.hash_algorithm not in HASH_ALGORITHMS:
             raise ValueError(f"{self.name}: hash_algorithm={self.hash_algorithm!r} must be one of {HASH_ALGORITHMS}")
@@ -90,6 +92,14 @@ class WeightTag:
                            else f"{digits} hex digits")
                 raise ValueError(f"hash={self.hash!r} is not allowed: a {self.hash_algorithm} hash is {allowed}")
             object.__setattr__(self, "hash", self.hash.lower())
+        if self.num_classes is not None and (isinstance(self.num_classes, bool) or not isinstance(self.num_classes, int)
+                                             or self.num_classes < 1):
+            raise ValueError(f"num_classes={self.num_classes!r} is not allowed: it must be a positive integer")
+        if self.input_shape is not None and (not isinstance(self.input_shape, (list, tuple)) or not self.input_shape
+                                             or any(isinstance(d, bool) or not isinstance(d, int) or d < 1
+                                                    for d in self.input_shape)):
+            raise ValueError(f"input_shape={self.input_shape!r} is not allowed: it must be a list of positive "
+                             "integers, e.g. [28, 28, 1]")
         if self.size is not None and (isinstance(self.size, bool) or not isinstance(self.size, int) or self.size < 1):
             raise ValueError(f"size={self.size!r} is not allowed: it must be the file's size in bytes, a positive integer")
         if self.format not in FORMATS:

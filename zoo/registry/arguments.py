@@ -34,6 +34,10 @@ def resolve_input_shape(arch: Architecture, input_shape, in_channels) -> tuple:
             shape = (*shape[:-1], in_channels)
         *spatial, channels = shape
         check_integer("input_shape channels", channels)
+        if any(size is not None and (isinstance(size, bool) or not isinstance(size, int) or size < 1)
+               for size in spatial):
+            raise ValueError(f"input_shape={input_shape!r} is not allowed for {arch.name}: height and width must be "
+                             f"positive integers (or None), like {arch.input_shape}")
         if not arch.any_input_size and input_shape is not None and tuple(spatial) != arch.input_shape[:-1]:
             raise ValueError(
                 f"input_shape={input_shape!r} is not allowed for {arch.name}: it only takes "

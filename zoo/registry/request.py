@@ -7,11 +7,56 @@ for the same name again.
 
 from __future__ import annotations
 
+from dataclasses import dataclass, replace
 from pathlib import Path
 
+from zoo.records.architecture import Architecture
 from zoo.records.identity import (CARD_NAME, DEFAULT_PREPROCESSING, ModelIdentity, card_path, from_card, from_tag,
                                   read_card)
 from zoo.registry.loader import get_registry
+
+
+@dataclass(frozen=True)
+class Request:
+    """What a door was asked for, resolved once; the door fills in the rest and passes it down.
+
+    :ivar architecture: the architecture the name resolved to.
+    :ivar tag: the weight tag the name named (``"mnist5k"`` of ``"lenet5.mnist5k"``), or None.
+    :ivar start: the identity of the weights the model starts from (None: fresh weights).
+    :ivar identity: the identity of the model the door builds: its effective arguments, input shape, classes
+        and preprocessing (None until the door has planned it).
+    """
+
+    architecture: Architecture
+    tag: str | None = None
+    start: ModelIdentity | None = None
+    identity: ModelIdentity | None = None
+
+    @property
+    def arguments(self) -> dict:
+        """The effective build arguments of the planned model."""
+        return dict(self.identity.arguments)
+
+    @property
+    def input_shape(self) -> tuple:
+        """The input shape of the planned model."""
+        return self.identity.input_shape
+
+    def planned(self, identity: ModelIdentity, start: ModelIdentity | None = None) -> "Request":
+        """This request with the model it builds worked out (and the weights it starts from)."""
+        return replace(self, identity=identity, start=start)
+
+
+def resolve(name: str) -> Request:
+    """The one look-up of a name in the registry: ``"resnet50"``, an alias, or ``"architecture.tag"``.
+
+    Example::
+
+        >>> resolve("lenet5.mnist5k").tag
+        'mnist5k'
+    """
+    architecture, tag = get_registry().resolve(name)
+    return Request(architecture, tag)
 
 
 def locate(spec, weights=None) -> ModelIdentity:

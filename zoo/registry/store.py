@@ -65,7 +65,8 @@ class Registry:
     # --- lookups -------------------------------------------------------------------------------
 
     def resolve(self, name: str) -> tuple[Architecture, str | None]:
-        """Split ``"arch.tag"`` and return the architecture and the tag (or None).
+        """Split ``"arch.tag"`` and return the architecture and the tag (or None). An architecture's name is
+        also found in another case (``"ResNet50"``, keras.applications' spelling); a tag's is exact.
 
         Raises :class:`zoo.UnknownModelError` with close matches for an unknown name.
         """
@@ -73,6 +74,9 @@ class Registry:
             raise ValueError(f"name={name!r} must be a non-empty string such as 'resnet50' or 'resnet50.imagenet'")
         base, _, tag = name.partition(".")
         base = self.aliases.get(base, base)
+        if base not in self.architectures:  # keras.applications' spelling: EfficientNetB0 is efficientnetb0
+            folded = {key.lower(): key for key in self.architectures if key.lower() == base.lower()}
+            base = self.aliases.get(base.lower(), folded.get(base.lower(), base))
         if base not in self.architectures:
             raise UnknownModelError(name, sorted([*self.architectures, *self.aliases, *self.weights]),
                                     hint=self.restriction)

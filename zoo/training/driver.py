@@ -25,7 +25,7 @@ from zoo.checks import check_choice
 from zoo.datasets import pipeline as inputs
 from zoo.datasets.pipeline import model_input_shape
 from zoo.datasets.sources import as_dataset, check_labels
-from zoo.files import atomic_json, file_hash, storage
+from zoo.files import atomic_json, confined, file_hash, storage
 from zoo.plots import curves
 from zoo.records.architecture import CLASSIFIER
 from zoo.records.identity import (CARD_VERSION, DEFAULT_PREPROCESSING, ModelIdentity, effective_arguments,
@@ -33,9 +33,11 @@ from zoo.records.identity import (CARD_VERSION, DEFAULT_PREPROCESSING, ModelIden
 from zoo.records.recipes import TrainingRecipe
 from zoo.registry.arguments import build_arguments
 from zoo.registry.loader import get_registry
+from zoo.registry.request import Request, resolve
 from zoo.training.distributed import STRATEGIES, fit_multi_worker, is_multi_worker, make_strategy, worker_index
 from zoo.training.phases import phases, set_backbone_trainable
-from zoo.weights.models import get
+from zoo.weights.io import load_weights, save_weights
+from zoo.weights.models import build_fresh
 from zoo.weights.pretrained import build, plan, pretrained_identity
 
 PRECISIONS = ("auto", "float32", "mixed_float16", "mixed_bfloat16")
@@ -161,8 +163,9 @@ def uint8_images(dataset) -> bool:
     return getattr(dtype, "name", str(dtype)) == "uint8"
 
 
-def plan_identity(name: str, dataset, *, pretrained=False, model_args: dict | None = None) -> ModelIdentity:
-    """The identity of the model ``zoo.train(name, dataset, ...)`` trains, worked out before anything is built.
+def plan_request(request: Request, dataset, *, pretrained=False, model_args: dict | None = None) -> Request:
+    """The request of ``zoo.train(name, dataset, ...)`` with the identity of the model it trains (and of the
+    weights it starts from), worked out before anything is built.
 
     From scratch: the architecture's defaults updated by ``model_args``, the data's classes and
     (when the architecture takes it) size, and the pipeline's ``/255`` for uint8 images. From
@@ -171,8 +174,7 @@ def plan_identity(name: str, dataset, *, pretrained=False, model_args: dict | No
     ValueError here, before anything is downloaded.
     """
 
-    registry = get_registry()
-    architecture, tag = registry.resolve(name)
+    architecture, tag = request.architecture, request.tag
     kwargs = dict(model_args or {})
     kwargs.setdefault("num_classes", dataset.num_classes)
     image_data = dataset.task == "image-classification"
@@ -180,37 +182,36 @@ def plan_identity(name: str, dataset, *, pretrained=False, model_args: dict | No
             and dataset.task == "text-classification" and dataset.input_shape == ():
         kwargs.setdefault("include_preprocessing", True)  # raw strings: the model brings its vectorizer
     pixels = image_data and uint8_images(dataset)
-    source = f"zoo train {name} --data {dataset.name}"
+    source = f"zoo train {architecture.name}{'.' + tag if tag else ''} --data {dataset.name}"
     if pretrained or tag:
         start = pretrained_identity(architecture, tag, pretrained or True, kwargs)
         _, built = plan(start, kwargs)
-        return built.replace(
+        return request.planned(start=start, identity=built.replace(
             arguments=recorded_arguments(architecture, built.arguments), class_names=tuple(dataset.class_names),
             dataset=dataset.name, source=source, preprocessing=built.preprocessing if pixels else {},
-            tag=None, weights=None, hash=None, pretrained=start.tag or str(start.weights))
+            tag=None, weights=None, hash=None, pretrained=start.tag or str(start.weights)))
     if architecture.task == "image-classification" and not {"input_shape", "in_channels"} & set(kwargs):
         kwargs["input_shape"] = fit_input_shape(architecture, dataset.input_shape)
     args = build_arguments(architecture, **kwargs)
-    return ModelIdentity(
+    return request.planned(ModelIdentity(
         architecture=architecture.name,
         arguments=recorded_arguments(architecture, effective_arguments(
             architecture, {k: args[k] for k in architecture.defaults}, "model_args")),
         num_classes=args["num_classes"], input_shape=args["input_shape"], include_top=args["include_top"],
         class_names=tuple(dataset.class_names), preprocessing=DEFAULT_PREPROCESSING if pixels else {},
         dataset=dataset.name, source=source,
-    )
+    ))
 
 
-def build_model(identity: ModelIdentity, model_args: dict | None = None):
-    """The model of a planned identity: with the weights it starts from (``identity.pretrained``), or fresh."""
-
-    architecture = get_registry().architectures[identity.architecture]
+def build_model(request: Request, model_args: dict | None = None):
+    """The model of a planned request: with the weights it starts from (``request.start``), or fresh."""
+    identity = request.identity
     kwargs = {**identity.arguments, **(model_args or {}), "num_classes": identity.num_classes,
               "input_shape": identity.input_shape, "include_top": identity.include_top}
     kwargs.pop("in_channels", None)
-    if identity.pretrained is None:
-        return get(architecture.name, **kwargs)
-    model, _ = build(pretrained_identity(architecture, None, identity.pretrained, kwargs), kwargs)
+    if request.start is None:
+        return build_fresh(request.architecture, kwargs)
+    model, _ = build(request.start, kwargs)
     return model
 
 
@@ -222,6 +223,14 @@ def adapt_text_layers(model, dataset) -> None:
             continue
         train = dataset.train
         layer.adapt(train[0] if isinstance(train, tuple) else train)
+
+
+def check_classes(dataset) -> None:
+    """Training data must have two classes or more: with one, every answer is right and nothing is learned."""
+    if dataset.num_classes < 2:
+        names = ", ".join(str(c) for c in dataset.class_names) or "none"
+        raise ValueError(f"data {dataset.name!r} has {dataset.num_classes} class ({names}): a classifier is "
+                         "trained to tell classes apart, so it needs 2 or more (a folder: one subfolder per class)")
 
 
 def check_labels_fit(dataset, model) -> None:
@@ -354,8 +363,8 @@ def train(model_or_name, data, *, recipe=None, epochs=None, batch_size=None, run
 
     # the arguments are checked before TensorFlow starts, so that a mistake is a quick one-line error
     named = isinstance(model_or_name, str)
-    architecture = get_registry().resolve(model_or_name)[0] if named else None
-    recipe = resolve_recipe(architecture, recipe, epochs=epochs, batch_size=batch_size, **overrides)
+    request = resolve(model_or_name) if named else None  # the one look-up of the name
+    recipe = resolve_recipe(request.architecture if named else None, recipe, epochs=epochs, batch_size=batch_size, **overrides)
     check_choice("precision", precision, PRECISIONS)
     check_choice("strategy", strategy, STRATEGIES)
     strategy_obj = make_strategy(strategy)  # first: a multi-worker strategy must exist before other TF work
@@ -365,23 +374,26 @@ def train(model_or_name, data, *, recipe=None, epochs=None, batch_size=None, run
 
     keras.utils.set_random_seed(seed)
     dataset = as_dataset(data, seed=seed)
+    check_classes(dataset)
     policy = resolve_precision(precision)
     multi_worker = is_multi_worker(strategy_obj)
     rank = worker_index() if multi_worker else 0
     if named:
-        identity = plan_identity(model_or_name, dataset, pretrained=pretrained, model_args=model_args)
+        request = plan_request(request, dataset, pretrained=pretrained, model_args=model_args)
+        identity = request.identity
     else:
         identity = model_identity(model_or_name, dataset)
 
-    run = Run(Path(run_dir or Path("runs") / f"{identity.architecture}-{dataset.name}"))
+    run = Run(Path(run_dir) if run_dir else confined(Path("runs"), f"{identity.architecture}-{dataset.name}",
+                                                     "the run's name (ARCHITECTURE-DATASET)"))
     if rank:  # other workers keep their own files next to the chief's
         run = Run(run.path / f"worker-{rank}")
-    run.start(identity, resume=resume)
-
-    with dtype_policy(policy), (strategy_obj.scope() if strategy_obj else contextlib.nullcontext()):
-        model = build_model(identity, model_args) if named else model_or_name
-    return fit(model, dataset, recipe, run, identity=identity, seed=seed, verbose=verbose, strategy=strategy_obj,
-               strategy_name=strategy, precision=policy, resume=resume, tensorboard=not rank)
+    with run.lock():  # held from the first file written to the card: a second process stops at once
+        run.start(identity, resume=resume)
+        with dtype_policy(policy), (strategy_obj.scope() if strategy_obj else contextlib.nullcontext()):
+            model = build_model(request, model_args) if named else model_or_name
+        return fit(model, dataset, recipe, run, identity=identity, seed=seed, verbose=verbose, strategy=strategy_obj,
+                   strategy_name=strategy, precision=policy, resume=resume, tensorboard=not rank)
 
 
 def model_identity(model, dataset) -> ModelIdentity:
@@ -407,7 +419,18 @@ def fit(model, dataset, recipe: TrainingRecipe, run, *, identity: ModelIdentity,
     :param initial_epoch: where a run without a checkpoint starts (a tuner continuing a trial).
     :param tensorboard: write TensorBoard logs; ``evaluate``: score the test split; ``plots``: ``curves.png``.
     :return: a :class:`TrainResult`; ``card.json`` in ``run`` records the identity and the training.
+    :raises zoo.training.runs.RunBusyError: another process is training in ``run``.
     """
+    with run.lock():
+        return _fit(model, dataset, recipe, run, identity=identity, seed=seed, verbose=verbose, callbacks=callbacks,
+                    strategy=strategy, strategy_name=strategy_name, precision=precision, resume=resume,
+                    initial_epoch=initial_epoch, tensorboard=tensorboard, evaluate=evaluate, plots=plots)
+
+
+def _fit(model, dataset, recipe: TrainingRecipe, run, *, identity: ModelIdentity, seed, verbose, callbacks, strategy,
+         strategy_name, precision: str, resume: bool, initial_epoch: int, tensorboard: bool, evaluate: bool,
+         plots: bool) -> TrainResult:
+    """:func:`fit`'s work, in the locked run directory."""
     from zoo.training.optimizers import make_loss, make_optimizer
     multi_worker = is_multi_worker(strategy)
     atomic_json(run.recipe, recipe.to_dict())
@@ -477,13 +500,12 @@ def fit(model, dataset, recipe: TrainingRecipe, run, *, identity: ModelIdentity,
         if model.stop_training:  # early stopping ends the run, not only the phase
             break
 
-    from zoo.training.runs import load_weights, save_weights
 
     finished = run.read_state().get("epoch", 0)
     if not run.best.exists():
         save_weights(model, run.best)
     elif not (finished > start and best.get("epoch") == finished):  # unless the last epoch trained was the best
-        load_weights(model, run.best)
+        load_weights(model, run.best, what=f"the best weights of run {run.path}", hash=best.get("sha256"))
     metrics = {}
     if test_ds is not None:
         prefix = "test_" if dataset.test is not None else "val_"

@@ -3,18 +3,25 @@
 Everything a run writes goes through the file layer's atomic writes
 (:func:`zoo.files.atomic_output`: a temporary file, fsync, then ``os.replace``),
 so a run killed at any moment, or stopped by a full disk, leaves either the old
-file or the new one, never half of one. Layout::
+file or the new one, never half of one. Weights are saved and loaded by
+:mod:`zoo.weights.io`, which records each file's sha256 (in ``state.json`` and the
+card) and refuses, when it is read back, a file that is not the one recorded.
+A run directory is locked while a process uses it (:meth:`Run.lock`): a second
+``zoo train`` on the same directory stops with one line instead of interleaving
+its files with the first's. Layout::
 
     RUN_DIR/run.json            the identity of the model being trained (zoo.records.identity): a resume must match it
     RUN_DIR/recipe.json         the resolved recipe
     RUN_DIR/checkpoint/         state.json + the last finished epoch's weights and optimizer state
     RUN_DIR/best.weights.h5     the weights with the best validation score (no optimizer state)
+    RUN_DIR/.lock               held while a process trains in the directory
     RUN_DIR/card.json           the model card: architecture, arguments, recipe, data, metrics, sha256
     RUN_DIR/log.csv, tensorboard/, curves.png
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import shutil
 import time
@@ -22,41 +29,17 @@ from pathlib import Path
 
 import keras
 
-from zoo.files import atomic_json, atomic_output, atomic_write, make_directory, storage
+from zoo.files import atomic_json, atomic_write, make_directory, storage
 from zoo.records.identity import RUN_FIELDS, ModelIdentity
-from zoo.weights.keras_fix import cache_saving_skipsets
-
-
-def save_weights(model, path: Path, *, with_optimizer: bool = False) -> None:
-    """Save ``model``'s weights (and optionally its optimizer state) to ``path`` atomically.
-
-    A full disk or a read-only directory is a one-line :class:`zoo.errors.StorageError` naming the
-    path (and the free space); the file that was there stays intact.
-    """
-    from keras.src.saving import saving_lib
-
-    cache_saving_skipsets()
-    optimizer = getattr(model, "optimizer", None)  # None before the model is compiled
-    skip = None if with_optimizer or optimizer is None else [optimizer]
-    with atomic_output(path, what="save weights to") as tmp, storage(path, "save weights to"):
-        saving_lib.save_weights_only(model, str(tmp), objects_to_skip=skip)
-
-
-def load_weights(model, path: Path, *, with_optimizer: bool = False) -> None:
-    """Load a file :func:`save_weights` wrote into ``model``; ``with_optimizer`` restores its optimizer state too."""
-    from keras.src.saving import saving_lib
-
-    cache_saving_skipsets()
-    if with_optimizer:
-        if model.optimizer is not None and not model.optimizer.built:
-            model.optimizer.build(model.trainable_variables)
-        model.load_weights(path)
-    else:
-        saving_lib.load_weights_only(model, str(path), objects_to_skip=[model.optimizer])
+from zoo.weights.io import load_weights, save_weights
 
 
 class RunMismatchError(ValueError):
     """A run directory holds a run of another model than the one asked to resume there."""
+
+
+class RunBusyError(ValueError):
+    """Another process is training in the run directory (it holds the directory's lock)."""
 
 
 def _run_differences(previous: dict, recorded: dict) -> list[tuple]:
@@ -93,17 +76,48 @@ class Run:
         self.log = self.path / "log.csv"
         self.tensorboard = self.path / "tensorboard"
         self.curves = self.path / "curves.png"
+        self.lockfile = self.path / ".lock"
+        self._lock = None
+
+    @contextlib.contextmanager
+    def lock(self):
+        """Hold the run directory for this process: a second process (another ``zoo train``, a tuning trial) that
+        asks for it while it is held gets a :class:`RunBusyError` at once. Re-entrant for the same ``Run``.
+
+        Example::
+
+            >>> with run.lock():
+            ...     run.start(identity, resume=True)
+        """
+        from filelock import FileLock, Timeout
+
+        make_directory(self.path, "the run directory")
+        if self._lock is None:
+            self._lock = FileLock(str(self.lockfile))
+        with storage(self.lockfile, "lock the run directory with"):
+            try:
+                self._lock.acquire(timeout=0)
+            except Timeout:  # an OSError too: caught first
+                raise RunBusyError(f"run_dir={str(self.path)!r} is in use by another process (it holds "
+                                   f"{self.lockfile}): wait until it ends, or pass another run directory "
+                                   "(--run-dir)") from None
+        try:
+            yield self
+        finally:
+            self._lock.release()
 
     def start(self, identity, *, resume: bool) -> None:
         """Create the directory; check that a resumed run trains the same model; start over when not resuming.
 
         :param identity: the :class:`zoo.records.identity.ModelIdentity` of the model to train.
-        :raises RunMismatchError: the directory holds a run of another model (one line naming the first
-            field that differs, both values, and how to start over).
+        :raises RunMismatchError: the directory holds a run of another model with a finished epoch (one line
+            naming the first field that differs, both values, and how to start over).
         """
         recorded = {"architecture": identity.architecture, "dataset": identity.dataset,
                     "identity": identity.to_dict()}
-        if self.config.exists() and resume:
+        # a directory without a finished epoch has nothing to resume (a build that failed left only run.json):
+        # the run starting there replaces its record
+        if self.config.exists() and resume and self.state.exists():
             with storage(self.config, "read"):
                 text = self.config.read_text()
             try:
@@ -141,7 +155,8 @@ class Run:
         state = self.read_state()
         if not state:
             return 0, {}
-        load_weights(model, self.checkpoint / state["weights"], with_optimizer=with_optimizer)
+        load_weights(model, self.checkpoint / state["weights"], what=f"the checkpoint of run {self.path}",
+                     hash=state.get("sha256"), with_optimizer=with_optimizer)
         self.trim_log(state["epoch"])
         return state["epoch"], state.get("best", {})
 
@@ -186,12 +201,12 @@ class RunCheckpoint(keras.callbacks.Callback):
     def on_epoch_end(self, epoch, logs=None):
         value = (logs or {}).get(self.monitor)
         if value is not None and self.improved(float(value)):
-            save_weights(self.model, self.run.best)
-            self.best = {"monitor": self.monitor, "value": float(value), "epoch": epoch + 1}
+            digest = save_weights(self.model, self.run.best)
+            self.best = {"monitor": self.monitor, "value": float(value), "epoch": epoch + 1, "sha256": digest}
         make_directory(self.run.checkpoint, "the checkpoint directory")
         name = f"epoch-{epoch + 1}.weights.h5"
-        save_weights(self.model, self.run.checkpoint / name, with_optimizer=True)
-        atomic_json(self.run.state, {"epoch": epoch + 1, "weights": name, "best": self.best})
+        digest = save_weights(self.model, self.run.checkpoint / name, with_optimizer=True)
+        atomic_json(self.run.state, {"epoch": epoch + 1, "weights": name, "sha256": digest, "best": self.best})
         for old in self.run.checkpoint.glob("epoch-*.weights.h5"):
             if old.name != name:
                 old.unlink(missing_ok=True)

@@ -31,7 +31,8 @@ from zoo.records.architecture import Architecture
 from zoo.records.recipes import TrainingRecipe
 from zoo.registry.arguments import shape_for
 from zoo.registry.loader import get_registry
-from zoo.training.driver import dtype_policy, fit, plan_identity, recipe_for, resolve_precision
+from zoo.registry.request import resolve
+from zoo.training.driver import dtype_policy, fit, plan_request, recipe_for, resolve_precision
 from zoo.training.phases import finetune_fields
 from zoo.training.runs import RunMismatchError
 from zoo.weights.models import get
@@ -187,8 +188,8 @@ class ZooHyperModel(keras_tuner.HyperModel):
             recipe = plan.recipe.override(epochs=epochs)
         else:
             recipe = plan.recipe.override(**finetune_fields(plan.finetune, epochs))
-        identity = plan_identity(plan.architecture, dataset, pretrained=self.pretrained or False,
-                                 model_args=self._build_arguments(plan))
+        identity = plan_request(resolve(plan.architecture), dataset, pretrained=self.pretrained or False,
+                                model_args=self._build_arguments(plan)).identity
         callbacks = list(kwargs.get("callbacks") or [])
         with self._run(callbacks) as (run, execution):
             try:

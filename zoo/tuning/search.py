@@ -19,18 +19,20 @@ from typing import Any
 from zoo.checks import check_choice, check_integer
 from zoo.datasets.sources import as_dataset
 from zoo.errors import SearchFailedError, ZooWarning
-from zoo.files import atomic_json, atomic_write, check_name, file_hash, make_directory, storage
+from zoo.files import atomic_json, atomic_write, check_replaceable, confined, file_hash, make_directory, storage
 from zoo.records.architecture import Architecture
 from zoo.records.identity import CARD_NAME, read_card
 from zoo.registry.arguments import build_arguments, shape_for
 from zoo.registry.cards import info
 from zoo.registry.loader import get_registry
 from zoo.tables import format_table
-from zoo.training.driver import fit_input_shape
+from zoo.training.driver import check_classes, fit_input_shape
 from zoo.training.phases import finetune_fields
+from zoo.weights.io import save_weights
 
 TUNERS = {"bayesian": "BayesianOptimization", "hyperband": "Hyperband", "random": "RandomSearch"}
 DISTRIBUTED_VARIABLES = ("KERASTUNER_TUNER_ID", "KERASTUNER_ORACLE_IP", "KERASTUNER_ORACLE_PORT")
+SEARCH_RECORD = "search.json"  # under <directory>/<project_name>: the data and architectures the search runs on
 BEST_DIR = "best"  # under <directory>/<project_name>: model.keras, best.json, model_card.md
 
 
@@ -184,6 +186,7 @@ def tune(name_or_pattern, data, *, tuner: str = "bayesian", max_trials: int, obj
     from zoo.tuning.hypermodel import ZooHyperModel, reported_metrics
 
     dataset = as_dataset(data, seed=seed or 0)
+    check_classes(dataset)
     shapes = input_shapes(selected, dataset)
     architectures = match_architectures(name_or_pattern, num_classes=dataset.num_classes, task=dataset.task,
                                         input_shape=shapes)
@@ -196,10 +199,15 @@ def tune(name_or_pattern, data, *, tuner: str = "bayesian", max_trials: int, obj
 
     project_name = project_name or re.sub(r"[^\w.-]+", "_", "+".join(
         [name_or_pattern] if isinstance(name_or_pattern, str) else name_or_pattern)).strip("_.") or "search"
-    check_name("project_name", project_name)
     make_directory(directory, "the tuning directory")
+    project = confined(Path(directory), project_name, "project_name")
+    record = {"dataset": dataset.name, "class_names": [str(c) for c in dataset.class_names],
+              "architectures": sorted(a.name for a in architectures)}
     if not overwrite:
-        check_saved_search(Path(directory) / project_name)
+        check_saved_search(project, record)
+    else:  # KerasTuner removes the project folder: only a search's own, never a folder of the user's
+        check_replaceable(project, force=True, recognise=is_search, what="a tuning search's folder",
+                          name="project", option="overwrite")
     options: dict[str, Any] = dict(objective=objective, directory=str(directory), project_name=project_name,
                                    overwrite=overwrite, seed=seed)
     if tuner == "hyperband":
@@ -208,10 +216,11 @@ def tune(name_or_pattern, data, *, tuner: str = "bayesian", max_trials: int, obj
         options["max_trials"] = max_trials
         if epochs is not None:
             fit_kwargs["epochs"] = epochs
-    with storage(Path(directory) / project_name, "write the search's files in"):
+    with storage(project, "write the search's files in"):
         search = type(TUNERS[tuner], (_RecordTrials, getattr(kt, TUNERS[tuner])), {})(model, **options)
         search.oracle.__class__ = type(type(search.oracle).__name__, (_AtomicOracle, type(search.oracle)), {})
         search.oracle.max_trials = max_trials  # Hyperband has no max_trials of its own; the oracle honours it
+        atomic_json(project / SEARCH_RECORD, record)  # after the tuner: overwrite=True has emptied the project
         search.search(dataset, verbose=(1 if sys.stdout.isatty() else 2) if verbose == "auto" else verbose,
                       **fit_kwargs)
 
@@ -267,10 +276,28 @@ def read_hparams(path, name: str) -> dict[str, Any]:
 # --- the pieces of tune ---------------------------------------------------------------------------
 
 
-def check_saved_search(project: Path) -> None:
-    """Before a search resumes in ``project``: every state file KerasTuner wrote must be whole JSON, else a
-    ValueError naming the file (a search stopped while KerasTuner wrote it in place, before the zoo wrote
-    them atomically) and what to do."""
+def is_search(project: Path) -> bool:
+    """Whether ``project`` is a folder a search wrote (its ``search.json`` or KerasTuner's ``oracle.json``), or empty."""
+    return project.is_dir() and (any((project / name).is_file() for name in (SEARCH_RECORD, "oracle.json"))
+                                 or not any(project.iterdir()))
+
+
+def check_saved_search(project: Path, record: dict) -> None:
+    """Before a search resumes in ``project``: it must search the same data and architectures as the search
+    that started there (its ``search.json``: else its trials would be ranked with this one's), and every
+    state file KerasTuner wrote must be whole JSON (a search stopped while KerasTuner wrote it in place,
+    before the zoo wrote them atomically); else a ValueError naming what differs, or the file, and what to do."""
+    saved = project / SEARCH_RECORD
+    if saved.is_file():
+        try:
+            previous = json.loads(saved.read_text(encoding="utf-8"))
+        except (json.JSONDecodeError, UnicodeDecodeError):
+            previous = {}
+        for key, value in record.items():
+            if key in previous and previous[key] != value:
+                raise ValueError(f"the search in {project} ran with {key}={_quoted(previous[key])}, not "
+                                 f"{_quoted(value)}: its trials would be ranked with this search's; pass another "
+                                 "project_name (--project-name), or overwrite=True (--overwrite) to start afresh")
     files = [project / "oracle.json", *project.glob("tuner*.json"), *project.glob("trial_*/trial.json")]
     for path in files:
         if not path.is_file():
@@ -281,6 +308,11 @@ def check_saved_search(project: Path) -> None:
             raise ValueError(f"{path} is truncated or corrupt ({error}): the search in {project} cannot resume "
                              f"from it; remove that file (a trial's is rerun), or pass overwrite=True "
                              "(--overwrite) to start the search afresh") from None
+
+
+def _quoted(value) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:56] + "...]"
 
 
 class _AtomicOracle:
@@ -386,7 +418,6 @@ def write_best(search, best: dict[str, Any], trials: list[dict[str, Any]]) -> Pa
     the folder is a run directory: ``zoo evaluate``, ``zoo predict`` and ``zoo weights import`` take it),
     ``best.json`` (for ``zoo train --hparams``) and ``model_card.md``.
     """
-    from zoo.training.runs import save_weights
     from zoo.tuning.hypermodel import RUN_DIR
 
     path = Path(search.project_dir) / BEST_DIR

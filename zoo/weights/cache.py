@@ -33,6 +33,7 @@ from zoo.files import fetch as fetch_file
 from zoo.files import file_hash, make_directory, mirror_path
 from zoo.files import offline as is_offline
 from zoo.files import same_hash, storage, zoo_home
+from zoo.files.fetching import shown
 from zoo.records.tags import WeightTag
 from zoo.registry.catalog import read_pins, user_catalog
 from zoo.registry.loader import package_directory
@@ -140,7 +141,7 @@ def fetch(tag: WeightTag, *, offline: bool | None = None, progress: bool | None 
         PosixPath('/home/me/.cache/keras-zoo/weights/resnet50_weights_tf_dim_ordering_tf_kernels.h5')
     """
     looked = []
-    cached = cache_dir() / tag.file_name
+    cached = confined(cache_dir(), tag.file_name, f"weights {tag.name}: file_name")
     for path in places(tag):
         if not path.is_file():
             looked.append(f"{path} (not there)")
@@ -153,7 +154,7 @@ def fetch(tag: WeightTag, *, offline: bool | None = None, progress: bool | None 
     offline = is_offline(offline)
     usable = [url for url in tag.urls if not offline or url.startswith("file:")]
     if not usable:
-        why = "offline (ZOO_OFFLINE or offline=True), so not downloaded from " + ", ".join(tag.urls) \
+        why = "offline (ZOO_OFFLINE or offline=True), so not downloaded from " + ", ".join(map(shown, tag.urls)) \
             if tag.urls else "the tag has no URL to download it from"
         raise WeightsNotFoundError(
             f"weights {tag.name}: file {tag.file_name} not found; looked in: {'; '.join(looked)}; {why}. "

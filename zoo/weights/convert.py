@@ -20,13 +20,15 @@ depends only on the kind of Keras layer, the same for every family:
   (``num_batches_tracked`` is ignored).
 
 Every tensor must find its place and every weight its tensor; the first tensor whose shape
-differs is an error naming it and both shapes. Nothing here imports TensorFlow, Keras or
+differs is an error naming it and both shapes, and a tensor of integers or of values that are
+not finite is refused (:func:`zoo.weights.io.check_values`). Nothing here imports TensorFlow, Keras or
 torch until a checkpoint is read or converted.
 """
 
 from __future__ import annotations
 
 import pickle
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Mapping
@@ -34,8 +36,8 @@ from typing import Any, Mapping
 from zoo.records.architecture import Architecture, load_reference
 from zoo.registry.arguments import build_arguments
 from zoo.registry.loader import get_registry
+from zoo.weights.io import CHECKPOINT_SUFFIXES, check_values, save_weights
 
-CHECKPOINT_SUFFIXES = (".pth", ".pt", ".safetensors")
 STATE_DICT_KEYS = ("state_dict", "model", "model_ema")  # where a training checkpoint keeps the weights
 IGNORED = ("num_batches_tracked", "n_averaged")  # counters of BatchNorm2d and of an EMA's AveragedModel
 TORCH_NAMES = {"kernel": "weight", "bias": "bias", "gamma": "weight", "beta": "bias",
@@ -114,19 +116,26 @@ def _read_torch(path: Path) -> Checkpoint:
         raise ValueError(f"{path.name}: reading a {path.suffix} checkpoint needs the package 'torch', which is "
                          "not installed: pip install torch, or pass the weights as a .safetensors file") from None
     try:
-        loaded = torch.load(path, map_location="cpu", weights_only=True)
+        with warnings.catch_warnings():  # torch warns about legacy pickle protocols before refusing; the refusal says it
+            warnings.simplefilter("ignore", UserWarning)
+            loaded = torch.load(path, map_location="cpu", weights_only=True)
     except pickle.UnpicklingError as error:
-        why = next((line.strip() for line in str(error).splitlines() if "Unsupported global" in line),
-                   str(error).splitlines()[0])
+        why = next((line[line.index("Unsupported"):].strip() for line in str(error).splitlines()
+                    if "Unsupported" in line), "Weights only load failed")
         raise ValueError(f"{path}: torch.load(weights_only=True) refuses this file, which holds Python objects "
                          f"besides tensors ({why.split('. Please')[0]}); load it only if you trust it, and "
                          "save its state_dict with torch.save(model.state_dict(), ...)") from None
     except (RuntimeError, EOFError, OSError) as error:
-        raise ValueError(f"{path}: not a readable PyTorch checkpoint (truncated or corrupt: "
-                         f"{str(error).splitlines()[0]})") from None
+        why = "the file is empty" if path.stat().st_size == 0 else _first_line(error)
+        raise ValueError(f"{path}: not a readable PyTorch checkpoint (truncated or corrupt: {why})") from None
     state, entry = _state_dict(loaded, torch.Tensor, path)
     return Checkpoint({key: value.detach().float().numpy() if value.is_floating_point() else value.numpy()
                        for key, value in state.items()}, entry)
+
+
+def _first_line(error: BaseException) -> str:
+    lines = [line.strip() for line in str(error).splitlines() if line.strip()]
+    return lines[0] if lines else type(error).__name__
 
 
 def _state_dict(loaded, tensor_type, path: Path) -> tuple[Mapping, str | None]:
@@ -202,7 +211,7 @@ def convert_checkpoint(path, arch: Architecture, source: str, destination, *, nu
     model = arch.build_fn()(**built)
     place_tensors(model, checkpoint.tensors, load_reference(names)(built),
                   where=f"{Path(path).name} ({source} {arch.name})")
-    model.save_weights(str(destination))
+    save_weights(model, Path(destination))
     return Conversion(source=source, arguments=needed, entry=checkpoint.entry, tensors=len(checkpoint.tensors))
 
 
@@ -247,6 +256,7 @@ def place_tensors(model, tensors: Mapping[str, Any], names: Mapping[str, str | t
             if tuple(tensors[key].shape) != expected:
                 raise ValueError(f"{where}: tensor {key} has shape {tuple(tensors[key].shape)}, but {variable.path} "
                                  f"needs {expected}: is the checkpoint of another architecture or depth?")
+            check_values(where, key, tensors[key])  # integers where floats belong, NaN: never converted
             variable.assign(to_keras(tensors[key], shape, depthwise, flat))
             used.add(key)
     if missing:

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from zoo.records.architecture import Architecture
 from zoo.registry.arguments import build_arguments
-from zoo.registry.loader import get_registry
+from zoo.registry.request import resolve
 from zoo.weights.pretrained import build_pretrained
 
 
@@ -29,9 +30,14 @@ def get(name: str, *, pretrained=False, num_classes=None, input_shape=None, in_c
         >>> model = zoo.get("lenet5", activation="relu")
         >>> model = zoo.get("lenet5.mnist5k", pretrained=True, num_classes=3)  # a new head on MNIST weights
     """
-    arch, tag = get_registry().resolve(name)
+    request = resolve(name)
     requested = dict(num_classes=num_classes, input_shape=input_shape, in_channels=in_channels,
                      include_top=include_top, pooling=pooling, **arch_kwargs)
     if pretrained:
-        return build_pretrained(arch, tag, pretrained, requested)
+        return build_pretrained(request.architecture, request.tag, pretrained, requested)
+    return build_fresh(request.architecture, requested)
+
+
+def build_fresh(arch: Architecture, requested: dict):
+    """``arch`` built with fresh weights: the requested arguments checked and completed, then the plugin's builder."""
     return arch.build_fn()(**build_arguments(arch, **requested))

@@ -30,43 +30,24 @@ from pathlib import Path
 from typing import Any
 
 from zoo.checks import check_integer
-from zoo.files import atomic_output, atomic_write, check_name, file_hash, make_directory, storage
+from zoo.files import atomic_output, atomic_write, check_name, confined, file_hash, make_directory, storage
 from zoo.records import identity as identities
 from zoo.records import preprocessing as pixels
 from zoo.records.architecture import HEAD_ARGUMENTS, Architecture
 from zoo.records.identity import ModelIdentity
 from zoo.records.tags import CHECKPOINT_FORMATS, WeightTag
 from zoo.registry.arguments import build_arguments
-from zoo.registry.catalog import user_catalog
+from zoo.registry.catalog import read_catalog, user_catalog
 from zoo.registry.loader import get_registry
 from zoo.weights.adapt import transfer_weights
 from zoo.weights.cache import cache_dir, fetch
 from zoo.weights.convert import CHECKPOINT_SUFFIXES, convert_checkpoint, converter, is_checkpoint
-from zoo.weights.keras_fix import cache_saving_skipsets
+from zoo.weights.io import WEIGHT_SUFFIXES, file_format, load_weights
 
-WEIGHT_SUFFIXES = {".weights.h5": "keras", ".h5": "h5", ".hdf5": "h5"}  # longest first
 SHAPE_ARGUMENTS = identities.SHAPE_ARGUMENTS  # may always differ from the weights': zoo.weights.adapt fits them
 # What an imported PyTorch checkpoint of ImageNet expects, as torchvision and timm state it: RGB in [0, 1]
 # normalised by ImageNet's mean and std, the image resized to 256 and center-cropped to 224.
 CHECKPOINT_PREPROCESSING = {"mode": "torch", "resize": [256, 256], "crop": [224, 224]}
-
-
-class WeightsMismatchError(ValueError):
-    """A weights file does not fit the model it is loaded into; the message names the first layer that differs."""
-
-
-def file_format(path) -> str:
-    """``"keras"`` for a Keras 3 ``.weights.h5`` file, ``"h5"`` for the legacy HDF5 layout (``.h5``)."""
-    name = str(path)
-    for suffix, kind in WEIGHT_SUFFIXES.items():
-        if name.endswith(suffix):
-            return kind
-    checkpoint = (f"; {Path(name).name} is a PyTorch checkpoint: import it with source='torchvision' or 'timm' "
-                  "(zoo weights import FILE --as NAME.TAG --from torchvision)") if is_checkpoint(name) else ""
-    raise ValueError(
-        f"weights file {name!r} is not allowed: its name must end in {', '.join(WEIGHT_SUFFIXES)} "
-        f"(Keras 3 `.weights.h5`, or the legacy HDF5 layout of keras.applications){checkpoint}"
-    )
 
 
 # --- choosing a tag ------------------------------------------------------------------------------
@@ -267,16 +248,18 @@ def build(identity: ModelIdentity, requested: dict[str, Any] | None = None):
     file_has_top = file_tag.include_top if file_tag is not None else identity.include_top
     source = dict(target, num_classes=identity.num_classes, include_top=file_has_top,
                   input_shape=_source_shape(arch, target, identity.input_shape, file_has_top))
-    what = f"weights {file_tag.name}" if file_tag is not None else f"weights file {path}"
+    what = f"weights {file_tag.name}" if file_tag is not None else "weights"
     expected_format = loaded_format(file_tag) if file_tag is not None else None
+    # a tag's file was proven by its hash when fetched; a local file (a run's) by the hash its card records
+    recorded = dict(hash=identity.hash, hash_algorithm=identity.hash_algorithm) if file_tag is None else {}
     if source == target:
-        load_weights(model, path, what=what, expected_format=expected_format)
+        load_weights(model, path, what=what, expected_format=expected_format, **recorded)
     else:
 
         # the donor only carries the file's weights, so its head is the file's (features=True has no top)
         donor = build_fn(**{**source, **{k: identity.arguments[k] for k in HEAD_ARGUMENTS
                                          if k in source and k in identity.arguments}})
-        load_weights(donor, path, what=what, expected_format=expected_format)
+        load_weights(donor, path, what=what, expected_format=expected_format, **recorded)
         transfer_weights(donor, model, first_conv=arch.first_conv, classifier=arch.classifier, name=identity.name)
     return model, built
 
@@ -342,7 +325,7 @@ def weights_file(tag: WeightTag) -> Path:
         return fetch(tag)
     from filelock import FileLock
 
-    converted = cache_dir() / converted_name(tag)
+    converted = confined(cache_dir(), converted_name(tag), f"weights {tag.name}: the converted file's name")
     if converted.is_file():
         return converted
     make_directory(converted.parent, "the weights cache")
@@ -373,82 +356,6 @@ def converted_name(tag: WeightTag) -> str:
 def loaded_format(tag: WeightTag) -> str:
     """The format of the file :func:`weights_file` gives for ``tag``: a converted checkpoint is a Keras file."""
     return "keras" if tag.format in CHECKPOINT_FORMATS else tag.format
-
-
-def load_weights(model, path: Path, *, what: str, expected_format: str | None = None) -> None:
-    """Load ``path`` into ``model``; a file that does not fit is one line naming it and the first layer that differs.
-
-    :raises WeightsMismatchError: the file is not a weights file, or does not fit the model.
-    """
-    kind = file_format(path)
-    if expected_format is not None and kind != expected_format:
-        raise ValueError(f"{what}: file {Path(path).name} is in the {kind!r} format, "
-                         f"but the tag says format={expected_format!r}")
-    import warnings
-
-    cache_saving_skipsets()
-    try:
-        with warnings.catch_warnings():  # Keras warns about layers it skips; a mismatch is reported below instead
-            warnings.filterwarnings("ignore", message="Skipping")
-            model.load_weights(str(path))
-    except (ValueError, OSError, KeyError, TypeError) as error:
-        raise WeightsMismatchError(f"{what} ({path}) do not load into {model.name}: "
-                                   f"{mismatch(model, path) or _first_line(error)}") from None
-
-
-def _first_line(error: BaseException) -> str:
-    """The reason in an error's message, on one line: for Keras' "A total of N objects could not be
-    loaded" the example error it gives, without the arrays it prints after it."""
-    lines = [line.strip() for line in str(error).strip().splitlines() if line.strip()]
-    if not lines:
-        return type(error).__name__
-    for index, line in enumerate(lines[:-1]):
-        if "Example error message for object" in line:
-            return lines[index + 1].split(" Target variable:")[0].split(" value=[")[0]
-    return lines[0]
-
-
-def mismatch(model, path: Path) -> str | None:
-    """The first layer of ``model`` whose weights the file lacks or holds with other shapes, in words; or None."""
-    try:
-        stored = stored_shapes(path)
-    except OSError as error:
-        return f"it is not a weights file (HDF5 could not read it: {_first_line(error)})"
-    if stored is None:
-        return None
-    weighted = [layer for layer in model.layers if layer.weights]
-    for layer in weighted:
-        shapes = [tuple(w.shape) for w in layer.weights]
-        if layer.name not in stored:
-            return f"the file has no weights for layer {layer.name!r} ({type(layer).__name__}, shapes {shapes})"
-        if stored[layer.name] != shapes:
-            return (f"layer {layer.name!r} ({type(layer).__name__}) has weight shapes {shapes} in the model "
-                    f"but {stored[layer.name]} in the file")
-    extra = [name for name, shapes in stored.items() if shapes and name not in {layer.name for layer in weighted}]
-    if extra:
-        return f"the file has weights for layer {extra[0]!r}, which the model does not have"
-    return None
-
-
-def stored_shapes(path: Path) -> dict[str, list[tuple]] | None:
-    """``{layer name: weight shapes}`` of a weights file, Keras 3 or legacy HDF5 layout; None if neither."""
-    import h5py
-
-    with h5py.File(path, "r") as f:
-        if "layers" in f:  # Keras 3: layers/<key>/vars/<i>, the layer's name in the vars group's attributes
-            found = {}
-            for group in f["layers"].values():
-                if "vars" in group and "name" in group["vars"].attrs:
-                    variables = group["vars"]  # weights are numbered; other keys are a layer's own state
-                    numbers = sorted(int(key) for key in variables if key.isdigit())
-                    found[variables.attrs["name"]] = [tuple(variables[str(i)].shape) for i in numbers]
-            return found
-        if "layer_names" in f.attrs:  # keras.applications' legacy layout
-            names = [n.decode() if isinstance(n, bytes) else n for n in f.attrs["layer_names"]]
-            return {name: [tuple(f[name][w].shape) for w in (
-                        v.decode() if isinstance(v, bytes) else v for v in f[name].attrs.get("weight_names", []))]
-                    for name in names}
-    return None
 
 
 # --- what weights expect and what their outputs mean ----------------------------------------------
@@ -559,9 +466,7 @@ def import_weights(path, name_tag: str, *, source: str | None = None, arch: str 
     import yaml
     from filelock import FileLock
 
-    path = Path(path).expanduser()
-    if not path.is_file():
-        raise FileNotFoundError(f"{path}: no such weights file")
+    path = _import_source(Path(path).expanduser())
     architecture, dot, tag = name_tag.partition(".")
     if not dot or not architecture or not tag or "." in tag:
         raise ValueError(f"name_tag={name_tag!r} is not allowed: name the weights 'architecture.tag', "
@@ -573,6 +478,10 @@ def import_weights(path, name_tag: str, *, source: str | None = None, arch: str 
         raise ValueError(f"arch={arch!r} is not allowed with {name_tag!r}: the tag's architecture is "
                          f"{target.name}, the one its weights are built into")
     name = f"{target.name}.{tag}"
+    if name in registry.weights and name not in (read_catalog(user_catalog()).get("weights") or {}
+                                                 if user_catalog().is_file() else {}):
+        raise ValueError(f"name_tag={name_tag!r} is not allowed: {name} is a tag that keras-zoo or a plugin ships, "
+                         f"which an import must not replace; choose another tag name, e.g. {target.name}.mine")
     if source is None:
         metadata = {**card_metadata(path, target), **metadata}
         arguments = metadata.get("arguments") or {}
@@ -584,7 +493,7 @@ def import_weights(path, name_tag: str, *, source: str | None = None, arch: str 
     else:
         _, layout = converter(target, source)  # an unknown source or architecture fails before any work
         arguments = {**layout, **(metadata.get("arguments") or {})}
-        num_classes = metadata.get("num_classes") or target.num_classes
+        num_classes = target.num_classes if metadata.get("num_classes") is None else metadata["num_classes"]
         entry = {"format": "keras", "preprocessing": CHECKPOINT_PREPROCESSING, "num_classes": num_classes,
                  "input_shape": list(target.input_shape), "source": f"converted from the {source} checkpoint "
                  f"{path.resolve()} (sha256 {file_hash(path)})", **metadata}
@@ -593,9 +502,13 @@ def import_weights(path, name_tag: str, *, source: str | None = None, arch: str 
         suffix = ".weights.h5"
     entry["arguments"] = identities.effective_arguments(target, arguments, name_tag)
     entry = _plain({"file_name": f"{name}{suffix}", "hash": None, **entry})
-    WeightTag.from_dict(name, entry, "import_weights")  # every field is checked before any work
+    planned = WeightTag.from_dict(name, entry, "import_weights")  # every field is checked before any work
+    build_arguments(target, **identities.from_tag(planned, target).build_arguments())  # and fits the architecture
+    if check and source is None:  # the user's own file, named as such in any error
+        model = target.build_fn()(**identities.from_tag(planned, target).build_arguments())
+        load_weights(model, path, what=f"weights {name}", expected_format=planned.format)
 
-    destination = cache_dir() / entry["file_name"]
+    destination = confined(cache_dir(), entry["file_name"], "file_name")
     make_directory(destination.parent, "the weights cache")
     with atomic_output(destination, what="import weights into") as partial:
         with storage(destination, "import weights into"):
@@ -608,9 +521,6 @@ def import_weights(path, name_tag: str, *, source: str | None = None, arch: str 
                     entry["source"] += f", its {conversion.entry!r} entry"
         entry["hash"] = file_hash(partial)
         new = WeightTag.from_dict(name, entry, "import_weights")
-        if check and source is None:
-            model = target.build_fn()(**identities.from_tag(new, target).build_arguments())
-            load_weights(model, partial, what=f"weights {new.name}", expected_format=new.format)
 
     catalog = user_catalog()
     with storage(catalog, "register the tag in"), FileLock(str(catalog) + ".lock"):
@@ -619,6 +529,20 @@ def import_weights(path, name_tag: str, *, source: str | None = None, arch: str 
         atomic_write(catalog, yaml.safe_dump(data, sort_keys=False))
     registry.weights[new.name] = new  # the running process sees it at once
     return new
+
+
+def _import_source(path: Path) -> Path:
+    """The file ``zoo weights import`` is given: a weights file, or a run directory's weights (its card names them)."""
+    if path.is_dir():
+        card = identities.card_path(path)
+        recorded = identities.read_card(card).get("file_name") if card is not None else None
+        if not recorded:
+            raise ValueError(f"{path} is a directory, not a weights file: pass the .weights.h5 file, or a run "
+                             f"directory written by zoo train (with its {identities.CARD_NAME})")
+        path = path / recorded
+    if not path.is_file():
+        raise FileNotFoundError(f"{path}: no such weights file")
+    return path
 
 
 def card_metadata(path: Path, arch: Architecture) -> dict:
