@@ -21,7 +21,7 @@ from dataclasses import replace
 
 import zoo
 
-from .sources import KERAS_DOCS
+from .sources import CATALOG, KERAS_DOCS
 
 BUILD = "zoo_plugins.nets.efficientnet:build_efficientnet"
 DEFAULTS = {
@@ -113,3 +113,8 @@ def architectures():
 def zoo_register_architectures(registry):
     for arch in architectures():
         registry.add(arch)
+
+
+@zoo.hookimpl
+def zoo_register_weights(registry):
+    registry.add_catalog(CATALOG, "efficientnet")

@@ -20,7 +20,7 @@ from dataclasses import replace
 
 import zoo
 
-from .sources import KERAS_DOCS
+from .sources import CATALOG, KERAS_DOCS
 
 BUILD = "zoo_plugins.nets.efficientnetv2:build_efficientnetv2"
 DEFAULTS = {
@@ -111,3 +111,8 @@ def architectures():
 def zoo_register_architectures(registry):
     for arch in architectures():
         registry.add(arch)
+
+
+@zoo.hookimpl
+def zoo_register_weights(registry):
+    registry.add_catalog(CATALOG, "efficientnetv2")

@@ -20,6 +20,7 @@ import keras
 import numpy as np
 import pytest
 from keras.src.applications import efficientnet as keras_efficientnet
+from keras.src.applications import efficientnet_v2 as keras_efficientnet_v2
 from keras.src.legacy.saving.legacy_h5_format import save_weights_to_hdf5_group
 
 import zoo
@@ -162,6 +163,28 @@ def test_keras_applications_weights_give_its_outputs(name, include_top, tmp_path
 def test_parameter_counts_equal_keras_applications_without_weights(name):
     reference = V1[name](weights=None, input_shape=(64, 64, 3))  # 7 non-trainable statistics, as the zoo's
     assert zoo.get(name, input_shape=(64, 64, 3)).count_params() == reference.count_params()
+
+
+def test_catalog_has_keras_applications_files_and_torchvisions_checkpoints():
+    """Every variant has keras.applications' ImageNet file and its headless twin, with the URL and md5 keras
+    publishes, raw pixels in; torchvision's checkpoints are tagged for B0...B7 and V2 S, M, L."""
+    from pathlib import Path
+
+    registry = zoo.registry.loader.get_registry()
+    sources = {module: (Path(module.__file__)).read_text() for module in (keras_efficientnet, keras_efficientnet_v2)}
+    for name in (*V1, *V2):
+        module = keras_efficientnet if name in V1 else keras_efficientnet_v2
+        stem = name if name in V1 else name.replace("efficientnetv2", "efficientnetv2-")
+        top, notop = registry.weights[f"{name}.imagenet"], registry.weights[f"{name}.imagenet_notop"]
+        assert top.default and notop.headless_of == "imagenet" and not notop.include_top
+        for tag, suffix in ((top, ".h5"), (notop, "_notop.h5")):
+            assert tag.file_name == stem + suffix and tag.urls == (module.BASE_WEIGHTS_PATH + tag.file_name,)
+            assert tag.hash_algorithm == "md5" and f'"{tag.hash}"' in sources[module], tag.name
+            assert tag.preprocessing == {} and tag.format == "h5" and tag.num_classes == 1000
+        assert top.input_shape == registry.architectures[name].input_shape
+    converted = {name for name in (*V1, *V2) if "torchvision" in registry.architectures[name].converters}
+    assert converted == {*V1, "efficientnetv2s", "efficientnetv2m", "efficientnetv2l"}
+    assert {tag.architecture for tag in registry.weights.values() if tag.format == "torchvision"} >= converted
 
 
 @pytest.mark.parametrize("name", FAST)

@@ -16,11 +16,12 @@ import math
 import keras
 from keras import layers
 
-from zoo.checks import check_choice, check_range
+from zoo.kit import check_choice, check_range
 from zoo.layers.heads import check_head, image_model
-from zoo.layers.mbconv import CONV_INITIALIZER, conv_bn, mbconv
+from zoo.layers.mbconv import conv_bn, mbconv
 from zoo.layers.padding import STRIDED_PADDINGS
 from zoo.layers.preprocessing import InputNormalization
+from zoo.layers.sizing import make_divisible
 
 # EfficientNet-B0 (Tan and Le 2019, table 1): (kernel, repeats, input filters, output filters, expansion,
 # stride, squeeze-and-excitation ratio) of the seven MBConv stages.
@@ -37,13 +38,6 @@ CLASSIFIER = ("predictions", "top_dropout")
 NAMES = {(1.0, 1.0): "efficientnetb0", (1.0, 1.1): "efficientnetb1", (1.1, 1.2): "efficientnetb2",
          (1.2, 1.4): "efficientnetb3", (1.4, 1.8): "efficientnetb4", (1.6, 2.2): "efficientnetb5",
          (1.8, 2.6): "efficientnetb6", (2.0, 3.1): "efficientnetb7"}
-
-
-def round_filters(filters, width, divisor=8):
-    """``filters`` scaled by ``width``, rounded to a multiple of ``divisor``, never below 90% of the scaled value."""
-    filters *= width
-    rounded = max(divisor, int(filters + divisor / 2) // divisor * divisor)
-    return int(rounded + divisor if rounded < 0.9 * filters else rounded)
 
 
 def round_repeats(repeats, depth):
@@ -103,12 +97,12 @@ def build_efficientnet(*, input_shape, width, depth, drop_connect_rate, depth_di
     # === Functional Model ===
     inputs = keras.Input(shape=input_shape, name="image")
     x = preprocess(inputs, input_shape[-1]) if include_preprocessing else inputs
-    x = conv_bn(x, round_filters(STEM_FILTERS, width, depth_divisor), 3, strides=2, name="stem_conv",
+    x = conv_bn(x, make_divisible(STEM_FILTERS * width, depth_divisor), 3, strides=2, name="stem_conv",
                 bn_name="stem_bn", activation=activation, activation_name="stem_activation", **layout)
     total = float(sum(round_repeats(stage[1], depth) for stage in BLOCKS))
     stages, reduction, index = [], 2, 0
     for stage, (kernel, repeats, _, filters, expansion, stride, se_ratio) in enumerate(BLOCKS, start=1):
-        filters = round_filters(filters, width, depth_divisor)
+        filters = make_divisible(filters * width, depth_divisor)
         for repeat in range(round_repeats(repeats, depth)):
             strides = stride if repeat == 0 else 1
             if strides > 1:
@@ -118,7 +112,7 @@ def build_efficientnet(*, input_shape, width, depth, drop_connect_rate, depth_di
                        activation=activation, drop_rate=drop_connect_rate * index / total,
                        prefix=f"block{stage}{chr(ord('a') + repeat)}_", **layout)
             index += 1
-    x = conv_bn(x, round_filters(TOP_FILTERS, width, depth_divisor), 1, name="top_conv", bn_name="top_bn",
+    x = conv_bn(x, make_divisible(TOP_FILTERS * width, depth_divisor), 1, name="top_conv", bn_name="top_bn",
                 activation=activation, activation_name="top_activation", **layout)
     stages.append(x)
     if not head["include_top"]:

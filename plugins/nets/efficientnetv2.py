@@ -17,7 +17,7 @@ import math
 import keras
 from keras import layers
 
-from zoo.checks import check_choice, check_range
+from zoo.kit import check_choice, check_range
 from zoo.layers.heads import check_head, image_model
 from zoo.layers.mbconv import conv_bn, fused_mbconv, mbconv
 from zoo.layers.padding import STRIDED_PADDINGS
