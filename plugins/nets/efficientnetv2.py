@@ -21,6 +21,7 @@ from zoo.kit import check_choice, check_range
 from zoo.layers.heads import check_head, image_model
 from zoo.layers.mbconv import conv_bn, fused_mbconv, mbconv
 from zoo.layers.padding import STRIDED_PADDINGS
+from zoo.layers.preprocessing import InputNormalization
 
 from .efficientnet import IMAGENET_MEAN, IMAGENET_STD, top
 
@@ -67,8 +68,8 @@ def preprocess(x, mode):
     ``x / 128 - 1``."""
     if mode == "torch" and x.shape[-1] == len(IMAGENET_MEAN):
         x = layers.Rescaling(1.0 / 255, name="rescaling")(x)
-        return layers.Normalization(mean=IMAGENET_MEAN, variance=[s**2 for s in IMAGENET_STD], axis=-1,
-                                    name="normalization")(x)
+        return InputNormalization(mean=IMAGENET_MEAN, variance=[s**2 for s in IMAGENET_STD], fixed=True,
+                                  name="normalization")(x)
     return layers.Rescaling(1.0 / 128.0, offset=-1, name="rescaling")(x)
 
 

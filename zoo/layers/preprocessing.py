@@ -12,7 +12,10 @@ zoo model needs it to:
 - its weights keep the shape of the statistics (3 channels) whatever the input: an image
   with another number of channels (``in_channels=1``) is normalized with the statistics
   averaged over their channels, so ImageNet weights still load into such a model;
-- it starts from given statistics (ImageNet's) instead of zero mean and unit variance.
+- it starts from given statistics (ImageNet's) instead of zero mean and unit variance;
+- with ``fixed=True`` the statistics are constants of the graph and the layer has no weights, as
+  keras.applications' EfficientNetV2 normalizes (a ``Normalization`` given its mean and variance, whose
+  captured tensors tf2onnx would make inputs of an exported model).
 
 Example::
 
@@ -32,9 +35,10 @@ class InputNormalization(keras.layers.Layer):
 
     :param mean: the initial mean, one value per channel of the statistics.
     :param variance: the initial variance, as many values.
+    :param fixed: True: no weights, ``mean`` and ``variance`` are constants.
     """
 
-    def __init__(self, mean=(0.0, 0.0, 0.0), variance=(1.0, 1.0, 1.0), **kwargs):
+    def __init__(self, mean=(0.0, 0.0, 0.0), variance=(1.0, 1.0, 1.0), fixed=False, **kwargs):
         super().__init__(**kwargs)
         mean, variance = tuple(float(v) for v in mean), tuple(float(v) for v in variance)
         if len(mean) != len(variance) or not mean:
@@ -42,9 +46,11 @@ class InputNormalization(keras.layers.Layer):
                              "values, one per channel")
         if min(variance) < 0:
             raise ValueError(f"variance={variance!r} is not allowed: variances are >= 0")
-        self.initial_mean, self.initial_variance = mean, variance
+        self.initial_mean, self.initial_variance, self.fixed = mean, variance, bool(fixed)
 
     def build(self, input_shape):
+        if self.fixed:
+            return
         shape = (len(self.initial_mean),)
         self.mean = self.add_weight(name="mean", shape=shape, trainable=False,
                                     initializer=keras.initializers.Constant(self.initial_mean))
@@ -53,8 +59,8 @@ class InputNormalization(keras.layers.Layer):
         self.count = self.add_weight(name="count", shape=(), dtype="int", initializer="zeros", trainable=False)
 
     def call(self, inputs):
-        mean = ops.cast(self.mean, self.compute_dtype)
-        variance = ops.cast(self.variance, self.compute_dtype)
+        statistics = (self.initial_mean, self.initial_variance) if self.fixed else (self.mean, self.variance)
+        mean, variance = (ops.cast(ops.convert_to_tensor(value), self.compute_dtype) for value in statistics)
         if inputs.shape[-1] != len(self.initial_mean):  # another number of channels: the channels' average
             mean, variance = ops.mean(mean, keepdims=True), ops.mean(variance, keepdims=True)
         inputs = ops.cast(inputs, self.compute_dtype)
@@ -65,4 +71,5 @@ class InputNormalization(keras.layers.Layer):
         return input_shape
 
     def get_config(self):
-        return {**super().get_config(), "mean": list(self.initial_mean), "variance": list(self.initial_variance)}
+        return {**super().get_config(), "mean": list(self.initial_mean), "variance": list(self.initial_variance),
+                "fixed": self.fixed}
