@@ -86,6 +86,16 @@ def densenet(source: str, name: str) -> Case:
     return Case(source, name, name, stages=DENSENET_STAGES, relu_last=True, norms=(0.2, 0.4, 0.2))
 
 
+EFFICIENTNET_STAGES = ("features.2", "features.3", "features.5", "features.8")  # strides 4, 8, 16, 32
+
+
+def efficientnet(name: str) -> Case:
+    """torchvision's efficientnet_b0 ... b7 and efficientnet_v2_s/m/l (S has six stages, so its last is features.7)."""
+    stages = EFFICIENTNET_STAGES[:3] + ("features.7",) if name == "efficientnet_v2_s" else EFFICIENTNET_STAGES
+    norms = (0.5, 1.0, 0.05) if "_v2_" in name else (0.6, 1.1, 0.05)
+    return Case("torchvision", name, name.replace("_", ""), stages=stages, norms=norms)
+
+
 MOBILENETV2 = Case("torchvision", "mobilenet_v2", "mobilenetv2",
                    stages=("features.3", "features.6", "features.13", "features.18"), norms=(0.5, 1.0, 0.05))
 FAST = [
@@ -95,6 +105,8 @@ FAST = [
     densenet("torchvision", "densenet121"),
     MOBILENETV2,
     Case("timm", "resnet18", "resnet18"),
+    efficientnet("efficientnet_b0"),
+    efficientnet("efficientnet_v2_s"),
 ]
 SLOW_CASES = [
     densenet("timm", "densenet121"),
@@ -103,6 +115,8 @@ SLOW_CASES = [
     *[densenet("torchvision", name) for name in ("densenet169", "densenet201")],
     *[Case("timm", name, name) for name in ("resnet34", "resnet50", "resnet101", "resnet152")],
     *[densenet("timm", name) for name in ("densenet169", "densenet201")],
+    *[efficientnet(f"efficientnet_b{index}") for index in range(1, 8)],
+    *[efficientnet(f"efficientnet_v2_{size}") for size in ("m", "l")],
 ]
 CASES = [pytest.param(case, id=case.id) for case in FAST] + \
         [pytest.param(case, id=case.id, marks=SLOW) for case in SLOW_CASES]

@@ -439,7 +439,9 @@ def test_every_keras_applications_file_is_registered_with_keras_hashes():
         assert set(raw[notop.name]) <= {"headless_of", "file_name", "urls", "hash", "hash_algorithm"}  # no repeats
     keras_tags = {name: t for name, t in weights.items() if t.urls and t.urls[0].startswith(
         "https://storage.googleapis.com/tensorflow/keras-applications/")}
-    assert len(keras_tags) == 2 * (12 + 16 + 22)  # with and without top: 12 architectures, 16 MobileNet, 22 V2
+    # with and without top: 12 architectures, 16 MobileNet, 22 MobileNetV2, 7 EfficientNetV2 (EfficientNet's files
+    # are at storage.googleapis.com/keras-applications/: tests/test_efficientnet.py checks them)
+    assert len(keras_tags) == 2 * (12 + 16 + 22 + 7)
     for name, tag in keras_tags.items():
         assert tag.urls[0].endswith("/" + tag.file_name) and tag.format == "h5"
         assert (KERAS_APPLICATIONS / tag.source.split("/")[-1].rstrip(")")).is_file()
