@@ -36,6 +36,7 @@ DEFAULTS = {
     "dropout": 0.2,  # top_dropout, before the classifier
     "classifier_activation": "softmax",
     "features": False,
+    "out_indices": None,
 }
 # Tan and Le 2019, section 4 and keras.applications: (width, depth, input size, dropout) of B0...B7.
 SCALING = {"efficientnetb0": (1.0, 1.0, 224, 0.2), "efficientnetb1": (1.0, 1.1, 240, 0.2),
@@ -73,10 +74,24 @@ def space(hp, architecture):
             "dropout": hp.Float("dropout", 0.0, 0.5, step=0.1, default=defaults["dropout"])}
 
 
+# The feature stages (what features=True returns): the last block at strides 4, 8 and 16, and the top
+# convolution's activation; layer names follow each variant's depth.
+STAGES = {
+    "efficientnetb0": (('block2b_add', 24, 4), ('block3b_add', 40, 8), ('block5c_add', 112, 16), ('top_activation', 1280, 32)),
+    "efficientnetb1": (('block2c_add', 24, 4), ('block3c_add', 40, 8), ('block5d_add', 112, 16), ('top_activation', 1280, 32)),
+    "efficientnetb2": (('block2c_add', 24, 4), ('block3c_add', 48, 8), ('block5d_add', 120, 16), ('top_activation', 1408, 32)),
+    "efficientnetb3": (('block2c_add', 32, 4), ('block3c_add', 48, 8), ('block5e_add', 136, 16), ('top_activation', 1536, 32)),
+    "efficientnetb4": (('block2d_add', 32, 4), ('block3d_add', 56, 8), ('block5f_add', 160, 16), ('top_activation', 1792, 32)),
+    "efficientnetb5": (('block2e_add', 40, 4), ('block3e_add', 64, 8), ('block5g_add', 176, 16), ('top_activation', 2048, 32)),
+    "efficientnetb6": (('block2f_add', 40, 4), ('block3f_add', 72, 8), ('block5h_add', 200, 16), ('top_activation', 2304, 32)),
+    "efficientnetb7": (('block2g_add', 48, 4), ('block3g_add', 80, 8), ('block5j_add', 224, 16), ('top_activation', 2560, 32)),
+}
+
 EFFICIENTNET = zoo.Family(
     base=zoo.Architecture(
         name="efficientnetb0", family="efficientnet", build=BUILD, defaults=DEFAULTS, input_shape=(224, 224, 3),
         min_input_size=32, num_classes=1000, first_conv="stem_conv", classifier=("predictions", "top_dropout"),
+        stages=STAGES["efficientnetb0"],
         recipe=RECIPE, search_space=space,
         converters={"torchvision": ("zoo_plugins.nets.efficientnet:torch_module_names",
                                     {**TORCHVISION_LAYOUT, "bn_epsilon": 1e-5})},
@@ -87,6 +102,7 @@ EFFICIENTNET = zoo.Family(
     ),
     variants={name: {"width": width, "depth": depth, "dropout": dropout}
               for name, (width, depth, _, dropout) in SCALING.items()},
+    stages=STAGES,
     metrics={
         "efficientnetb0": {"imagenet_top1": {"value": 77.1, "source": KERAS_DOCS}},
         "efficientnetb1": {"imagenet_top1": {"value": 79.1, "source": KERAS_DOCS}},

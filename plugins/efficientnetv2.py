@@ -37,6 +37,7 @@ DEFAULTS = {
     "dropout": 0.2,  # top_dropout, before the classifier
     "classifier_activation": "softmax",
     "features": False,
+    "out_indices": None,
 }
 # keras.applications: (stage table, width, depth, input size) of each variant; every one has dropout 0.2.
 SCALING = {"efficientnetv2b0": ("b", 1.0, 1.0, 224), "efficientnetv2b1": ("b", 1.0, 1.1, 240),
@@ -74,10 +75,23 @@ def space(hp, architecture):
             "dropout": hp.Float("dropout", 0.0, 0.5, step=0.1, default=defaults["dropout"])}
 
 
+# The feature stages (what features=True returns): the last block at strides 4, 8 and 16, and the top
+# convolution's activation; layer names follow each variant's depth.
+STAGES = {
+    "efficientnetv2b0": (('block2b_add', 32, 4), ('block3b_add', 48, 8), ('block5e_add', 112, 16), ('top_activation', 1280, 32)),
+    "efficientnetv2b1": (('block2c_add', 32, 4), ('block3c_add', 48, 8), ('block5f_add', 112, 16), ('top_activation', 1280, 32)),
+    "efficientnetv2b2": (('block2c_add', 32, 4), ('block3c_add', 56, 8), ('block5f_add', 120, 16), ('top_activation', 1408, 32)),
+    "efficientnetv2b3": (('block2c_add', 40, 4), ('block3c_add', 56, 8), ('block5g_add', 136, 16), ('top_activation', 1536, 32)),
+    "efficientnetv2l": (('block2g_add', 64, 4), ('block3g_add', 96, 8), ('block5s_add', 224, 16), ('top_activation', 1280, 32)),
+    "efficientnetv2m": (('block2e_add', 48, 4), ('block3e_add', 80, 8), ('block5n_add', 176, 16), ('top_activation', 1280, 32)),
+    "efficientnetv2s": (('block2d_add', 48, 4), ('block3d_add', 64, 8), ('block5i_add', 160, 16), ('top_activation', 1280, 32)),
+}
+
 EFFICIENTNETV2 = zoo.Family(
     base=zoo.Architecture(
         name="efficientnetv2b0", family="efficientnetv2", build=BUILD, defaults=DEFAULTS, input_shape=(224, 224, 3),
         min_input_size=32, num_classes=1000, first_conv="stem_conv", classifier=("predictions", "top_dropout"),
+        stages=STAGES["efficientnetv2b0"],
         recipe=RECIPE, search_space=space,
         paper="Tan and Le 2021, EfficientNetV2: Smaller Models and Faster Training (arXiv:2104.00298)",
         description="EfficientNetV2: fused MBConv then MBConv blocks with squeeze-and-excitation; raw [0, 255] "
@@ -86,6 +100,7 @@ EFFICIENTNETV2 = zoo.Family(
     variants={name: {"stages": stages, "width": width, "depth": depth,
                      "preprocessing_mode": "torch" if stages == "b" else "tf"}
               for name, (stages, width, depth, _) in SCALING.items()},
+    stages=STAGES,
     metrics={
         "efficientnetv2b0": {"imagenet_top1": {"value": 78.7, "source": KERAS_DOCS}},
         "efficientnetv2b1": {"imagenet_top1": {"value": 79.8, "source": KERAS_DOCS}},

@@ -163,6 +163,12 @@ def uint8_images(dataset) -> bool:
     return getattr(dtype, "name", str(dtype)) == "uint8"
 
 
+def takes_raw_pixels(architecture, arguments: dict) -> bool:
+    """Whether an image model rescales its own pixels (keras.applications' ``include_preprocessing=True``:
+    EfficientNet, EfficientNetV2, MobileNetV3, ConvNeXt), so that 0..255 pixels go in as they are."""
+    return architecture.task == "image-classification" and bool(arguments.get("include_preprocessing"))
+
+
 def plan_request(request: Request, dataset, *, pretrained=False, model_args: dict | None = None) -> Request:
     """The request of ``zoo.train(name, dataset, ...)`` with the identity of the model it trains (and of the
     weights it starts from), worked out before anything is built.
@@ -181,7 +187,7 @@ def plan_request(request: Request, dataset, *, pretrained=False, model_args: dic
     if architecture.task == "text-classification" and "include_preprocessing" in architecture.defaults \
             and dataset.task == "text-classification" and dataset.input_shape == ():
         kwargs.setdefault("include_preprocessing", True)  # raw strings: the model brings its vectorizer
-    pixels = image_data and uint8_images(dataset)
+    pixels = image_data and uint8_images(dataset)  # scaled to 0..1, unless the model takes raw pixels
     source = f"zoo train {architecture.name}{'.' + tag if tag else ''} --data {dataset.name}"
     if pretrained or tag:
         start = pretrained_identity(architecture, tag, pretrained or True, kwargs)
@@ -198,7 +204,8 @@ def plan_request(request: Request, dataset, *, pretrained=False, model_args: dic
         arguments=recorded_arguments(architecture, effective_arguments(
             architecture, {k: args[k] for k in architecture.defaults}, "model_args")),
         num_classes=args["num_classes"], input_shape=args["input_shape"], include_top=args["include_top"],
-        class_names=tuple(dataset.class_names), preprocessing=DEFAULT_PREPROCESSING if pixels else {},
+        class_names=tuple(dataset.class_names),
+        preprocessing=DEFAULT_PREPROCESSING if pixels and not takes_raw_pixels(architecture, args) else {},
         dataset=dataset.name, source=source,
     ))
 
