@@ -36,11 +36,19 @@ PAIRS = {
     "mobilenet": (APPS.MobileNet, 32),
     "mobilenetv2": (APPS.MobileNetV2, 32),
     "xception": (APPS.Xception, 71),
+    "mobilenetv3small": (APPS.MobileNetV3Small, 32),
+    "mobilenetv3large": (APPS.MobileNetV3Large, 32),
+    "convnext_tiny": (APPS.ConvNeXtTiny, 32),
+    "convnext_small": (APPS.ConvNeXtSmall, 32),
+    "convnext_base": (APPS.ConvNeXtBase, 32),
+    "convnext_large": (APPS.ConvNeXtLarge, 32),
+    "convnext_xlarge": (APPS.ConvNeXtXLarge, 32),
 }
 # The default run checks every family, with and without the top; the rest runs with -m slow.
 FAST = {("vgg16", True), ("vgg16", False), ("resnet50", True), ("resnet50", False), ("resnet50v2", True),
         ("densenet121", False), ("mobilenet", True), ("mobilenet", False), ("mobilenetv2", False),
-        ("xception", True)}
+        ("xception", True), ("mobilenetv3small", True), ("mobilenetv3large", False), ("convnext_tiny", True),
+        ("convnext_tiny", False)}
 CASES = [pytest.param(name, top, id=f"{name}-{'top' if top else 'notop'}",
                       marks=[] if (name, top) in FAST else [SLOW])
          for name in PAIRS for top in (True, False)]
