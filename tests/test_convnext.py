@@ -181,3 +181,20 @@ def test_torchvision_checkpoint_gives_torchs_outputs(name, tmp_path, monkeypatch
     print(f"{name}: max |zoo - torch| " + ", ".join(f"{k} {v:.1e}" for k, v in differences.items()))
     assert max(differences.values()) <= TORCH_TOLERANCE, differences
     assert np.abs(logits[0] - logits[1]).max() > 0.05  # the logits depend on the image
+
+
+def test_weight_tags_take_raw_pixels_and_stochastic_depth_is_free():
+    from zoo.registry.loader import get_registry
+    from zoo.weights.pretrained import check_request, pretrained_identity
+
+    registry = get_registry()
+    for name in APPS:
+        tag = registry.weights[f"{name}.imagenet"]
+        assert tag.default and tag.preprocessing == {} and tag.hash_algorithm == "sha256" and len(tag.hash) == 64
+        assert not registry.weights[f"{name}.imagenet_notop"].include_top
+    arch = registry.architectures["convnext_tiny"]
+    identity = pretrained_identity(arch, None, True, {})
+    check_request(identity, arch, {"drop_path_rate": 0.1, "num_classes": 10})  # fine-tuning with stochastic depth
+    with pytest.raises(ValueError, match="include_preprocessing=False is not allowed with weights"):
+        check_request(identity, arch, {"include_preprocessing": False})
+    assert "convnext_xlarge.tv_in1k" not in registry.weights and not registry.architectures["convnext_xlarge"].converters

@@ -112,3 +112,21 @@ def test_onnx_export_checks(tmp_path):
 def test_bad_arguments_say_what_is_allowed(arguments, message):
     with pytest.raises(ValueError, match=message):
         zoo.get("mobilenetv3small", input_shape=(32, 32, 3), **arguments)
+
+
+def test_weight_tags_are_chosen_by_alpha_and_minimalistic():
+    from zoo.registry.loader import get_registry
+    from zoo.weights.pretrained import select_tag
+
+    registry = get_registry()
+    for name in APPS:
+        arch = registry.architectures[name]
+        assert select_tag(arch, {}).name == f"{name}.imagenet"
+        assert select_tag(arch, {"alpha": 0.75}).name == f"{name}.imagenet_075"
+        assert select_tag(arch, {"minimalistic": True}).name == f"{name}.imagenet_minimalistic"
+        with pytest.raises(ValueError, match=f"no weights of {name} were trained with alpha=0.5"):
+            select_tag(arch, {"alpha": 0.5})
+        headless = registry.weights[f"{name}.imagenet_075_notop"]
+        assert not headless.include_top and headless.preprocessing == {} and headless.arguments["alpha"] == 0.75
+        assert registry.weights[f"{name}.tv_in1k"].format == "torchvision"
+    assert zoo.get("mobilenet_v3_small", input_shape=(32, 32, 3)).name == "mobilenetv3small_1.00"  # torchvision's name
