@@ -90,7 +90,7 @@ def test_forward_pass_under_jax():
     assert y.shape == (2, 5) and np.allclose(y.sum(axis=1), 1.0, atol=1e-5)
 
 
-def test_onnx_export_checks(tmp_path):
+def test_onnx_and_litert_exports_check(tmp_path):
     from zoo.records.identity import ModelIdentity
 
     pytest.importorskip("tf2onnx")
@@ -99,8 +99,9 @@ def test_onnx_export_checks(tmp_path):
     zoo.get("mobilenetv3small", num_classes=10, input_shape=(32, 32, 3)).save_weights(weights)
     identity = ModelIdentity(architecture="mobilenetv3small", arguments=dict(arch.arguments), num_classes=10,
                              input_shape=(32, 32, 3), weights=weights, preprocessing={})
-    result = zoo.export(identity, format="onnx", output=tmp_path / "m.onnx", check=True)
-    assert result.check.passed and result.check.max_difference <= 1e-4
+    for format, suffix in (("onnx", ".onnx"), ("litert", ".tflite")):
+        result = zoo.export(identity, format=format, output=tmp_path / f"m{suffix}", check=True)
+        assert result.check.passed and result.check.max_difference <= 1e-4, format
 
 
 @pytest.mark.parametrize("arguments, message", [

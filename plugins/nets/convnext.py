@@ -20,6 +20,7 @@ from zoo.checks import check_choice, check_range
 from zoo.layers.drop import StochasticDepth
 from zoo.layers.heads import check_head, global_pool, image_model
 from zoo.layers.layer_scale import LayerScale
+from zoo.layers.portable import Conv2D, Normalization, gelu
 
 EPSILON = 1e-6  # every LayerNorm's (keras.applications', torchvision's and timm's)
 # ImageNet's mean and standard deviation of pixels in [0, 255]: the Normalization inside the model
@@ -41,12 +42,13 @@ def model_name(depths, widths):
 def convnext_block(x, width, drop_rate, layer_scale_init_value, name):
     """7x7 depthwise convolution, LayerNorm, 1x1 to ``4 * width`` with GELU, 1x1 back, LayerScale,
     stochastic depth; added to the input. The 1x1 convolutions are ``Dense`` layers on the channels
-    (keras.applications' and the paper's code)."""
+    (keras.applications' and the paper's code). The depthwise convolution and GELU are keras.applications'
+    computed with operations that export (:mod:`zoo.layers.portable`)."""
     inputs = x
-    x = layers.Conv2D(width, 7, padding="same", groups=width, name=f"{name}_depthwise_conv")(x)
+    x = Conv2D(width, 7, padding="same", groups=width, name=f"{name}_depthwise_conv")(x)
     x = layers.LayerNormalization(epsilon=EPSILON, name=f"{name}_layernorm")(x)
     x = layers.Dense(4 * width, name=f"{name}_pointwise_conv_1")(x)
-    x = layers.Activation("gelu", name=f"{name}_gelu")(x)
+    x = layers.Activation(gelu, name=f"{name}_gelu")(x)
     x = layers.Dense(width, name=f"{name}_pointwise_conv_2")(x)
     x = LayerScale(layer_scale_init_value, width, name=f"{name}_layer_scale")(x)
     if drop_rate:
@@ -113,7 +115,7 @@ def build_convnext(*, input_shape, depths, widths, drop_path_rate, layer_scale_i
     inputs = keras.Input(shape=input_shape, name="image")
     x = inputs
     if include_preprocessing and input_shape[-1] == 3:
-        x = layers.Normalization(mean=MEAN, variance=VARIANCE, name=f"{name}_prestem_normalization")(x)
+        x = Normalization(mean=MEAN, variance=VARIANCE, name=f"{name}_prestem_normalization")(x)
     stages, block = [], 0
     for stage, (depth, width) in enumerate(zip(depths, widths)):
         x = downsampling(width, stage, name)(x)

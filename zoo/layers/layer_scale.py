@@ -43,7 +43,7 @@ class LayerScale(keras.layers.Layer):
                                      initializer=keras.initializers.Constant(self.init_value), trainable=True)
 
     def call(self, inputs):
-        return inputs * keras.ops.cast(self.gamma, inputs.dtype)
+        return inputs * self.gamma  # cast to the compute dtype by Keras under mixed precision
 
     def compute_output_shape(self, input_shape):
         return input_shape
