@@ -76,6 +76,9 @@ def main(argv=None) -> None:
     end_load = ", ".join(f"{v:.1f}" for v in os.getloadavg())
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
     not_run = f" Not run: {', '.join(missing)} (not registered on this branch)." if missing else ""
+    if args.repeats < 5:
+        not_run += (" A short run on a shared machine: read each ratio against the control's, whose spread is the"
+                    " noise of the run.")
     if args.write:
         write_section("bench_new_families_cpu", f"""## Issue 23's families on CPU: zoo vs keras.applications (`benchmarks/bench_new_families_cpu.py`)
 
@@ -89,6 +92,9 @@ keras.applications model (the control) run one step each, back to back, in an or
 round. Images/s is the median over rounds (wall time); a ratio is the median over rounds of
 keras.applications' step time / the other model's in the same round (above 1: faster than
 keras.applications), by wall time and by this process's CPU time; the control ratio is the noise floor.
+ConvNeXt's ratio is not noise: keras.applications writes its 7x7 depthwise convolutions as grouped
+`Conv2D`s, which TensorFlow's CPU runs through XLA; the zoo's same layers compute them as depthwise
+convolutions (`zoo.layers.portable`, which also lets ConvNeXt export to ONNX and LiteRT).
 
 {summary(results)}
 
