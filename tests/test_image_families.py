@@ -18,7 +18,7 @@ from zoo.registry.loader import get_registry
 from zoo.kit.conformance import check_architecture, sample_input
 
 FAMILIES = ("vgg", "resnet", "resnetv2", "resnet_cifar", "densenet", "densenet_cifar", "mobilenet", "mobilenetv2",
-            "xception")
+            "xception", "mobilenetv3", "convnext")
 ONE_PER_FAMILY = {"vgg": "vgg11_bn", "resnet": "resnet18", "resnetv2": "resnet50v2", "resnet_cifar": "resnet20",
                   "densenet": "densenet121", "densenet_cifar": "densenet_bc_100_k12", "mobilenet": "mobilenet",
                   "mobilenetv2": "mobilenetv2", "xception": "xception"}
@@ -41,7 +41,9 @@ def test_every_family_and_variant_is_registered():
     expected = {"vgg11", "vgg13", "vgg16", "vgg19", "vgg11_bn", "vgg13_bn", "vgg16_bn", "vgg19_bn",
                 "resnet18", "resnet34", "resnet50", "resnet101", "resnet152", "resnet50v2", "resnet101v2",
                 "resnet152v2", "resnet20", "resnet32", "resnet44", "resnet56", "resnet110", "densenet121",
-                "densenet169", "densenet201", "densenet_bc_100_k12", "mobilenet", "mobilenetv2", "xception"}
+                "densenet169", "densenet201", "densenet_bc_100_k12", "mobilenet", "mobilenetv2", "xception",
+                "mobilenetv3small", "mobilenetv3large", "convnext_tiny", "convnext_small", "convnext_base",
+                "convnext_large", "convnext_xlarge"}
     assert set(image_architectures()) == expected
     for name in expected:
         card = zoo.info(name)

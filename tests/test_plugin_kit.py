@@ -106,7 +106,7 @@ def test_built_in_families_are_data():
 
     registry = get_registry()
     builtin = [name for name, owner in registry.owners.items() if owner.distribution == "keras-zoo"]
-    assert len(builtin) == 37
+    assert len(builtin) == 59
     for name in builtin:
         arch = registry.architectures[name]
         assert arch.recipe is not None and arch.search_space is not None and arch.metrics, name

@@ -98,18 +98,24 @@ def efficientnet(name: str) -> Case:
 
 MOBILENETV2 = Case("torchvision", "mobilenet_v2", "mobilenetv2",
                    stages=("features.3", "features.6", "features.13", "features.18"), norms=(0.5, 1.0, 0.05))
+MOBILENETV3_SMALL = Case("torchvision", "mobilenet_v3_small", "mobilenetv3small",
+                         stages=("features.1", "features.3", "features.8", "features.12"), norms=(1.0, 2.0, 0.5))
+MOBILENETV3_LARGE = Case("torchvision", "mobilenet_v3_large", "mobilenetv3large",
+                         stages=("features.3", "features.6", "features.12", "features.16"), norms=(1.0, 2.0, 0.5))
 FAST = [
     Case("torchvision", "resnet18", "resnet18"),
     Case("torchvision", "resnet50", "resnet50"),
     vgg("vgg11_bn"),
     densenet("torchvision", "densenet121"),
     MOBILENETV2,
+    MOBILENETV3_SMALL,
     Case("timm", "resnet18", "resnet18"),
     efficientnet("efficientnet_b0"),
     efficientnet("efficientnet_v2_s"),
 ]
 SLOW_CASES = [
     densenet("timm", "densenet121"),
+    MOBILENETV3_LARGE,
     *[Case("torchvision", name, name) for name in ("resnet34", "resnet101", "resnet152")],
     *[vgg(name) for name in ("vgg11", "vgg13", "vgg13_bn", "vgg16", "vgg16_bn", "vgg19", "vgg19_bn")],
     *[densenet("torchvision", name) for name in ("densenet169", "densenet201")],
@@ -274,15 +280,19 @@ def test_converted_checkpoint_gives_torchs_outputs(case, tmp_path, zoo_home, fre
 def test_every_converter_has_a_parity_case():
     registry = zoo.registry.loader.get_registry()
     converters = {(source, a.name) for a in registry.architectures.values() for source in a.converters}
-    assert converters == {(case.source, case.zoo_name) for case in FAST + SLOW_CASES}
+    from test_convnext import TORCH_CASES as CONVNEXT  # ConvNeXt's own harness: LayerNorms, layer scales
+
+    assert converters == {(case.source, case.zoo_name) for case in FAST + SLOW_CASES} | \
+        {("torchvision", name) for name in CONVNEXT}
 
 
 @pytest.mark.parametrize("name, wrong", [
     ("resnet50", {"bottleneck_stride": "1x1"}),  # keras.applications' stride
     ("mobilenetv2", {"strided_padding": "same"}),  # TensorFlow's asymmetric padding
+    ("mobilenetv3small", {"strided_padding": "same"}),
 ])
 def test_the_layout_arguments_are_needed(name, wrong, tmp_path, fresh_registry):
-    case = MOBILENETV2 if name == "mobilenetv2" else Case("torchvision", name, name)
+    case = {"mobilenetv2": MOBILENETV2, "mobilenetv3small": MOBILENETV3_SMALL}.get(name, Case("torchvision", name, name))
     model = torch_model(case)
     pth, _ = save_both(model, tmp_path, name)
     tag = import_weights(pth, f"{name}.tv", source="torchvision")
@@ -564,7 +574,7 @@ def test_every_published_tag_names_its_torchvision_file():
     """URL, file name and hash prefix agree with torchvision's own record of the weights, acc@1 too."""
     registry = zoo.registry.loader.get_registry()
     tags = [t for t in registry.weights.values() if t.format == "torchvision"]
-    assert len(tags) == 21
+    assert len(tags) == 21 + 12 + 4 + 4  # and issue 23's: EfficientNet and V2, MobileNetV3, ConvNeXt
     for tag in tags:
         enum_name, weights = tag.source.split()[1].split(".")
         published = getattr(getattr(torchvision.models, enum_name), weights)

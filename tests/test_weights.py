@@ -396,7 +396,7 @@ def test_preprocessing_resize_and_crop_as_data(lenet_tag, catalog):
 def test_imagenet_class_index_is_the_file_keras_publishes():
     """The shipped JSON has the md5 keras.applications checks when it downloads the same file."""
     source = (KERAS_APPLICATIONS / "imagenet_utils.py").read_text()
-    data = (ROOT / "zoo" / "data" / "imagenet_class_index.json").read_bytes()
+    data = (ROOT / "zoo" / "weights" / "imagenet_class_index.json").read_bytes()
     assert f'file_hash="{hashlib.md5(data).hexdigest()}"' in source
     index = json.loads(data)
     assert len(index) == 1000 and index["0"] == ["n01440764", "tench"]
@@ -431,7 +431,8 @@ def test_every_keras_applications_file_is_registered_with_keras_hashes():
     sources = "\n".join(p.read_text() for p in KERAS_APPLICATIONS.glob("*.py"))
     for architecture in ("vgg16", "vgg19", "resnet50", "resnet101", "resnet152", "resnet50v2", "resnet101v2",
                          "resnet152v2", "densenet121", "densenet169", "densenet201", "xception", "mobilenet",
-                         "mobilenetv2"):
+                         "mobilenetv2", "mobilenetv3small", "mobilenetv3large", "convnext_tiny", "convnext_small",
+                         "convnext_base", "convnext_large", "convnext_xlarge"):
         top, notop = weights[f"{architecture}.imagenet"], weights[f"{architecture}.imagenet_notop"]
         assert top.default and notop.headless_of == "imagenet" and notop.include_top is False and not notop.default
         assert (notop.preprocessing, notop.class_names, notop.license) == (top.preprocessing, top.class_names,
@@ -439,14 +440,18 @@ def test_every_keras_applications_file_is_registered_with_keras_hashes():
         assert set(raw[notop.name]) <= {"headless_of", "file_name", "urls", "hash", "hash_algorithm"}  # no repeats
     keras_tags = {name: t for name, t in weights.items() if t.urls and t.urls[0].startswith(
         "https://storage.googleapis.com/tensorflow/keras-applications/")}
-    # with and without top: 12 architectures, 16 MobileNet, 22 MobileNetV2, 7 EfficientNetV2 (EfficientNet's files
-    # are at storage.googleapis.com/keras-applications/: tests/test_efficientnet.py checks them)
-    assert len(keras_tags) == 2 * (12 + 16 + 22 + 7)
+    # with and without top: 12 architectures, 16 MobileNet, 22 MobileNetV2, 7 EfficientNetV2, 6 MobileNetV3,
+    # 5 ConvNeXt, 4 Inception and NASNet (EfficientNet's files are at storage.googleapis.com/keras-applications/:
+    # tests/test_efficientnet.py checks them)
+    assert len(keras_tags) == 2 * (12 + 16 + 22 + 7 + 6 + 5 + 4)
     for name, tag in keras_tags.items():
-        assert tag.urls[0].endswith("/" + tag.file_name) and tag.format == "h5"
+        # keras.applications caches NASNet's files under its own names (nasnet_mobile.h5), which Keras' cache holds
+        assert (tag.urls[0].endswith("/" + tag.file_name) or tag.architecture.startswith("nasnet")) \
+            and tag.format == "h5"
         assert (KERAS_APPLICATIONS / tag.source.split("/")[-1].rstrip(")")).is_file()
-        if tag.hash:  # keras publishes md5 hashes for all but the MobileNet files
-            assert tag.hash_algorithm == "md5" and f'"{tag.hash}"' in sources, name
+        if tag.hash:  # keras publishes md5 hashes (sha256 for ConvNeXt) for all but the MobileNet files
+            assert tag.hash_algorithm == ("sha256" if name.startswith("convnext") else "md5"), name
+            assert f'"{tag.hash}"' in sources, name
         else:
             assert name.startswith("mobilenet")
     assert weights["mobilenet.imagenet_025_128"].arguments == {"alpha": 0.25}

@@ -17,7 +17,14 @@ depends only on the kind of Keras layer, the same for every family:
   by ``Flatten``, the rows are reordered too: PyTorch flattens (channels, height, width),
   Keras (height, width, channels);
 - ``BatchNormalization``: ``weight``, ``bias``, ``running_mean``, ``running_var``
-  (``num_batches_tracked`` is ignored).
+  (``num_batches_tracked`` is ignored); ``LayerNormalization``: ``weight``, ``bias``;
+- a tensor whose shape is the Keras one with axes of size 1 added or dropped at the end takes
+  that shape: a ``Linear`` weight into a 1x1 ``Conv2D`` (MobileNetV3's head), a ``(channels, 1, 1)``
+  parameter into a vector (torchvision's ConvNeXt layer scale).
+
+The layers of a nested model (keras.applications' ConvNeXt keeps its stem in a ``Sequential``)
+are placed one by one, by their own names. Where a module's tensors are not named ``weight`` and
+``bias``, the naming function gives the layer ``{Keras weight name: tensor name}`` instead of a module.
 
 Every tensor must find its place and every weight its tensor; the first tensor whose shape
 differs is an error naming it and both shapes, and a tensor of integers or of values that are
@@ -232,32 +239,39 @@ def place_tensors(model, tensors: Mapping[str, Any], names: Mapping[str, str | t
     flattened = {id(layer.output): tuple(layer.input.shape[1:]) for layer in model.layers
                  if isinstance(layer, keras.layers.Flatten)}
     used, missing = set(), []
-    for layer in model.layers:
+    for layer in _leaf_layers(model):
         if not layer.weights:
             continue
         module = names.get(layer.name)
         if module is None:
             raise ValueError(f"{where}: the converter names no PyTorch module for layer {layer.name!r}")
-        modules = (module,) if isinstance(module, str) else tuple(module)
         depthwise = isinstance(layer, keras.layers.DepthwiseConv2D)
         flat = flattened.get(id(layer.input)) if isinstance(layer, keras.layers.Dense) else None
         for variable in layer.weights:
-            if variable.name not in TORCH_NAMES:
+            if isinstance(module, Mapping):
+                keys = [module[variable.name]] if variable.name in module else []
+            elif variable.name in TORCH_NAMES:
+                keys = [f"{m}.{TORCH_NAMES[variable.name]}" for m in ((module,) if isinstance(module, str) else module)]
+            else:
+                keys = []
+            if not keys:
                 raise ValueError(f"{where}: layer {layer.name!r} ({type(layer).__name__}) has a weight "
-                                 f"{variable.name!r}; converted are those of Conv2D, DepthwiseConv2D, Dense "
-                                 "and BatchNormalization layers")
-            keys = [f"{m}.{TORCH_NAMES[variable.name]}" for m in modules]
+                                 f"{variable.name!r} the converter names no tensor for; converted by their kind are "
+                                 "those of Conv2D, DepthwiseConv2D, Dense, BatchNormalization and LayerNormalization")
             key = next((k for k in keys if k in tensors), None)
             if key is None:
                 missing.append(f"{keys[0]} (for {variable.path})")
                 continue
             shape = tuple(variable.shape)
             expected = torch_shape(shape, depthwise)
-            if tuple(tensors[key].shape) != expected:
-                raise ValueError(f"{where}: tensor {key} has shape {tuple(tensors[key].shape)}, but {variable.path} "
+            tensor = tensors[key]
+            if tuple(tensor.shape) != expected and _strip_ones(tensor.shape) == _strip_ones(expected):
+                tensor = tensor.reshape(expected)  # a Linear into a 1x1 convolution, (channels, 1, 1) into a vector
+            if tuple(tensor.shape) != expected:
+                raise ValueError(f"{where}: tensor {key} has shape {tuple(tensor.shape)}, but {variable.path} "
                                  f"needs {expected}: is the checkpoint of another architecture or depth?")
-            check_values(where, key, tensors[key])  # integers where floats belong, NaN: never converted
-            variable.assign(to_keras(tensors[key], shape, depthwise, flat))
+            check_values(where, key, tensor)  # integers where floats belong, NaN: never converted
+            variable.assign(to_keras(tensor, shape, depthwise, flat))
             used.add(key)
     if missing:
         raise ValueError(f"{where}: the checkpoint has no tensor {missing[0]}"
@@ -268,6 +282,25 @@ def place_tensors(model, tensors: Mapping[str, Any], names: Mapping[str, str | t
         more = f" and {len(unused) - 3} more" if len(unused) > 3 else ""
         raise ValueError(f"{where}: tensor(s) {', '.join(unused[:3])}{more} of the checkpoint have no place in "
                          "the model: is it of another architecture or depth?")
+
+
+def _leaf_layers(model):
+    """The model's layers, those of a nested model (a ``Sequential`` inside) in its place."""
+    import keras
+
+    for layer in model.layers:
+        if isinstance(layer, keras.Model):
+            yield from _leaf_layers(layer)
+        else:
+            yield layer
+
+
+def _strip_ones(shape) -> tuple:
+    """``shape`` without its trailing axes of size 1."""
+    shape = tuple(shape)
+    while shape and shape[-1] == 1:
+        shape = shape[:-1]
+    return shape
 
 
 def torch_shape(shape: tuple, depthwise: bool = False) -> tuple:
