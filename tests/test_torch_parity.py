@@ -574,7 +574,7 @@ def test_every_published_tag_names_its_torchvision_file():
     """URL, file name and hash prefix agree with torchvision's own record of the weights, acc@1 too."""
     registry = zoo.registry.loader.get_registry()
     tags = [t for t in registry.weights.values() if t.format == "torchvision"]
-    assert len(tags) == 21 + 12 + 4 + 4  # and issue 23's: EfficientNet and V2, MobileNetV3, ConvNeXt
+    assert len(tags) == 21 + 12 + 3 + 4  # and issue 23's: EfficientNet and V2, MobileNetV3 (small; large V1, V2), ConvNeXt
     for tag in tags:
         enum_name, weights = tag.source.split()[1].split(".")
         published = getattr(getattr(torchvision.models, enum_name), weights)
