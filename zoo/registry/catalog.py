@@ -55,6 +55,29 @@ def read_pins() -> dict[str, dict[str, str]]:
     return read_catalog(path).get("hashes") or {} if path.is_file() else {}
 
 
+_documents: dict[tuple, Any] = {}
+
+
+def _yaml_error() -> type:
+    import yaml
+
+    return yaml.YAMLError
+
+
+def _document(path: Path):
+    """The parsed YAML of a catalog file, read once per version of the file (the built-in plugins each register a
+    section of one file)."""
+    import yaml
+
+    stat = path.stat()
+    key = (str(path.resolve()), stat.st_mtime_ns, stat.st_size)
+    if key not in _documents:
+        # libyaml's parser where PyYAML has it: the same documents, read about ten times faster
+        loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+        _documents[key] = yaml.load(path.read_text(encoding="utf-8"), Loader=loader) or {}
+    return _documents[key]
+
+
 def read_catalog(path: Path, section: str | None = None) -> dict[str, Any]:
     """Read and validate one catalog file, or its top-level ``section``; errors name the file, the entry and the
     field. The weight tags come back as :class:`zoo.WeightTag` records (``data["weights"]``).
@@ -64,12 +87,8 @@ def read_catalog(path: Path, section: str | None = None) -> dict[str, Any]:
         >>> read_catalog(Path("registry.yaml"), "lenet")["weights"][0].name
         'lenet5.mnist5k'
     """
-    import yaml
-
     try:
-        # libyaml's parser where PyYAML has it: the same documents, read about ten times faster
-        loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-        data = yaml.load(Path(path).read_text(encoding="utf-8"), Loader=loader) or {}
+        data = _document(Path(path))
     except FileNotFoundError:
         raise CatalogError(f"{path}: catalog file not found (named by ZOO_REGISTRY?)") from None
     except IsADirectoryError:
@@ -78,12 +97,14 @@ def read_catalog(path: Path, section: str | None = None) -> dict[str, Any]:
     except (OSError, UnicodeDecodeError) as error:
         raise CatalogError(f"{path}: cannot read the catalog file: {getattr(error, 'strerror', None) or error}") \
             from None
-    except yaml.YAMLError as error:
+    except _yaml_error() as error:
         raise CatalogError(f"{path}: not valid YAML: {' '.join(str(error).split())}") from None
     if section is not None:
         if not isinstance(data, dict) or not isinstance(data.get(section), dict):
             raise CatalogError(f"{path}: has no section {section!r}")
         path, data = f"{path} [{section}]", data[section]
+    if isinstance(data, dict):
+        data = dict(data)  # a copy: its sections are replaced below, and the parsed file is shared
     if not isinstance(data, dict):
         raise CatalogError(f"{path}: must be a mapping with sections {', '.join(SECTIONS)}")
     for section in data:
