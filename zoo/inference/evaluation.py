@@ -20,7 +20,7 @@ from zoo.datasets.folders import load_directory
 from zoo.datasets.pipeline import model_input_shape
 from zoo.datasets.sources import LOADERS, as_dataset
 from zoo.files import atomic_write
-from zoo.records.identity import ModelIdentity, card_path
+from zoo.records.identity import ModelIdentity, card_at
 from zoo.registry.loader import get_registry
 from zoo.registry.request import locate
 from zoo.registry.store import natural_order
@@ -58,7 +58,7 @@ def load_model(spec, weights=None, *, dataset=None):
 
 def _has_card(identity: ModelIdentity) -> bool:
 
-    return identity.weights is not None and card_path(identity.weights) is not None
+    return identity.weights is not None and card_at(identity.weights) is not None
 
 
 TOP = 5  # the second accuracy reported, as timm's validate.py: top-5, where there are more than five classes

@@ -247,7 +247,7 @@ def from_card(card: Mapping[str, Any], arch: "Architecture", where: str) -> Mode
         raise ValueError(f"{where}: {error}") from None
 
 
-def read_card(path: Path) -> dict[str, Any]:
+def _read_card(path: Path) -> dict[str, Any]:
     """A model card's JSON; a clear ValueError when it is not one."""
     try:
         card = json.loads(Path(path).read_text(encoding="utf-8"))
@@ -258,7 +258,7 @@ def read_card(path: Path) -> dict[str, Any]:
     return card
 
 
-def card_path(location) -> Path | None:
+def _card_path(location) -> Path | None:
     """The card a location names: a ``card.json``, a run directory holding one, or a weights file beside one."""
     path = Path(location)
     if path.name == CARD_NAME and path.is_file():
@@ -273,6 +273,21 @@ def card_path(location) -> Path | None:
         except (json.JSONDecodeError, AttributeError):
             return None
     return None
+
+
+def card_at(location) -> tuple[Path, dict[str, Any]] | None:
+    """The model card that describes ``location`` (a ``card.json``, a run directory holding one, or a weights file
+    with one beside it that names it), read and checked: ``(its path, its content)``; None when there is none.
+    The one reading of a card.
+
+    Example::
+
+        >>> path, card = card_at("runs/lenet5-mnist5k")
+        >>> card["architecture"], card["dataset"]
+        ('lenet5', 'mnist5k')
+    """
+    path = _card_path(location)
+    return None if path is None else (path, _read_card(path))
 
 
 @functools.cache

@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from zoo.errors import CatalogError
-from zoo.files import zoo_home
+from zoo.files import atomic_write, make_directory, storage, zoo_home
 from zoo.records.tags import WeightTag
 from zoo.registry.hookspecs import hookimpl
 
@@ -40,6 +40,21 @@ SHA256 = re.compile(r"^[0-9a-fA-F]{64}$")
 def user_catalog() -> Path:
     """The user's own catalog file, written by ``zoo weights import``: ``$ZOO_HOME/registry.yaml``."""
     return zoo_home() / "registry.yaml"
+
+
+def update_user_catalog(section: str, name: str, entry: dict, *, what: str) -> None:
+    """Set ``name`` in ``section`` of the user's catalog to ``entry``: the one writer of that file, under a lock,
+    atomically (``zoo weights import`` adds its tags there, the cache pins the hashes of files published without
+    one). ``what`` names the action in an error (``"register the tag in"``)."""
+    import yaml
+    from filelock import FileLock
+
+    catalog = user_catalog()
+    make_directory(catalog.parent, "the zoo's directory")
+    with storage(catalog, what), FileLock(str(catalog) + ".lock"):
+        data = (yaml.safe_load(catalog.read_text(encoding="utf-8")) if catalog.exists() else None) or {}
+        data.setdefault(section, {})[name] = entry
+        atomic_write(catalog, yaml.safe_dump(data, sort_keys=False))
 
 
 def catalog_paths() -> list[Path]:

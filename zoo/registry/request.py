@@ -11,8 +11,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from zoo.records.architecture import Architecture
-from zoo.records.identity import (CARD_NAME, DEFAULT_PREPROCESSING, ModelIdentity, card_path, from_card, from_tag,
-                                  read_card)
+from zoo.records.identity import CARD_NAME, DEFAULT_PREPROCESSING, ModelIdentity, card_at, from_card, from_tag
 from zoo.registry.loader import get_registry
 
 
@@ -77,12 +76,12 @@ def locate(spec, weights=None) -> ModelIdentity:
     """
     registry = get_registry()
     text = str(spec)
-    card = card_path(spec) if (Path(text).exists() and ("/" in text or Path(text).suffix or Path(text).is_dir())) \
+    found = card_at(spec) if (Path(text).exists() and ("/" in text or Path(text).suffix or Path(text).is_dir())) \
         else None
-    if card is not None:
+    if found is not None:
         if weights is not None:
             raise ValueError(f"{text} is a run: pass either it or NAME --weights FILE, not both")
-        data = read_card(card)
+        card, data = found
         arch, _ = registry.resolve(data["architecture"])
         return from_card(data, arch, str(card))
     if Path(text).is_dir():
@@ -92,9 +91,10 @@ def locate(spec, weights=None) -> ModelIdentity:
         path = Path(weights).expanduser()
         if not path.is_file():
             raise FileNotFoundError(f"--weights {str(weights)!r}: no such file")
-        beside = card_path(path)
-        if beside is not None:
-            recorded = from_card(read_card(beside), arch, str(beside))
+        found = card_at(path)
+        if found is not None:
+            beside, card = found
+            recorded = from_card(card, arch, str(beside))
             if recorded.architecture != arch.name:
                 raise ValueError(f"{path} was trained as {recorded.architecture!r} (its {beside}), not {arch.name!r}")
             return recorded.replace(weights=path)

@@ -21,7 +21,7 @@ from zoo.datasets.sources import as_dataset
 from zoo.errors import SearchFailedError, ZooWarning
 from zoo.files import atomic_json, atomic_write, check_replaceable, confined, file_hash, make_directory, storage
 from zoo.records.architecture import Architecture
-from zoo.records.identity import CARD_NAME, read_card
+from zoo.records.identity import CARD_NAME, card_at
 from zoo.registry.arguments import build_arguments, shape_for
 from zoo.registry.cards import info
 from zoo.registry.loader import get_registry
@@ -429,7 +429,7 @@ def write_best(search, best: dict[str, Any], trials: list[dict[str, Any]]) -> Pa
     model.save(path / "model.keras")
     save_weights(model, path / "best.weights.h5")
     trial_card = Path(search.get_trial_dir(best["trial_id"])) / RUN_DIR / CARD_NAME
-    card = read_card(trial_card)
+    _, card = card_at(trial_card)
     card.update(file_name="best.weights.h5", hash=file_hash(path / "best.weights.h5"), hash_algorithm="sha256",
                 metrics={best["objective"]["name"]: best["objective"]["value"]},
                 source=f"zoo tune, trial {best['trial_id']} of {search.project_dir} ({best['tuner']})")

@@ -28,14 +28,14 @@ import os
 from pathlib import Path
 
 from zoo.errors import DownloadError
-from zoo.files import atomic_write, confined
+from zoo.files import confined
 from zoo.files import fetch as fetch_file
 from zoo.files import file_hash, make_directory, mirror_path
 from zoo.files import offline as is_offline
-from zoo.files import same_hash, storage, zoo_home
+from zoo.files import same_hash, zoo_home
 from zoo.files.fetching import shown
 from zoo.records.tags import WeightTag
-from zoo.registry.catalog import read_pins, user_catalog
+from zoo.registry.catalog import read_pins, update_user_catalog
 from zoo.registry.loader import package_directory
 
 
@@ -178,12 +178,5 @@ def pin(tag: WeightTag, path: Path) -> None:
     digest = expected_hash(tag)[0]
     if digest is not None and len(digest) == 64 or tag.hash_algorithm == "md5":
         return
-    import yaml
-    from filelock import FileLock
-
-    catalog = user_catalog()
-    make_directory(catalog.parent, "the zoo's directory")
-    with storage(catalog, "pin the hash of an accepted file in"), FileLock(str(catalog) + ".lock"):
-        data = (yaml.safe_load(catalog.read_text(encoding="utf-8")) if catalog.exists() else None) or {}
-        data.setdefault("hashes", {})[tag.name] = {"file_name": tag.file_name, "sha256": file_hash(path)}
-        atomic_write(catalog, yaml.safe_dump(data, sort_keys=False))
+    update_user_catalog("hashes", tag.name, {"file_name": tag.file_name, "sha256": file_hash(path)},
+                        what="pin the hash of an accepted file in")

@@ -30,14 +30,14 @@ from pathlib import Path
 from typing import Any
 
 from zoo.checks import check_integer
-from zoo.files import atomic_output, atomic_write, check_name, confined, file_hash, make_directory, storage
+from zoo.files import atomic_output, check_name, confined, file_hash, make_directory, storage
 from zoo.records import identity as identities
 from zoo.records import preprocessing as pixels
 from zoo.records.architecture import HEAD_ARGUMENTS, Architecture
 from zoo.records.identity import ModelIdentity
 from zoo.records.tags import CHECKPOINT_FORMATS, WeightTag
 from zoo.registry.arguments import build_arguments
-from zoo.registry.catalog import read_catalog, user_catalog
+from zoo.registry.catalog import read_catalog, update_user_catalog, user_catalog
 from zoo.registry.loader import get_registry
 from zoo.weights.adapt import transfer_weights
 from zoo.weights.cache import cache_dir, fetch
@@ -144,9 +144,9 @@ def file_identity(arch: Architecture, path: Path, requested: dict) -> ModelIdent
     if not path.is_file():
         raise FileNotFoundError(f"pretrained={str(path)!r}: no such weights file")
     file_format(path)
-    card = identities.card_path(path)
-    if card is not None:
-        recorded = identities.from_card(identities.read_card(card), arch, str(card))
+    found = identities.card_at(path)
+    if found is not None:
+        recorded = identities.from_card(found[1], arch, str(found[0]))
         if recorded.architecture == arch.name:
             return recorded.replace(weights=path)
     args = build_arguments(arch, **requested)
@@ -463,9 +463,6 @@ def import_weights(path, name_tag: str, *, source: str | None = None, arch: str 
         >>> zoo.weights.pretrained.import_weights("resnet50-11ad3fa6.pth", "resnet50.tv2", source="torchvision")
         >>> model = zoo.get("resnet50.tv2", pretrained=True)
     """
-    import yaml
-    from filelock import FileLock
-
     path = _import_source(Path(path).expanduser())
     architecture, dot, tag = name_tag.partition(".")
     if not dot or not architecture or not tag or "." in tag:
@@ -522,11 +519,7 @@ def import_weights(path, name_tag: str, *, source: str | None = None, arch: str 
         entry["hash"] = file_hash(partial)
         new = WeightTag.from_dict(name, entry, "import_weights")
 
-    catalog = user_catalog()
-    with storage(catalog, "register the tag in"), FileLock(str(catalog) + ".lock"):
-        data = (yaml.safe_load(catalog.read_text(encoding="utf-8")) if catalog.exists() else None) or {}
-        data.setdefault("weights", {})[new.name] = entry
-        atomic_write(catalog, yaml.safe_dump(data, sort_keys=False))
+    update_user_catalog("weights", new.name, entry, what="register the tag in")
     registry.weights[new.name] = new  # the running process sees it at once
     return new
 
@@ -534,8 +527,8 @@ def import_weights(path, name_tag: str, *, source: str | None = None, arch: str 
 def _import_source(path: Path) -> Path:
     """The file ``zoo weights import`` is given: a weights file, or a run directory's weights (its card names them)."""
     if path.is_dir():
-        card = identities.card_path(path)
-        recorded = identities.read_card(card).get("file_name") if card is not None else None
+        found = identities.card_at(path)
+        recorded = found[1].get("file_name") if found is not None else None
         if not recorded:
             raise ValueError(f"{path} is a directory, not a weights file: pass the .weights.h5 file, or a run "
                              f"directory written by zoo train (with its {identities.CARD_NAME})")
@@ -550,10 +543,10 @@ def card_metadata(path: Path, arch: Architecture) -> dict:
 
     The card's hash must match the file, so a card left over from another run is never used.
     """
-    card_file = identities.card_path(path)
-    if card_file is None:
+    found = identities.card_at(path)
+    if found is None:
         return {}
-    card = identities.read_card(card_file)
+    card_file, card = found
     if (card.get("hash") or "").lower() != file_hash(path):
         return {}
     recorded = identities.from_card(card, arch, str(card_file))
