@@ -227,7 +227,7 @@ def test_unknown_names_in_zoo_load_plugins_are_a_warning_and_the_unknown_model_s
     assert result.returncode == 2
     lines = result.stderr.strip().splitlines()
     assert lines[0].startswith("keras-zoo: ZOO_LOAD_PLUGINS names 'lenett', which is no entry point")
-    assert "the entry points are: densenet, lenet, mobilenet, mobilenetv2, resnet, textcnn, vgg, xception" in lines[0]
+    assert "the entry points are: convnext, densenet, efficientnet, efficientnetv2, inceptionresnetv2, inceptionv3, lenet, mobilenet, mobilenetv2, mobilenetv3, nasnet, resnet, textcnn, vgg, xception" in lines[0]
     assert lines[1].startswith("zoo info: error: unknown model 'lenet5'") and "ZOO_LOAD_PLUGINS=lenett" in lines[1]
     assert len(lines) == 2 and "Traceback" not in result.stderr
     strict = run_zoo("info", "lenet5", env={"ZOO_LOAD_PLUGINS": "lenett", "ZOO_STRICT_PLUGINS": "1"})

@@ -48,7 +48,7 @@ def test_import_zoo_and_its_export_function_import_no_tensorflow():
     result = run_python("""
         import sys
         import zoo
-        assert callable(zoo.export) and zoo.export.__module__ == "zoo.exporting"
+        assert callable(zoo.export) and zoo.export.__module__ == "zoo.exporting.exporter"
         print(sorted(m for m in ("tensorflow", "keras") if m in sys.modules))
     """)
     assert result.returncode == 0, result.stderr

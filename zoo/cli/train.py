@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+
 from zoo.checks import check_integer
 
 
@@ -107,10 +109,17 @@ def run_evaluate(args) -> int:
         raise ValueError(f"--{'weights' if args.weights else 'plot'} takes one MODEL; {len(names)} were given "
                          f"({', '.join(names[:3])}{' ...' if len(names) > 3 else ''})")
     dataset = evaluation_data(args.data, args.split)
-    rows = []
+    rows, refused = [], 0
     for name in names:
-        model, identity = load_model(name, args.weights, dataset=dataset)
-        metrics, y_true, y_pred = evaluate(model, dataset, args.split, identity=identity)
+        try:
+            model, identity = load_model(name, args.weights, dataset=dataset)
+            metrics, y_true, y_pred = evaluate(model, dataset, args.split, identity=identity)
+        except ValueError as error:
+            if len(names) == 1:
+                raise
+            refused += 1  # one model that does not fit the data does not stop the others (timm's validate.py)
+            print(f"zoo evaluate: {name}: error: {error}", file=sys.stderr)
+            continue
         top5 = metrics.get(f"top{TOP}_accuracy")
         print((f"{name}  " if len(names) > 1 else "") + f"{args.split} accuracy: {metrics['accuracy']:.2%}"
               + (f", top-{TOP} {top5:.2%}" if top5 is not None else "")
@@ -124,9 +133,9 @@ def run_evaluate(args) -> int:
             confusion_matrix(y_true, y_pred, identity.labels(), args.plot,
                              title=f"{identity.name} on {dataset.name} ({args.split}): {metrics['accuracy']:.2%}")
             print(f"confusion matrix: {args.plot}")
-    if args.results:
+    if args.results and rows:
         print(f"results: {write_results(rows, args.results)}")
-    return 0
+    return 2 if refused else 0
 
 
 def run_predict(args) -> int:

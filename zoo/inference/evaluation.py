@@ -102,20 +102,33 @@ def model_names(patterns: list[str]) -> list[str]:
     return list(dict.fromkeys(names))
 
 
-def _labels_in_model_order(dataset, identity: ModelIdentity) -> np.ndarray | None:
-    """Where the data's classes sit among the model's outputs: by name when the model knows every one of the
-    data's class names, else in order when both have as many classes; else a ValueError saying what differs."""
+def labels_in_model_order(dataset, identity: ModelIdentity) -> np.ndarray | None:
+    """Where the data's classes sit among the model's outputs: the one check that data fits a model before an
+    accuracy is computed from it.
+
+    None when the data's classes are the model's first ones in its order; by name when the model records its class
+    names and knows every one of the data's (a folder of some classes: its sub-folder ``7`` is the model's class
+    ``7``); in order when the model records no names and both have as many classes. Anything else is a ValueError
+    naming both sides, since labels compared with outputs by index would give an accuracy that means nothing.
+    """
     labels = identity.labels()
     names = [str(c) for c in dataset.class_names]
+    named = identity.class_names is not None
     if names == labels[:len(names)]:
-        return None  # the same order already
-    if set(names) <= set(labels):
-        return np.array([labels.index(n) for n in names])
-    if len(names) == len(labels):
         return None
-    raise ValueError(f"the data's classes {names[:6]}{' ...' if len(names) > 6 else ''} are not among the "
-                     f"model's {len(labels)} classes ({', '.join(labels[:6])}{' ...' if len(labels) > 6 else ''}): "
-                     f"name its folders after them")
+    if named and set(names) <= set(labels):
+        return np.array([labels.index(n) for n in names])
+    if not named and len(names) == identity.num_classes:
+        return None
+
+    def listed(values):
+        return ", ".join(values[:5]) + (", ..." if len(values) > 5 else "")
+
+    model_classes = f"{identity.num_classes} ({listed(labels)})" if named else str(identity.num_classes)
+    raise ValueError(f"data {dataset.name!r} has {len(names)} classes ({listed(names)}) but {identity.name} "
+                     f"has {model_classes}: its labels would be compared with the model's outputs by index, so the "
+                     "accuracy would mean nothing; evaluate on data of the model's classes (a folder: sub-folders "
+                     "named after them)")
 
 
 def evaluate(model, dataset, split: str = "test", batch_size: int = 256, *, identity: ModelIdentity):
@@ -132,12 +145,11 @@ def evaluate(model, dataset, split: str = "test", batch_size: int = 256, *, iden
         {'accuracy': 0.976, 'top5_accuracy': 0.999, 'examples': 1000}
     """
 
-    check_same_classes(dataset, identity)
     part = getattr(dataset, split, None)
     if part is None:
         raise ValueError(f"split={split!r}: dataset {dataset.name!r} has no such split; it has "
                          f"{', '.join(p for p in ('train', 'validation', 'test') if getattr(dataset, p) is not None)}")
-    order = _labels_in_model_order(dataset, identity)
+    order = labels_in_model_order(dataset, identity)
     ds = inputs.pipeline(part, model, batch_size=batch_size, preprocessing=identity.preprocessing,
                          batched=dataset.batched, where=split)
     y_true, y_pred, in_top = [], [], []
@@ -191,24 +203,6 @@ def write_results(rows: list[dict], path) -> Path:
         text = buffer.getvalue()
     atomic_write(path, text.encode("utf-8"))
     return path
-
-
-def check_same_classes(dataset, identity: ModelIdentity) -> None:
-    """The data's classes must be the model's, in its order: labels are compared with outputs by index.
-
-    The number of classes must be the same, and when the model records its class names, so must the names.
-    """
-    data_names = [str(c) for c in dataset.class_names]
-    named = identity.class_names is not None
-    if len(data_names) == identity.num_classes and (not named or data_names == identity.labels()):
-        return
-    def listed(names):
-        return ", ".join(names[:5]) + (", ..." if len(names) > 5 else "")
-
-    model_classes = f"{identity.num_classes} ({listed(identity.labels())})" if named else str(identity.num_classes)
-    raise ValueError(f"data {dataset.name!r} has {len(data_names)} classes ({listed(data_names)}) but {identity.name} "
-                     f"has {model_classes}: its labels would be compared with the model's outputs by index, so the "
-                     "accuracy would mean nothing; evaluate on data of the model's classes, in its order")
 
 
 def read_inputs(items: list[str], model, identity: ModelIdentity):
