@@ -7,11 +7,11 @@ from pathlib import Path
 from mkdocs.structure.files import File
 
 sys.path.insert(0, str(Path(__file__).parent))  # docs/generate.py, the generator, lives beside this hook
+# imported now: MkDocs puts back its sys.path once this file is loaded, before any event runs
+from generate import pages  # noqa: E402
 
 
 def on_files(files, config):
-    from generate import pages
-
     from zoo.cli import build_parser
 
     for path, content in pages(build_parser()).items():

@@ -334,7 +334,8 @@ def test_zoo_stats_writes_into_the_plugins_package_and_zoo_list_reads_it_without
     assert listing.stdout.splitlines()[1].split()[:4] == ["packaged", "packaged", "image-classification", "162"]
     assert listing.stdout.strip().splitlines()[-1] == "False"
     wrong = run_zoo("stats", "--plugin", "nope", "--write", pythonpath=[site])
-    assert wrong.returncode == 2 and "plugin='nope' is not a loaded plugin" in wrong.stderr
+    assert wrong.returncode == 2 and wrong.stderr == (
+        "zoo stats: error: unknown plugin 'nope'; `zoo plugins` lists the loaded plugins\n")
 
 
 def test_new_plugin_refuses_bad_names_and_existing_folders(tmp_path):

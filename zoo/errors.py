@@ -9,7 +9,8 @@ import warnings
 HINTS = {"dataset": "zoo.datasets.list() names the built-in datasets; a directory must exist",
          "weight tag": "`zoo weights list` shows the registered tags",
          "class": "the model's classes are listed by `zoo info` for a tag, or in its run's card.json",
-         "stage": "`zoo info NAME` lists the stages; a layer of the model may be named too"}
+         "stage": "`zoo info NAME` lists the stages; a layer of the model may be named too",
+         "plugin": "`zoo plugins` lists the loaded plugins"}
 
 
 class UnknownNameError(KeyError, ValueError):

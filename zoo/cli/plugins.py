@@ -61,9 +61,7 @@ def run_stats(args) -> int:
 
     registry = get_registry()
     if args.plugin is not None and args.plugin not in {p.name for p in registry.plugins}:
-
-        raise UnknownNameError(args.plugin, [p.name for p in registry.plugins], "plugin",
-                               hint="`zoo plugins` lists the loaded plugins")
+        raise UnknownNameError(args.plugin, [p.name for p in registry.plugins], "plugin")
     if args.write:
         plugin = args.plugin or _owner(registry, args.names)
         print(f"wrote {write_stats(plugin, args.names or None)}")

@@ -418,7 +418,7 @@ def write_onnx(model, identity: ModelIdentity, kind: str, path: Path, *, staging
         quantize_onnx(float_path, path, spec.name, examples, kind)
         proto = onnx.load(path)
     onnx.helper.set_model_props(proto, {"labels": json.dumps(identity.labels()),
-                                        "zoo.records.identity": json.dumps(identity.to_dict()),
+                                        "zoo.identity": json.dumps(identity.to_dict()),
                                         "zoo.input": kind, "zoo.quantize": quantize or "none"})
     onnx.save(proto, path)
 
