@@ -29,11 +29,13 @@ HEAD = {"dropout": 0.0, "classifier_activation": "softmax", "features": False, "
 # Appendix A.1, table 5 (ImageNet-1K): AdamW, lr 4e-3 (batch 4096), weight decay 0.05, 300 epochs with
 # 20 of linear warmup then cosine, label smoothing 0.1, Mixup 0.8, CutMix 1.0, RandAugment (9, 0.5),
 # random erasing 0.25, EMA 0.9999; stochastic depth 0.1, 0.4, 0.5, 0.5 for T, S, B, L.
+# RandAugment m9 of timm's 10 is a magnitude of 0.9 (timm's "mstd 0.5", a random magnitude, has no Keras field).
 RECIPE = zoo.TrainingRecipe(optimizer="adamw", lr=4e-3, weight_decay=0.05, schedule="cosine", warmup_epochs=20,
                             epochs=300, batch_size=4096, label_smoothing=0.1, augmentation=("flip", "crop"),
-                            extra={"mixup": 0.8, "cutmix": 1.0, "randaugment": "m9, mstd 0.5", "random_erasing": 0.25,
-                                   "ema": 0.9999, "drop_path_rate": {"convnext_tiny": 0.1, "convnext_small": 0.4,
-                                                                     "convnext_base": 0.5, "convnext_large": 0.5}})
+                            randaugment_ops=2, randaugment_magnitude=0.9, mixup_alpha=0.8, cutmix_alpha=1.0,
+                            erasing_prob=0.25, ema_decay=0.9999)
+# the stochastic depth of each variant trained on ImageNet-1K (table 5; xlarge was trained on ImageNet-22K only)
+DROP_PATH = {"convnext_tiny": 0.1, "convnext_small": 0.4, "convnext_base": 0.5, "convnext_large": 0.5}
 
 
 def space(hp, architecture):
@@ -53,6 +55,7 @@ CONVNEXT = zoo.Family(
                   "layer_scale_init_value": 1e-6, "include_preprocessing": True, **HEAD},
         input_shape=(224, 224, 3), min_input_size=32, num_classes=1000,
         free_arguments=("drop_path_rate",), initializer_arguments=("layer_scale_init_value",),
+        stochastic_depth="drop_path_rate",
         recipe=RECIPE, search_space=space,
         converters={"torchvision": ("zoo_plugins.nets.convnext:torch_module_names", {"include_preprocessing": False})},
         paper="Liu et al. 2022, A ConvNet for the 2020s (arXiv:2201.03545)",
@@ -82,14 +85,16 @@ TORCHVISION_VARIANTS = ("convnext_tiny", "convnext_small", "convnext_base", "con
 def with_layer_names(architecture):
     """The variant with its own stem, classifier and stages (keras.applications prefixes every layer with the
     variant's name: ``convnext_tiny_stem``, ``convnext_tiny_head_dense``; a stage ends at its last block's
-    residual add, at strides 4, 8, 16 and 32), and the converters of the checkpoints that exist of it."""
+    residual add, at strides 4, 8, 16 and 32), the converters of the checkpoints that exist of it, and its
+    paper recipe (its own stochastic depth)."""
     name = architecture.name
     converters = architecture.converters if name in TORCHVISION_VARIANTS else {}
     depths, widths = architecture.defaults["depths"], architecture.defaults["widths"]
     stages = tuple((f"{name}_stage_{i}_block_{depth - 1}_add", width, 4 * 2 ** i)
                    for i, (depth, width) in enumerate(zip(depths, widths)))
     return replace(architecture, first_conv=f"{name}_stem", classifier=(f"{name}_head_dense", f"{name}_head_dropout"),
-                   stages=stages, converters=converters)
+                   stages=stages, converters=converters,
+                   recipe=architecture.recipe.override(stochastic_depth=DROP_PATH.get(name)))
 
 
 @zoo.hookimpl

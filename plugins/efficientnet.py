@@ -50,10 +50,12 @@ TORCHVISION_EPSILON = {"efficientnetb5": 1e-3, "efficientnetb6": 1e-3, "efficien
 
 # Section 5.2: RMSProp (decay 0.9, momentum 0.9), batch-norm momentum 0.99, weight decay 1e-5, lr 0.256 decayed
 # x0.97 every 2.4 epochs (approximated by the cosine schedule), SiLU, AutoAugment, stochastic depth 0.2. The
-# epochs, batch size, warmup and label smoothing are those of the authors' TPU training code (350, 4096, 5, 0.1).
+# epochs, batch size, warmup, label smoothing and the moving average of the weights are those of the authors'
+# TPU training code (350, 4096, 5, 0.1, 0.9999). AutoAugment's learned policy has no Keras layer; RandAugment,
+# its successor from the same group, is a recipe field left off here since the paper did not use it.
 RECIPE = zoo.TrainingRecipe(optimizer="rmsprop", lr=0.256, momentum=0.9, weight_decay=1e-5, schedule="cosine",
                             warmup_epochs=5, epochs=350, batch_size=4096, label_smoothing=0.1,
-                            augmentation=("flip", "crop"),
+                            augmentation=("flip", "crop"), stochastic_depth=0.2, ema_decay=0.9999,
                             extra={"paper_schedule": "rmsprop decay 0.9 momentum 0.9, lr 0.256 x0.97 every 2.4 "
                                                      "epochs", "augmentation": "AutoAugment"})
 
@@ -93,6 +95,7 @@ EFFICIENTNET = zoo.Family(
         min_input_size=32, num_classes=1000, first_conv="stem_conv", classifier=("predictions", "top_dropout"),
         stages=STAGES["efficientnetb0"],
         recipe=RECIPE, search_space=space,
+        free_arguments=("drop_connect_rate",), stochastic_depth="drop_connect_rate",
         converters={"torchvision": ("zoo_plugins.nets.efficientnet:torch_module_names",
                                     {**TORCHVISION_LAYOUT, "bn_epsilon": 1e-5})},
         paper="Tan and Le 2019, EfficientNet: Rethinking Model Scaling for Convolutional Neural Networks "

@@ -51,12 +51,14 @@ TORCHVISION_LAYOUT = {"strided_padding": "symmetric", "include_preprocessing": F
 # Section 5.1: RMSProp (decay 0.9, momentum 0.9), batch-norm momentum 0.99, weight decay 1e-5, 350 epochs at
 # batch 4096, lr warmed up from 0 to 0.256 then decayed x0.97 every 2.4 epochs (approximated by the cosine
 # schedule); EMA 0.9999, RandAugment, Mixup, dropout, stochastic depth 0.2 and progressive learning (image size
-# and regularization growing together), which the recipe fields cannot say yet.
+# and regularization growing together). Progressive learning has no field: the recipe holds its final stage
+# for the S model (table 6: RandAugment magnitude 15 of 30, two operations; Mixup alpha 0 for S, so no Mixup).
 RECIPE = zoo.TrainingRecipe(optimizer="rmsprop", lr=0.256, momentum=0.9, weight_decay=1e-5, schedule="cosine",
                             warmup_epochs=5, epochs=350, batch_size=4096, augmentation=("flip", "crop"),
+                            randaugment_ops=2, randaugment_magnitude=0.5, stochastic_depth=0.2, ema_decay=0.9999,
                             extra={"paper_schedule": "rmsprop decay 0.9 momentum 0.9, lr 0.256 x0.97 every 2.4 "
-                                                     "epochs", "ema": 0.9999,
-                                   "augmentation": "RandAugment, Mixup, progressive learning"})
+                                                     "epochs", "progressive_learning": "image size 128 to 300, "
+                                                     "RandAugment magnitude 5 to 15 (S, table 6)"})
 
 
 def space(hp, architecture):
@@ -93,6 +95,7 @@ EFFICIENTNETV2 = zoo.Family(
         min_input_size=32, num_classes=1000, first_conv="stem_conv", classifier=("predictions", "top_dropout"),
         stages=STAGES["efficientnetv2b0"],
         recipe=RECIPE, search_space=space,
+        free_arguments=("drop_connect_rate",), stochastic_depth="drop_connect_rate",
         paper="Tan and Le 2021, EfficientNetV2: Smaller Models and Faster Training (arXiv:2104.00298)",
         description="EfficientNetV2: fused MBConv then MBConv blocks with squeeze-and-excitation; raw [0, 255] "
                     "pixels in (scaling inside the model).",

@@ -31,9 +31,9 @@ TORCHVISION_LAYOUT = {"strided_padding": "symmetric", "include_preprocessing": F
 # 1e-5, dropout 0.2, EMA 0.9999, Inception preprocessing. The paper gives no epoch count: 600 is
 # torchvision's reference recipe; cosine stands in for the exponential decay.
 RECIPE = zoo.TrainingRecipe(optimizer="rmsprop", lr=0.1, momentum=0.9, weight_decay=1e-5, schedule="cosine",
-                            epochs=600, batch_size=4096, augmentation=("flip", "crop"),
-                            extra={"paper_schedule": "rmsprop momentum 0.9, lr 0.1 x0.99 every 3 epochs, "
-                                                     "EMA 0.9999 (Howard et al. 2019, section 6.1.1)",
+                            epochs=600, batch_size=4096, augmentation=("flip", "crop"), ema_decay=0.9999,
+                            extra={"paper_schedule": "rmsprop momentum 0.9, lr 0.1 x0.99 every 3 epochs "
+                                                     "(Howard et al. 2019, section 6.1.1)",
                                    "epochs_source": "torchvision references/classification, MobileNetV3"})
 
 

@@ -16,7 +16,8 @@ HEAVY = ("tensorflow", "tensorflow_text", "keras", "keras_tuner", "torch", "torc
          "onnx", "onnxruntime", "ai_edge_litert", "matplotlib", "h5py", "safetensors", "PIL")
 # the zoo's own heavy parts, kept out of `import zoo`, `zoo list` and `zoo info` like the libraries above
 DEFERRED = ("zoo.training", "zoo.tuning", "zoo.exporting", "zoo.inference", "zoo.insight", "zoo.kit", "zoo.weights.convert",
-            "zoo.plots", "zoo.datasets.folders", "zoo.datasets.images", "zoo.datasets.pipeline")
+            "zoo.plots", "zoo.datasets.folders", "zoo.datasets.images", "zoo.datasets.pipeline",
+            "zoo.datasets.augment")
 
 
 def modules() -> dict[str, object]:

@@ -15,9 +15,14 @@ training starts.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 
 from zoo.records import preprocessing as zoo_pixels
+
+if TYPE_CHECKING:
+    from zoo.datasets.augment import Augmentation
 
 AUTOTUNE = -1  # tf.data.AUTOTUNE
 
@@ -82,14 +87,17 @@ def fit_example(image, model_shape: tuple, preprocessing: dict | None):
 
 
 def pipeline(split, model, *, batch_size: int, preprocessing: dict | None, training: bool = False, seed: int = 0,
-             num_classes: int | None = None, augment=None, batched: bool = False, drop_remainder: bool = False,
+             num_classes: int | None = None, augment: Augmentation | None = None, batched: bool = False,
+             drop_remainder: bool = False,
              where: str = "train"):
     """A ``tf.data.Dataset`` of model-ready ``(x, y)`` batches from one split.
 
     NumPy splits are shuffled by index and gathered a batch at a time (no copy of the data per epoch);
     ``tf.data`` splits are cached after decoding (images of several sizes are resized one by one, before
     batching). ``preprocessing`` is the model identity's (:func:`preprocess`); ``num_classes`` one-hot
-    encodes the labels (for label smoothing); ``augment`` is applied to training batches.
+    encodes the labels (for label smoothing, MixUp and CutMix); ``augment``
+    (:class:`zoo.datasets.augment.Augmentation`) is applied to training batches: its image step on the
+    pixels, its mixing step on the model-ready batches and their one-hot labels.
 
     Example::
 
@@ -128,44 +136,22 @@ def pipeline(split, model, *, batch_size: int, preprocessing: dict | None, train
             ds = ds.batch(batch_size, drop_remainder=drop_remainder)
     if images and len(model_shape) == 3:
         check_image_shape(data_shape, model_shape, where=f"data ({where})")
-        chain = augment if training else None
+        chain = augment.images if training and augment else None
         ready = dtype == tf.float32 and tuple(data_shape) == model_shape  # preprocessed, of the model's shape
         if chain is not None or not ready:
+            # augmentation draws from generators held in variables: one batch at a time, so that no two
+            # batches read the same state (parallel calls would lose draws, and a resumed run's place)
             ds = ds.map(lambda x, y: (preprocess(x, model_shape, preprocessing, chain), y),
-                        num_parallel_calls=AUTOTUNE)
+                        num_parallel_calls=None if chain is not None else AUTOTUNE)
     elif images and tuple(data_shape) != model_shape[-len(data_shape):]:
         raise ValueError(f"data ({where}) has examples of shape {tuple(data_shape)} but the model takes "
                          f"{model_shape}")
     if num_classes is not None:
         ds = ds.map(lambda x, y: (x, tf.one_hot(tf.cast(y, tf.int32), num_classes)), num_parallel_calls=AUTOTUNE)
+    if training and augment is not None and augment.chooser is not None:
+        if num_classes is None:
+            raise ValueError("MixUp and CutMix mix the labels too: pass num_classes, which one-hot encodes them")
+        ds = ds.map(augment.mix)  # one batch after another: the draws follow the generator's order
     if not training and isinstance(split, tuple):
         ds = ds.cache()
     return ds.prefetch(AUTOTUNE)
-
-
-def augmentation(names: tuple[str, ...], image_shape: tuple, seed: int = 0):
-    """The recipe's augmentation as a function of a batch of pixels (Keras preprocessing layers), or None.
-
-    ``flip``: random horizontal flip; ``crop``: pad 4 black pixels and crop back at random (He et al.
-    2016); ``translate``: random shifts of up to 10%. The layers run inside ``tf.data`` with any Keras
-    backend, on the pixels before the model's preprocessing.
-    """
-    if not names:
-        return None
-    import tensorflow as tf
-    from keras import layers
-
-    height, width = image_shape[0], image_shape[1]
-    steps = {
-        "flip": lambda: [layers.RandomFlip("horizontal", seed=seed)],
-        "crop": lambda: [lambda x: tf.pad(x, [[0, 0], [4, 4], [4, 4], [0, 0]]), layers.RandomCrop(height, width, seed=seed)],
-        "translate": lambda: [layers.RandomTranslation(0.1, 0.1, seed=seed)],
-    }
-    chain = [step for name in names for step in steps[name]()]
-
-    def augment(x, training=True):
-        for step in chain:
-            x = step(x, training=training) if isinstance(step, layers.Layer) else step(x)
-        return x
-
-    return augment

@@ -161,6 +161,9 @@ class Architecture:
     converters: Converters = documented("the PyTorch checkpoints that convert into it (`zoo weights import --from`): "
                                         "source -> (`\"module:function\"` giving each Keras layer's PyTorch module, "
                                         "the build arguments of that source's layout)", default_factory=dict)
+    stochastic_depth: str | None = documented("the build argument that sets the stochastic-depth rate of its blocks "
+                                              "(`drop_path_rate`), which a recipe's `stochastic_depth` sets; None: "
+                                              "its blocks have none", default=None)
 
     def __post_init__(self):
         if not self.name or not self.name.replace("_", "").isalnum() or self.name != self.name.lower():
@@ -185,6 +188,9 @@ class Architecture:
             if unknown:
                 raise ValueError(f"Architecture {self.name!r}: {name} names {unknown[0]!r}, which is not in defaults")
             object.__setattr__(self, name, names)
+        if self.stochastic_depth is not None and self.stochastic_depth not in self.free_arguments:
+            raise ValueError(f"Architecture {self.name!r}: stochastic_depth={self.stochastic_depth!r} must be one of "
+                             f"its free_arguments {self.free_arguments} (a rate of training, not of the weights)")
         object.__setattr__(self, "classifier", tuple(self.classifier))
         object.__setattr__(self, "stages", as_stages(self.stages, f"Architecture {self.name!r}"))
         declared = "features" in self.defaults

@@ -16,6 +16,8 @@ from zoo.records.fields import documented
 OPTIMIZERS = ("sgd", "adam", "adamw", "rmsprop", "adadelta")
 SCHEDULES = ("constant", "cosine", "step")
 AUGMENTATIONS = ("flip", "crop", "translate")
+RANDAUGMENT_OPS = 11  # the operations keras.layers.RandAugment chooses from
+
 
 
 @dataclass(frozen=True)
@@ -52,6 +54,28 @@ class TrainingRecipe:
     head_epochs: int = documented("fine-tuning: the first epochs with the backbone frozen, only the classifier "
                                   "training (from 0 to epochs)", default=0)
     head_lr: float | None = documented("the learning rate of those epochs (None: lr)", default=None)
+    randaugment_ops: int = documented("RandAugment (Cubuk et al. 2020, `keras.layers.RandAugment`): the operations "
+                                      "applied to each image, 0 to 14; 0: no RandAugment", default=0)
+    randaugment_magnitude: float = documented("RandAugment's magnitude, in (0, 1] (timm's m9 is 0.9)", default=0.5)
+    mixup_alpha: float = documented("MixUp (Zhang et al. 2018, `keras.layers.MixUp`): the Beta distribution's alpha "
+                                    "of the mixing weight, >= 0; 0: no MixUp", default=0.0)
+    cutmix_alpha: float = documented("CutMix (Yun et al. 2019, `keras.layers.CutMix`): the Beta distribution's alpha "
+                                     "of the pasted area, >= 0; 0: no CutMix", default=0.0)
+    mix_prob: float = documented("the probability that a training batch is mixed (MixUp or CutMix), in [0, 1]",
+                                 default=1.0)
+    mix_switch_prob: float = documented("with both MixUp and CutMix on, the probability that a mixed batch uses "
+                                        "CutMix, in [0, 1]", default=0.5)
+    erasing_prob: float = documented("random erasing (Zhong et al. 2017, `keras.layers.RandomErasing`): the "
+                                     "probability that an image gets an erased rectangle, in [0, 1]; 0: none",
+                                     default=0.0)
+    erasing_area: tuple[float, float] = documented("random erasing: the range of the erased area, as fractions of "
+                                                   "the image, 0 < low <= high < 1", default=(0.02, 1 / 3))
+    ema_decay: float | None = documented("an exponential moving average of the weights (the optimizer's `use_ema`): "
+                                         "its decay, in (0, 1); validation, the best weights and the test use the "
+                                         "averaged weights; None: no average", default=None)
+    stochastic_depth: float | None = documented("stochastic depth (Huang et al. 2016): the rate of the architecture's "
+                                                "blocks, in [0, 1), for architectures that declare the argument "
+                                                "(`Architecture.stochastic_depth`); None: the build's own", default=None)
     extra: dict[str, Any] = documented("anything a plugin's own recipe needs (`nesterov: true` for sgd)",
                                        default_factory=dict)
 
@@ -90,9 +114,29 @@ class TrainingRecipe:
                  why=f"the epochs of the frozen-backbone phase within the total (epochs={self.epochs})")
         if self.head_lr is not None:
             check_number("head_lr", self.head_lr, low=0.0, low_open=True, why="a positive number, or None for lr")
+        check_integer("randaugment_ops", self.randaugment_ops, low=0, high=RANDAUGMENT_OPS,
+                      why="operations per image; 0 turns RandAugment off")
+        check_number("randaugment_magnitude", self.randaugment_magnitude, low=0.0, high=1.0, low_open=True)
+        check_number("mixup_alpha", self.mixup_alpha, low=0.0, why="0 turns MixUp off")
+        check_number("cutmix_alpha", self.cutmix_alpha, low=0.0, why="0 turns CutMix off")
+        check_number("mix_prob", self.mix_prob, low=0.0, high=1.0)
+        check_number("mix_switch_prob", self.mix_switch_prob, low=0.0, high=1.0)
+        check_number("erasing_prob", self.erasing_prob, low=0.0, high=1.0)
+        area = check_sequence("erasing_area", self.erasing_area, "two fractions of the image such as [0.02, 0.33]")
+        if len(area) != 2 or not all(isinstance(a, (int, float)) and not isinstance(a, bool) and 0 < a < 1
+                                     for a in area) or area[0] > area[1]:
+            raise ValueError(f"erasing_area={self.erasing_area!r} is not allowed: it must be [low, high], fractions "
+                             "of the image with 0 < low <= high < 1, such as [0.02, 0.33]")
+        if self.ema_decay is not None:
+            check_number("ema_decay", self.ema_decay, low=0.0, high=1.0, low_open=True, high_open=True,
+                         why="such as 0.9999, or None for no average")
+        if self.stochastic_depth is not None:
+            check_number("stochastic_depth", self.stochastic_depth, low=0.0, high=1.0, high_open=True,
+                         why="the rate of the deepest block, or None for the build's own")
         if not isinstance(self.extra, dict):
             raise ValueError(f"extra={self.extra!r} is not allowed: it must be a mapping")
-        for name, value in (("step_boundaries", boundaries), ("metrics", metrics), ("augmentation", augmentation)):
+        for name, value in (("step_boundaries", boundaries), ("metrics", metrics), ("augmentation", augmentation),
+                            ("erasing_area", area)):
             object.__setattr__(self, name, tuple(value))
 
     def override(self, **changes: Any) -> "TrainingRecipe":
@@ -106,3 +150,8 @@ class TrainingRecipe:
     def to_dict(self) -> dict[str, Any]:
         """The recipe as plain data (written as ``recipe.json`` next to a run)."""
         return asdict(self)
+
+    @property
+    def mixes(self) -> bool:
+        """Whether training batches are mixed (MixUp or CutMix), which takes one-hot labels."""
+        return self.mix_prob > 0 and (self.mixup_alpha > 0 or self.cutmix_alpha > 0)

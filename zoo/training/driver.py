@@ -23,6 +23,7 @@ from typing import Any
 
 from zoo.checks import check_choice
 from zoo.datasets import pipeline as inputs
+from zoo.datasets.augment import Augmentation, pixel_augmentations
 from zoo.datasets.pipeline import model_input_shape
 from zoo.datasets.sources import as_dataset, check_labels
 from zoo.files import atomic_json, confined, file_hash, storage
@@ -276,10 +277,10 @@ def library_versions() -> dict[str, str]:
 
 
 def run_callbacks(run, recipe: TrainingRecipe, *, validation: bool, best: dict, initial_epoch: int,
-                  tensorboard: bool):
-    """The callbacks of every run: epoch timing, checkpoint and best weights, CSV (and TensorBoard) logs,
-    early stopping when the recipe asks for it, and the progress bar. Best weights follow ``val_accuracy``
-    (or a loss)."""
+                  tensorboard: bool, augmentation=None):
+    """The callbacks of every run: epoch timing, checkpoint and best weights (averaged ones with
+    ``ema_decay``; ``augmentation``'s state in the checkpoint), CSV (and TensorBoard) logs, early stopping
+    when the recipe asks for it, and the progress bar. Best weights follow ``val_accuracy`` (or a loss)."""
     import keras
 
     from zoo.training.progress import Progress
@@ -288,7 +289,8 @@ def run_callbacks(run, recipe: TrainingRecipe, *, validation: bool, best: dict, 
     monitor, mode = ("val_loss", "min") if validation else ("loss", "min")
     if validation and "accuracy" in recipe.metrics:
         monitor, mode = "val_accuracy", "max"
-    callbacks = [EpochTimer(), RunCheckpoint(run, monitor, mode, best),
+    callbacks = [EpochTimer(), RunCheckpoint(run, monitor, mode, best, averaged=recipe.ema_decay is not None,
+                                             augmentation=augmentation),
                  keras.callbacks.CSVLogger(str(run.log), append=initial_epoch > 0)]
     if tensorboard:
         callbacks.append(keras.callbacks.TensorBoard(str(run.tensorboard), write_graph=False))
@@ -372,6 +374,7 @@ def train(model_or_name, data, *, recipe=None, epochs=None, batch_size=None, run
     named = isinstance(model_or_name, str)
     request = resolve(model_or_name) if named else None  # the one look-up of the name
     recipe = resolve_recipe(request.architecture if named else None, recipe, epochs=epochs, batch_size=batch_size, **overrides)
+    model_args = with_stochastic_depth(request.architecture if named else None, recipe, model_args)
     check_choice("precision", precision, PRECISIONS)
     check_choice("strategy", strategy, STRATEGIES)
     strategy_obj = make_strategy(strategy)  # first: a multi-worker strategy must exist before other TF work
@@ -401,6 +404,22 @@ def train(model_or_name, data, *, recipe=None, epochs=None, batch_size=None, run
             model = build_model(request, model_args) if named else model_or_name
         return fit(model, dataset, recipe, run, identity=identity, seed=seed, verbose=verbose, strategy=strategy_obj,
                    strategy_name=strategy, precision=policy, resume=resume, tensorboard=not rank)
+
+
+def with_stochastic_depth(architecture, recipe: TrainingRecipe, model_args: dict | None) -> dict | None:
+    """``model_args`` with the recipe's ``stochastic_depth`` as the architecture's argument for it
+    (``Architecture.stochastic_depth``: ``drop_path_rate`` for ConvNeXt), unless they give that argument
+    themselves (what a caller names wins over a recipe); a ValueError where the architecture has none."""
+    if recipe.stochastic_depth is None:
+        return model_args
+    argument = architecture.stochastic_depth if architecture is not None else None
+    if argument is None:
+        what = f"{architecture.name}'s blocks have none" if architecture is not None else \
+            "a keras.Model given as built has its own"
+        having = sorted(name for name, arch in get_registry().architectures.items() if arch.stochastic_depth)
+        raise ValueError(f"stochastic_depth={recipe.stochastic_depth!r} is not allowed: {what}; architectures with "
+                         f"stochastic depth: {', '.join(having[:6])}{', ...' if len(having) > 6 else ''}")
+    return {argument: recipe.stochastic_depth, **(model_args or {})}
 
 
 def model_identity(model, dataset) -> ModelIdentity:
@@ -472,10 +491,15 @@ def _fit(model, dataset, recipe: TrainingRecipe, run, *, identity: ModelIdentity
         restored, best = run.restore(model, with_optimizer=start > todo[0].start) if resume else (0, {})
     start = restored or start
 
-    one_hot = int(model.outputs[0].shape[-1]) if recipe.label_smoothing else None  # smoothing needs one-hot labels
+    # label smoothing, MixUp and CutMix take one-hot labels
+    one_hot = int(model.outputs[0].shape[-1]) if recipe.label_smoothing or recipe.mixes else None
     model_shape = inputs.model_input_shape(model)
     image_model = dataset.task == "image-classification" and len(model_shape) == 3
-    augment = inputs.augmentation(recipe.augmentation, model_shape, seed) if image_model else None
+    pixel_fields = pixel_augmentations(recipe) if image_model and not uint8_images(dataset) else []
+    if pixel_fields:
+        raise ValueError(f"{pixel_fields[0]}={getattr(recipe, pixel_fields[0])!r} is not allowed on {dataset.name}: it "
+                         "changes pixel values (uint8, 0..255), and float images are taken as preprocessed")
+    augment = Augmentation(recipe, model_shape, seed) if image_model else None
     common = dict(model=model, batch_size=recipe.batch_size, seed=seed, num_classes=one_hot, batched=dataset.batched,
                   preprocessing=identity.preprocessing)
     train_ds = inputs.pipeline(dataset.train, training=True, augment=augment, drop_remainder=multi_worker,
@@ -484,6 +508,8 @@ def _fit(model, dataset, recipe: TrainingRecipe, run, *, identity: ModelIdentity
         else None
     test_split = dataset.test if dataset.test is not None else dataset.validation
     test_ds = inputs.pipeline(test_split, where="test", **common) if evaluate and test_split is not None else None
+    if restored and augment:  # the pipeline is built (its layers traced): their generators go on where they were
+        augment.restore(run.read_state().get("augmentation"))
 
     verbose = (1 if sys.stdout.isatty() else 2) if verbose == "auto" else verbose
 
@@ -494,7 +520,8 @@ def _fit(model, dataset, recipe: TrainingRecipe, run, *, identity: ModelIdentity
                 compile_phase(phase)
         first_epoch = max(start, phase.start)
         phase_callbacks = run_callbacks(run, recipe, validation=val_ds is not None, best=best,
-                                        initial_epoch=first_epoch, tensorboard=tensorboard) + list(callbacks)
+                                        initial_epoch=first_epoch, tensorboard=tensorboard,
+                                        augmentation=augment) + list(callbacks)
         with storage(run.path, "write the run's files in"):  # a full disk: one line, the last checkpoint kept
             if multi_worker:
                 fit_multi_worker(model, strategy, train_ds.repeat(), val_ds, epochs=phase.until,
@@ -511,7 +538,8 @@ def _fit(model, dataset, recipe: TrainingRecipe, run, *, identity: ModelIdentity
     finished = run.read_state().get("epoch", 0)
     if not run.best.exists():
         save_weights(model, run.best)
-    elif not (finished > start and best.get("epoch") == finished):  # unless the last epoch trained was the best
+    elif recipe.ema_decay is not None or not (finished > start and best.get("epoch") == finished):
+        # unless the last epoch trained was the best and the model holds it (not so with averaged weights)
         load_weights(model, run.best, what=f"the best weights of run {run.path}", hash=best.get("sha256"))
     metrics = {}
     if test_ds is not None:

@@ -43,7 +43,8 @@ class RecipeSchedule(keras.optimizers.schedules.LearningRateSchedule):
 
 
 def make_optimizer(recipe: TrainingRecipe, steps_per_epoch: int):
-    """The recipe's optimizer with its schedule, weight decay and clipping.
+    """The recipe's optimizer with its schedule, weight decay, clipping and moving average of the weights
+    (``ema_decay``: Keras' ``use_ema``; :func:`zoo.training.runs.averaged_weights` swaps them in).
 
     Example::
 
@@ -54,6 +55,8 @@ def make_optimizer(recipe: TrainingRecipe, steps_per_epoch: int):
         lr = RecipeSchedule(recipe.lr, recipe.epochs * steps_per_epoch, recipe.schedule,
                             recipe.warmup_epochs * steps_per_epoch, recipe.step_boundaries, recipe.step_factor)
     common = {"learning_rate": lr, "weight_decay": recipe.weight_decay or None, "clipnorm": recipe.clipnorm}
+    if recipe.ema_decay is not None:
+        common.update(use_ema=True, ema_momentum=recipe.ema_decay)
     optimizers = {
         "sgd": lambda: keras.optimizers.SGD(momentum=recipe.momentum, nesterov=recipe.extra.get("nesterov", False),
                                             **common),
@@ -66,10 +69,13 @@ def make_optimizer(recipe: TrainingRecipe, steps_per_epoch: int):
 
 
 def make_loss(recipe: TrainingRecipe):
-    """The recipe's loss; label smoothing switches to one-hot labels (the pipeline one-hot encodes them)."""
-    if recipe.label_smoothing:
+    """The recipe's loss; label smoothing, MixUp and CutMix switch to one-hot labels (the pipeline one-hot
+    encodes them)."""
+    if recipe.label_smoothing or recipe.mixes:
         if recipe.loss != "sparse_categorical_crossentropy":
-            raise ValueError(f"label_smoothing={recipe.label_smoothing!r} needs loss='sparse_categorical_crossentropy', "
+            field, value = ("label_smoothing", recipe.label_smoothing) if recipe.label_smoothing else \
+                ("mixup_alpha", recipe.mixup_alpha) if recipe.mixup_alpha else ("cutmix_alpha", recipe.cutmix_alpha)
+            raise ValueError(f"{field}={value!r} needs loss='sparse_categorical_crossentropy', "
                              f"got loss={recipe.loss!r}")
         return keras.losses.CategoricalCrossentropy(label_smoothing=recipe.label_smoothing)
     return keras.losses.get(recipe.loss)

@@ -185,31 +185,67 @@ class RunCheckpoint(keras.callbacks.Callback):
     """Each epoch: the best weights when the monitored metric improved, then the resumable checkpoint.
 
     The checkpoint's ``state.json`` is written last and names the weights file it belongs to, so the
-    directory always holds one complete checkpoint.
+    directory always holds one complete checkpoint. With a moving average of the weights (the
+    optimizer's ``use_ema``), validation and the best weights use the averaged weights (swapped in by
+    Keras' ``SwapEMAWeights``), while the checkpoint keeps the trained ones and the average (in the
+    optimizer's state). ``augmentation``'s generator states go into ``state.json`` too, so that a resumed
+    run draws what it would have drawn.
     """
 
-    def __init__(self, run: Run, monitor: str, mode: str, best: dict | None = None):
+    def __init__(self, run: Run, monitor: str, mode: str, best: dict | None = None, *, averaged: bool = False,
+                 augmentation=None):
         super().__init__()
         self.run, self.monitor, self.mode = run, monitor, mode
         self.best = dict(best or {})
+        self.swap = keras.callbacks.SwapEMAWeights() if averaged else None
+        self.augmentation = augmentation
+
+    def set_model(self, model):
+        super().set_model(model)
+        if self.swap is not None:
+            self.swap.set_model(model)
 
     def improved(self, value: float) -> bool:
         if "value" not in self.best:
             return True
         return value > self.best["value"] if self.mode == "max" else value < self.best["value"]
 
+    def on_test_begin(self, logs=None):  # validation, on the averaged weights
+        if self.swap is not None:
+            self.swap.on_test_begin(logs)
+
+    def on_test_end(self, logs=None):
+        if self.swap is not None:
+            self.swap.on_test_end(logs)
+
     def on_epoch_end(self, epoch, logs=None):
         value = (logs or {}).get(self.monitor)
         if value is not None and self.improved(float(value)):
-            digest = save_weights(self.model, self.run.best)
+            with self.averaged():
+                digest = save_weights(self.model, self.run.best)
             self.best = {"monitor": self.monitor, "value": float(value), "epoch": epoch + 1, "sha256": digest}
         make_directory(self.run.checkpoint, "the checkpoint directory")
         name = f"epoch-{epoch + 1}.weights.h5"
         digest = save_weights(self.model, self.run.checkpoint / name, with_optimizer=True)
-        atomic_json(self.run.state, {"epoch": epoch + 1, "weights": name, "sha256": digest, "best": self.best})
+        state = {"epoch": epoch + 1, "weights": name, "sha256": digest, "best": self.best}
+        if self.augmentation:
+            state["augmentation"] = self.augmentation.state()
+        atomic_json(self.run.state, state)
         for old in self.run.checkpoint.glob("epoch-*.weights.h5"):
             if old.name != name:
                 old.unlink(missing_ok=True)
+
+    @contextlib.contextmanager
+    def averaged(self):
+        """The model holds the averaged weights for the duration (with no average: its own)."""
+        if self.swap is None:
+            yield
+            return
+        self.swap.on_test_begin()
+        try:
+            yield
+        finally:
+            self.swap.on_test_end()
 
 
 class EpochTimer(keras.callbacks.Callback):

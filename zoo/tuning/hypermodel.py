@@ -5,7 +5,9 @@
 
 - ``architecture``: a Choice among the matched architectures (one value when one matched);
 - ``<architecture>/<argument>``: the architecture's build arguments, from the plugin's
-  ``zoo_hyperparameters`` hook, under ``hp.conditional_scope("architecture", [name])``;
+  ``zoo_hyperparameters`` hook, under ``hp.conditional_scope("architecture", [name])``; a name the
+  space returns that is a recipe field and not a build argument (``mixup_alpha``, ``ema_decay``)
+  sets the trial's recipe, and the recipe's ``stochastic_depth`` becomes the architecture's argument for it;
 - ``<architecture>/train/<field>``: the recipe's lr, weight decay, label smoothing, batch size
   and optimizer, around the values of the family's ``zoo_training_recipe`` (``tune_training=True``);
 - ``<architecture>/finetune/<field>``: with ``pretrained``, the epochs and learning rate of the
@@ -18,7 +20,7 @@ from __future__ import annotations
 
 import contextlib
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
 
@@ -32,7 +34,7 @@ from zoo.records.recipes import TrainingRecipe
 from zoo.registry.arguments import shape_for
 from zoo.registry.loader import get_registry
 from zoo.registry.request import resolve
-from zoo.training.driver import dtype_policy, fit, plan_request, recipe_for, resolve_precision
+from zoo.training.driver import dtype_policy, fit, plan_request, recipe_for, resolve_precision, with_stochastic_depth
 from zoo.training.phases import finetune_fields
 from zoo.training.runs import RunMismatchError
 from zoo.weights.models import get
@@ -43,6 +45,7 @@ RUN_DIR = "run"  # each trial's run directory, inside its trial directory: check
 # (a tuner's executions_per_trial > 1: run/ for the first execution, run-2/, run-3/ ... for the others)
 
 ARCHITECTURE = "architecture"  # the name of the first hyperparameter
+RECIPE_FIELDS = frozenset(field.name for field in fields(TrainingRecipe))
 
 
 # --- the search spaces, as data -------------------------------------------------------------------
@@ -145,7 +148,9 @@ class ZooHyperModel(keras_tuner.HyperModel):
                         space = get_registry().manager.hook.zoo_hyperparameters(architecture=arch, hp=hp)
                         arguments = dict(space or {})
                     arguments.update({k: v for k, v in self.model_args.items() if k in arch.defaults})
-                    recipe = self.recipes[name]
+                    chosen_fields = {k: arguments.pop(k) for k in list(arguments)
+                                     if k in RECIPE_FIELDS and k not in arch.defaults}
+                    recipe = self.recipes[name].override(**chosen_fields)
                     if self.tune_training:
                         with hp.name_scope("train"):
                             recipe = training_space(hp, recipe, tune_lr=not self.pretrained)
@@ -153,7 +158,7 @@ class ZooHyperModel(keras_tuner.HyperModel):
                     if self.pretrained:
                         with hp.name_scope("finetune"):
                             finetune = finetune_space(hp, recipe)
-                plan = TrialPlan(name, arguments, recipe, finetune)
+                plan = TrialPlan(name, with_stochastic_depth(arch, recipe, arguments), recipe, finetune)
         return plan
 
     def build(self, hp):
