@@ -136,7 +136,7 @@ def pipeline(split, model, *, batch_size: int, preprocessing: dict | None, train
             ds = ds.batch(batch_size, drop_remainder=drop_remainder)
     if images and len(model_shape) == 3:
         check_image_shape(data_shape, model_shape, where=f"data ({where})")
-        chain = augment.images if training and augment else None
+        chain = augment.images if training and augment is not None and augment.chain else None
         ready = dtype == tf.float32 and tuple(data_shape) == model_shape  # preprocessed, of the model's shape
         if chain is not None or not ready:
             # augmentation draws from generators held in variables: one batch at a time, so that no two
