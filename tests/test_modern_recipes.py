@@ -111,6 +111,23 @@ def test_randaugment_and_erasing_change_pixels_within_their_range():
     assert 0.02 < np.median(fraction) < 0.2  # about a tenth of each image
 
 
+def test_randaugment_computes_only_the_drawn_operations_and_gives_keras_images():
+    import keras
+    import tensorflow as tf
+
+    from zoo.datasets.augment import DrawnOperations
+
+    x = tiny_images(24)[0].astype("float32")
+    for ops, magnitude in ((2, 0.5), (3, 1.0)):
+        keras_layer = keras.layers.RandAugment((0, 255), num_ops=ops, factor=magnitude, seed=3)
+        drawn = DrawnOperations(keras.layers.RandAugment((0, 255), num_ops=ops, factor=magnitude, seed=3))
+        batches = tf.data.Dataset.from_tensor_slices(x).batch(4)
+        theirs = np.concatenate(list(batches.map(lambda b: keras_layer(b, training=True)).as_numpy_iterator()))
+        ours = np.concatenate(list(batches.map(drawn).as_numpy_iterator()))
+        assert not np.array_equal(ours, x)
+        np.testing.assert_array_equal(ours, theirs)
+
+
 def test_mixup_and_cutmix_mix_images_and_labels_as_the_probabilities_say():
     import tensorflow as tf
 

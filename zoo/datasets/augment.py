@@ -54,8 +54,8 @@ class Augmentation:
         }
         self.chain = [step for name in recipe.augmentation for step in steps[name]()]
         if recipe.randaugment_ops:
-            self.chain.append(layers.RandAugment(VALUE_RANGE, num_ops=recipe.randaugment_ops,
-                                                 factor=recipe.randaugment_magnitude, seed=seed))
+            self.chain.append(DrawnOperations(layers.RandAugment(VALUE_RANGE, num_ops=recipe.randaugment_ops,
+                                                                 factor=recipe.randaugment_magnitude, seed=seed)))
         if recipe.erasing_prob:
             self.chain.append(layers.RandomErasing(factor=(recipe.erasing_prob, recipe.erasing_prob),
                                                    scale=tuple(recipe.erasing_area), value_range=VALUE_RANGE,
@@ -69,7 +69,8 @@ class Augmentation:
     @property
     def layers(self) -> list:
         """The Keras layers, in the order they apply."""
-        return [step for step in (*self.chain, self.mixup, self.cutmix) if hasattr(step, "variables")]
+        steps = [getattr(step, "layer", step) for step in (*self.chain, self.mixup, self.cutmix)]
+        return [step for step in steps if hasattr(step, "variables")]
 
     def __bool__(self) -> bool:
         return bool(self.chain) or self.chooser is not None
@@ -125,6 +126,50 @@ class Augmentation:
         if self.chooser is not None:
             variables.append(self.chooser.state)
         return variables
+
+
+class DrawnOperations:
+    """``keras.layers.RandAugment`` in ``tf.data``, computing only the operations it draws.
+
+    Keras' layer computes each of its operations on every batch and keeps the drawn one (``where``): 11
+    transforms per operation drawn. This step makes the layer's own draws (its
+    ``get_random_transformation``, with its seed generator) and applies only the drawn operation's
+    ``transform_images`` (``tf.switch_case``): the same images as the layer's, from the same seed.
+
+    :param layer: the ``keras.layers.RandAugment`` layer.
+    """
+
+    def __init__(self, layer):
+        self.layer = layer
+
+    def __call__(self, images, training: bool = True):
+        import tensorflow as tf
+
+        layer = self.layer
+        if not training:
+            return images
+        layer.backend.set_backend("tensorflow")  # as a Keras layer does in a tf.data graph
+        try:
+            images = tf.cast(images, layer.compute_dtype)
+            if not layer.built:
+                layer.build(images.shape)
+            drawn = layer.get_random_transformation(images, training=True)
+            transforms = drawn["transforms"]
+            for i in range(layer.num_ops):
+                branches = [_transform(getattr(layer, name), value, images)
+                            for name, value in transforms.items()]
+                images = tf.switch_case(tf.cast(drawn["layer_idxes"][i], tf.int32), branches)
+                images = tf.cast(images, layer.compute_dtype)
+        finally:
+            layer.backend.reset()
+        return images
+
+
+def _transform(operation, transformation, images):
+    """A branch of :class:`DrawnOperations`: ``operation``'s transform of ``images``."""
+    import tensorflow as tf
+
+    return lambda: tf.cast(operation.transform_images(images, transformation), operation.compute_dtype)
 
 
 def _dtype(variable) -> str:
