@@ -50,7 +50,7 @@ MOBILENETV3 = zoo.Family(
     base=zoo.Architecture(
         name="mobilenetv3large", family="mobilenetv3", build="zoo_plugins.nets.mobilenetv3:build_mobilenetv3",
         defaults={"model_type": "large", "alpha": 1.0, "minimalistic": False, "include_preprocessing": True,
-                  "strided_padding": "same", **HEAD},
+                  "strided_padding": "same", "bn_epsilon": 1e-3, **HEAD},
         input_shape=(224, 224, 3), min_input_size=32, num_classes=1000, first_conv="conv",
         classifier=("logits", "dropout"), recipe=RECIPE, search_space=space,
         # the last block at strides 4, 8 and 16, and the last 1x1 convolution's activation
