@@ -182,3 +182,31 @@ def torch_module_names(arguments):
     last = f"features.{len(blocks) + 1}"
     return {**names, "conv_1": f"{last}.0", "conv_1_bn": f"{last}.1"}
 
+
+# timm's block modules (Keras suffix -> timm module): the first block, without expansion, is a
+# ``DepthwiseSeparableConv``, the others ``InvertedResidual``s.
+TIMM_SQUEEZE_EXCITE = {"squeeze_excite_conv": "se.conv_reduce", "squeeze_excite_conv_1": "se.conv_expand"}
+TIMM_SEPARABLE = {"depthwise": "conv_dw", "depthwise_bn": "bn1", **TIMM_SQUEEZE_EXCITE, "project": "conv_pw",
+                  "project_bn": "bn2"}
+TIMM_INVERTED = {"expand": "conv_pw", "expand_bn": "bn1", "depthwise": "conv_dw", "depthwise_bn": "bn2",
+                 **TIMM_SQUEEZE_EXCITE, "project": "conv_pwl", "project_bn": "bn3"}
+
+
+def timm_module_names(arguments):
+    """The PyTorch module of each layer as timm's MobileNetV3 (``mobilenetv3_large_100`` ...) names it:
+    ``conv_stem`` and ``bn1``, ``blocks.{s}.{i}`` block ``i`` of stage ``s`` (a stage: the blocks of one
+    width; :data:`TIMM_SEPARABLE`, :data:`TIMM_INVERTED`), then a stage of its own for the last 1x1
+    convolution (``conv``, ``bn1``), ``conv_head`` (``conv_2``) and ``classifier`` (the Linear that is ``logits``).
+
+    :param arguments: the build arguments (``model_type``).
+    :return: ``{Keras layer name: PyTorch module name}``.
+    """
+    names, stage, index, width = {}, -1, 0, None
+    for block_id, (_, filters, *_) in enumerate(BLOCKS[arguments["model_type"]]):
+        stage, index = (stage, index + 1) if filters == width else (stage + 1, 0)
+        width, prefix = filters, f"expanded_conv_{block_id}_" if block_id else "expanded_conv_"
+        parts = TIMM_INVERTED if block_id else TIMM_SEPARABLE
+        names.update({f"{prefix}{ours}": f"blocks.{stage}.{index}.{theirs}" for ours, theirs in parts.items()})
+    last = f"blocks.{stage + 1}.0"
+    return {"conv": "conv_stem", "conv_bn": "bn1", **names, "conv_1": f"{last}.conv", "conv_1_bn": f"{last}.bn1",
+            "conv_2": "conv_head", "logits": "classifier"}
