@@ -9,9 +9,10 @@ first convolution (the stem) and classifier.
 
 Preprocessing is inside the model, as in keras.applications: with ``include_preprocessing=True``
 (the default) a ``Normalization`` layer takes pixels in [0, 255] and normalises them by ImageNet's
-mean and standard deviation, so the weight tags say ``preprocessing: {}``. torchvision's checkpoints
-convert into the same builder with ``include_preprocessing=False`` (they take normalised input);
-their layout is otherwise keras.applications' (LayerNorm epsilon 1e-6, exact GELU).
+mean and standard deviation, so the weight tags say ``preprocessing: {}``. torchvision's and timm's
+checkpoints (timm's of xlarge too; torchvision has none) convert into the same builder with
+``include_preprocessing=False`` (they take normalised input); their layout is otherwise
+keras.applications' (LayerNorm epsilon 1e-6, exact GELU, the head's LayerNorm after the pooling).
 
 Example::
 
@@ -57,7 +58,8 @@ CONVNEXT = zoo.Family(
         free_arguments=("drop_path_rate",), initializer_arguments=("layer_scale_init_value",),
         stochastic_depth="drop_path_rate",
         recipe=RECIPE, search_space=space,
-        converters={"torchvision": ("zoo_plugins.nets.convnext:torch_module_names", {"include_preprocessing": False})},
+        converters={"torchvision": ("zoo_plugins.nets.convnext:torch_module_names", {"include_preprocessing": False}),
+                    "timm": ("zoo_plugins.nets.convnext:timm_module_names", {"include_preprocessing": False})},
         paper="Liu et al. 2022, A ConvNet for the 2020s (arXiv:2201.03545)",
         description="ConvNeXt: a patchify stem and four stages of 7x7 depthwise, LayerNorm and GELU inverted "
                     "bottleneck blocks; takes pixels in [0, 255] (a Normalization layer inside).",
@@ -79,7 +81,10 @@ CONVNEXT = zoo.Family(
 )
 
 
-TORCHVISION_VARIANTS = ("convnext_tiny", "convnext_small", "convnext_base", "convnext_large")  # no xlarge there
+# whose PyTorch checkpoints convert into each variant: torchvision has no xlarge
+SOURCES = {"convnext_tiny": ("torchvision", "timm"), "convnext_small": ("torchvision", "timm"),
+           "convnext_base": ("torchvision", "timm"), "convnext_large": ("torchvision", "timm"),
+           "convnext_xlarge": ("timm",)}
 
 
 def with_layer_names(architecture):
@@ -88,7 +93,7 @@ def with_layer_names(architecture):
     residual add, at strides 4, 8, 16 and 32), the converters of the checkpoints that exist of it, and its
     paper recipe (its own stochastic depth)."""
     name = architecture.name
-    converters = architecture.converters if name in TORCHVISION_VARIANTS else {}
+    converters = {source: architecture.converters[source] for source in SOURCES[name]}
     depths, widths = architecture.defaults["depths"], architecture.defaults["widths"]
     stages = tuple((f"{name}_stage_{i}_block_{depth - 1}_add", width, 4 * 2 ** i)
                    for i, (depth, width) in enumerate(zip(depths, widths)))

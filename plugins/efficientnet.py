@@ -4,7 +4,10 @@ One builder, :func:`zoo_plugins.nets.efficientnet.build_efficientnet`: B0, found
 search, scaled in width, depth and input size by the compound coefficients. Each variant is
 keras.applications' model layer for layer, its ImageNet weights load unchanged; torchvision's
 checkpoints convert (``zoo weights import --from torchvision``) with PyTorch's padding, no
-preprocessing inside and, for B0...B4, batch-norm epsilon 1e-5.
+preprocessing inside and, for B0...B4, batch-norm epsilon 1e-5; timm's ``efficientnet_b0`` ...
+``b7`` (``--from timm``) with PyTorch's padding, no preprocessing inside and epsilon 1e-5. timm's
+``tf_efficientnet_b0`` ... ``b7``, ported from TensorFlow, have TensorFlow's padding and epsilon
+1e-3: they convert ``--from timm`` with ``arguments={"strided_padding": "same", "bn_epsilon": 1e-3}``.
 
 Preprocessing is inside the model, as in keras.applications (``include_preprocessing=True``, the
 default): raw RGB pixels in [0, 255] go in; ``x / 255`` is normalized by ImageNet's mean and
@@ -47,6 +50,8 @@ SCALING = {"efficientnetb0": (1.0, 1.0, 224, 0.2), "efficientnetb1": (1.0, 1.1, 
 # for B0...B4 (ported from timm) but 1e-3 for B5...B7 (ported from TensorFlow).
 TORCHVISION_LAYOUT = {"strided_padding": "symmetric", "include_preprocessing": False}
 TORCHVISION_EPSILON = {"efficientnetb5": 1e-3, "efficientnetb6": 1e-3, "efficientnetb7": 1e-3}
+# timm's efficientnet_b0 ... b7: PyTorch's symmetric padding, normalized pixels in, batch-norm epsilon 1e-5
+TIMM_LAYOUT = {"strided_padding": "symmetric", "include_preprocessing": False, "bn_epsilon": 1e-5}
 
 # Section 5.2: RMSProp (decay 0.9, momentum 0.9), batch-norm momentum 0.99, weight decay 1e-5, lr 0.256 decayed
 # x0.97 every 2.4 epochs (approximated by the cosine schedule), SiLU, AutoAugment, stochastic depth 0.2. The
@@ -97,7 +102,8 @@ EFFICIENTNET = zoo.Family(
         recipe=RECIPE, search_space=space,
         free_arguments=("drop_connect_rate",), stochastic_depth="drop_connect_rate",
         converters={"torchvision": ("zoo_plugins.nets.efficientnet:torch_module_names",
-                                    {**TORCHVISION_LAYOUT, "bn_epsilon": 1e-5})},
+                                    {**TORCHVISION_LAYOUT, "bn_epsilon": 1e-5}),
+                    "timm": ("zoo_plugins.nets.efficientnet:timm_module_names", TIMM_LAYOUT)},
         paper="Tan and Le 2019, EfficientNet: Rethinking Model Scaling for Convolutional Neural Networks "
               "(arXiv:1905.11946)",
         description="EfficientNet: MBConv blocks with squeeze-and-excitation, scaled in width, depth and "
@@ -125,7 +131,7 @@ def architectures():
         size = SCALING[arch.name][2]
         names, layout = arch.converters["torchvision"]
         layout = {**layout, "bn_epsilon": TORCHVISION_EPSILON.get(arch.name, layout["bn_epsilon"])}
-        yield replace(arch, input_shape=(size, size, 3), converters={"torchvision": (names, layout)})
+        yield replace(arch, input_shape=(size, size, 3), converters={**arch.converters, "torchvision": (names, layout)})
 
 
 @zoo.hookimpl

@@ -4,7 +4,9 @@
 One builder, :func:`zoo_plugins.nets.efficientnetv2.build_efficientnetv2`: fused MBConv stages, then
 MBConv stages with squeeze-and-excitation. Each variant is keras.applications' model layer for
 layer, its ImageNet weights load unchanged; torchvision's checkpoints of S, M and L convert
-(``zoo weights import --from torchvision``) with PyTorch's padding and no preprocessing inside.
+(``zoo weights import --from torchvision``) with PyTorch's padding and no preprocessing inside, and
+timm's ``tf_efficientnetv2_s``, ``_m`` and ``_l`` (``--from timm``, ported from TensorFlow) with
+TensorFlow's padding, batch-norm epsilon 1e-3 and no preprocessing inside.
 
 Preprocessing is inside the model, as in keras.applications (``include_preprocessing=True``, the
 default): raw RGB pixels in [0, 255] go in. The B variants normalize ``x / 255`` by ImageNet's mean
@@ -45,8 +47,11 @@ SCALING = {"efficientnetv2b0": ("b", 1.0, 1.0, 224), "efficientnetv2b1": ("b", 1
            "efficientnetv2s": ("s", 1.0, 1.0, 384), "efficientnetv2m": ("m", 1.0, 1.0, 480),
            "efficientnetv2l": ("l", 1.0, 1.0, 480)}
 # torchvision has S, M and L: PyTorch's symmetric padding, normalized pixels in (batch-norm epsilon 1e-3 as keras)
-TORCHVISION = ("efficientnetv2s", "efficientnetv2m", "efficientnetv2l")
+TORCH_VARIANTS = ("efficientnetv2s", "efficientnetv2m", "efficientnetv2l")
 TORCHVISION_LAYOUT = {"strided_padding": "symmetric", "include_preprocessing": False}
+# timm's tf_efficientnetv2_s/m/l (its only published S, M and L weights): keras.applications' layout, TensorFlow's
+# "same" padding and batch-norm epsilon 1e-3, with normalized pixels in
+TIMM_LAYOUT = {"strided_padding": "same", "bn_epsilon": 1e-3, "include_preprocessing": False}
 
 # Section 5.1: RMSProp (decay 0.9, momentum 0.9), batch-norm momentum 0.99, weight decay 1e-5, 350 epochs at
 # batch 4096, lr warmed up from 0 to 0.256 then decayed x0.97 every 2.4 epochs (approximated by the cosine
@@ -117,12 +122,13 @@ EFFICIENTNETV2 = zoo.Family(
 
 
 def architectures():
-    """The registered variants: the family's table with each variant's own input size (and torchvision's
-    layout for S, M and L)."""
-    converters = {"torchvision": ("zoo_plugins.nets.efficientnetv2:torch_module_names", TORCHVISION_LAYOUT)}
+    """The registered variants: the family's table with each variant's own input size (and torchvision's and
+    timm's layouts for S, M and L)."""
+    converters = {"torchvision": ("zoo_plugins.nets.efficientnetv2:torch_module_names", TORCHVISION_LAYOUT),
+                  "timm": ("zoo_plugins.nets.efficientnetv2:timm_module_names", TIMM_LAYOUT)}
     for arch in EFFICIENTNETV2.architectures():
         size = SCALING[arch.name][3]
-        yield replace(arch, input_shape=(size, size, 3), converters=converters if arch.name in TORCHVISION else {})
+        yield replace(arch, input_shape=(size, size, 3), converters=converters if arch.name in TORCH_VARIANTS else {})
 
 
 @zoo.hookimpl

@@ -3,7 +3,8 @@
 For every covered family and source a torch model is built with random weights
 (torchvision ``weights=None`` / timm ``pretrained=False``, seeded, ``eval()``), its
 batch norms randomized too (scale, shift, and running statistics of their own, so that
-a wrong batch-norm mapping cannot pass; see :func:`torch_model`). Its ``state_dict``
+a wrong batch-norm mapping cannot pass; see :func:`torch_model`), and its LayerNorms and
+layer scales (timm's ConvNeXt). Its ``state_dict``
 is saved as ``.pth`` and as ``.safetensors`` and both are imported. On the same random
 images the zoo model's logits (``include_top=True``) differ from torch's by at most
 1e-4 (float32); its last feature map (``include_top=False``) and stage feature maps
@@ -59,6 +60,7 @@ class Case:
     zoo_name: str
     stages: tuple = RESNET_STAGES  # torch modules whose outputs are the zoo's stage feature maps
     relu_last: bool = False  # torchvision's DenseNet applies ReLU after norm5 in forward()
+    trunk_norm: str | None = None  # a norm on the last stage gives the include_top=False output (timm's ConvNeXt)
     top_size: int = 64  # the image size for the logits
     small_top: bool = False  # VGG: a 64-wide classifier for 10 classes
     norms: tuple = (0.15, 0.35, 0.2)  # batch-norm scales from, to, and shifts up to (see torch_model)
@@ -96,12 +98,36 @@ def efficientnet(name: str) -> Case:
     return Case("torchvision", name, name.replace("_", ""), stages=stages, norms=norms)
 
 
+# timm's EfficientNets and V2s: their last stage at strides 4, 8, 16 and the head's batch norm (and activation)
+TIMM_EFFICIENTNET_STAGES = ("blocks.1", "blocks.2", "blocks.4", "bn2")
+TIMM_TF = {"strided_padding": "same", "bn_epsilon": 1e-3}  # tf_efficientnet_b*: ported from TensorFlow
+
+
+def timm_efficientnet(name: str) -> Case:
+    """timm's efficientnet_b0 ... b7, tf_efficientnet_b0 ... b7 (with TensorFlow's layout as arguments) and
+    tf_efficientnetv2_s/m/l."""
+    zoo_name = name.removeprefix("tf_").replace("_", "")
+    tf_ported = name.startswith("tf_efficientnet_b")
+    norms = (0.5, 1.0, 0.05) if "v2" in name else (0.6, 1.1, 0.05)
+    return Case("timm", name, zoo_name, stages=TIMM_EFFICIENTNET_STAGES, norms=norms,
+                arguments=TIMM_TF if tf_ported else {})
+
+
+def timm_convnext(name: str) -> Case:
+    return Case("timm", name, name, stages=("stages.0", "stages.1", "stages.2", "stages.3"), trunk_norm="head.norm")
+
+
 MOBILENETV2 = Case("torchvision", "mobilenet_v2", "mobilenetv2",
                    stages=("features.3", "features.6", "features.13", "features.18"), norms=(0.5, 1.0, 0.05))
 MOBILENETV3_SMALL = Case("torchvision", "mobilenet_v3_small", "mobilenetv3small",
                          stages=("features.1", "features.3", "features.8", "features.12"), norms=(1.0, 2.0, 0.5))
 MOBILENETV3_LARGE = Case("torchvision", "mobilenet_v3_large", "mobilenetv3large",
                          stages=("features.3", "features.6", "features.12", "features.16"), norms=(1.0, 2.0, 0.5))
+# timm's MobileNetV3: a stage is the blocks of one width, the last 1x1 convolution a stage of its own
+TIMM_MOBILENETV3_SMALL = Case("timm", "mobilenetv3_small_100", "mobilenetv3small",
+                              stages=("blocks.0", "blocks.1", "blocks.3", "blocks.5"), norms=(1.0, 2.0, 0.5))
+TIMM_MOBILENETV3_LARGE = Case("timm", "mobilenetv3_large_100", "mobilenetv3large",
+                              stages=("blocks.1", "blocks.2", "blocks.4", "blocks.6"), norms=(1.0, 2.0, 0.5))
 FAST = [
     Case("torchvision", "resnet18", "resnet18"),
     Case("torchvision", "resnet50", "resnet50"),
@@ -112,6 +138,10 @@ FAST = [
     Case("timm", "resnet18", "resnet18"),
     efficientnet("efficientnet_b0"),
     efficientnet("efficientnet_v2_s"),
+    timm_efficientnet("efficientnet_b0"),
+    timm_efficientnet("tf_efficientnetv2_s"),
+    TIMM_MOBILENETV3_SMALL,
+    timm_convnext("convnext_tiny"),
 ]
 SLOW_CASES = [
     densenet("timm", "densenet121"),
@@ -123,6 +153,11 @@ SLOW_CASES = [
     *[densenet("timm", name) for name in ("densenet169", "densenet201")],
     *[efficientnet(f"efficientnet_b{index}") for index in range(1, 8)],
     *[efficientnet(f"efficientnet_v2_{size}") for size in ("m", "l")],
+    *[timm_efficientnet(f"efficientnet_b{index}") for index in range(1, 8)],
+    *[timm_efficientnet(f"tf_efficientnet_b{index}") for index in range(8)],
+    *[timm_efficientnet(f"tf_efficientnetv2_{size}") for size in ("m", "l")],
+    TIMM_MOBILENETV3_LARGE,
+    *[timm_convnext(f"convnext_{size}") for size in ("small", "base", "large", "xlarge")],
 ]
 CASES = [pytest.param(case, id=case.id) for case in FAST] + \
         [pytest.param(case, id=case.id, marks=SLOW) for case in SLOW_CASES]
@@ -135,7 +170,11 @@ def torch_model(case: Case, seed: int = 0) -> torch.nn.Module:
     """The torch model with random weights, in eval mode.
 
     Every bias is random (torchvision starts VGG's at 0), VGG's small classifier has He's initialization,
-    and each batch norm gets a random scale and shift (``case.norms``) and, layer by layer, the running
+    timm's depthwise kernels torchvision's (timm's fan-out counts one group: kernels sqrt(channels) times
+    larger, whose growth through the deep residual stages takes float32 rounding past the tolerance),
+    each LayerNorm has a random scale (0.5 to 1.5), each layer scale (timm's ``gamma``) is 0.2 to 0.5
+    (timm starts them at 1e-6, where a wrong block could not show), and each batch norm gets a random
+    scale and shift (``case.norms``) and, layer by layer, the running
     mean and variance of its own input on random images (a variance at least 0.05): every channel
     has statistics of its own, the activations keep their scale through the depth, and the outputs
     depend on the image, so neither a wrong batch-norm mapping nor a wrong layout can pass. Per
@@ -159,6 +198,14 @@ def torch_model(case: Case, seed: int = 0) -> torch.nn.Module:
                 module.bias.uniform_(-0.05, 0.05, generator=generator)  # torchvision starts VGG's at 0
             if case.small_top and isinstance(module, torch.nn.Linear):
                 torch.nn.init.kaiming_normal_(module.weight, generator=generator)
+            if case.source == "timm" and isinstance(module, torch.nn.Conv2d) and module.groups > 1:
+                torch.nn.init.kaiming_normal_(module.weight, mode="fan_out", generator=generator)  # as torchvision
+            if isinstance(module, torch.nn.LayerNorm):
+                module.weight.uniform_(0.5, 1.5, generator=generator)
+                module.bias.uniform_(-0.05, 0.05, generator=generator)
+        for name, parameter in model.named_parameters():
+            if name.endswith(".gamma"):
+                parameter.uniform_(0.2, 0.5, generator=generator)
     norms = [m for m in model.modules() if isinstance(m, torch.nn.modules.batchnorm._BatchNorm)]
 
     def measure(norm, inputs):  # runs before the norm, so each one normalizes what it is given
@@ -192,6 +239,15 @@ def torch_outputs(model, case: Case, x: np.ndarray) -> tuple[np.ndarray, list[np
     if case.relu_last:
         stages[-1] = torch.relu(stages[-1])
     return logits.numpy(), [s.numpy().transpose(0, 2, 3, 1) for s in stages]
+
+
+def trunk_output(model, case: Case, last: np.ndarray) -> np.ndarray:
+    """What the zoo model without its top gives: the last stage's map (NHWC), through ``case.trunk_norm`` if any."""
+    if case.trunk_norm is None:
+        return last
+    with torch.no_grad():
+        normed = dict(model.named_modules())[case.trunk_norm](torch.from_numpy(last.transpose(0, 3, 1, 2).copy()))
+    return normed.numpy().transpose(0, 2, 3, 1)
 
 
 def images(size: int, seed: int = 0, count: int = 2) -> np.ndarray:
@@ -266,7 +322,7 @@ def test_converted_checkpoint_gives_torchs_outputs(case, tmp_path, zoo_home, fre
     x = images(64, seed=1)
     _, stages = torch_outputs(model, case, x)
     trunk = zoo.get(tag.name, pretrained=True, include_top=False, input_shape=x.shape[1:])
-    differences["include_top=False"] = max_difference(trunk(x), stages[-1], relative=True)
+    differences["include_top=False"] = max_difference(trunk(x), trunk_output(model, case, stages[-1]), relative=True)
     features = zoo.get(tag.name, pretrained=True, include_top=False, features=True, input_shape=x.shape[1:])
     for index, (ours, theirs) in enumerate(zip(features(x), stages, strict=True)):
         differences[f"stage {index + 1}"] = max_difference(ours, theirs, relative=True)

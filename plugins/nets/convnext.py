@@ -143,27 +143,69 @@ def build_convnext(*, input_shape, depths, widths, drop_path_rate, layer_scale_i
 # --- PyTorch checkpoints (zoo.weights.convert) -------------------------------------------------------
 
 
+# How torchvision and timm name ConvNeXt's modules (Keras layer suffix -> PyTorch module), as patterns of the
+# stage ``s``, its block ``b`` and, in torchvision's ``features``, the downsampling ``d`` = 2s and the stage ``f`` =
+# 2s + 1. The layer scale is a tensor of its own: (channels, 1, 1) in torchvision, (channels,) in timm.
+TORCHVISION_MODULES = {
+    "stem_conv": "features.0.0", "stem_layernorm": "features.0.1",
+    "head_layernorm": "classifier.0", "head_dense": "classifier.2",
+    "downsampling_layernorm": "features.{d}.0", "downsampling_conv": "features.{d}.1",
+    "depthwise_conv": "features.{f}.{b}.block.0", "layernorm": "features.{f}.{b}.block.2",
+    "pointwise_conv_1": "features.{f}.{b}.block.3", "pointwise_conv_2": "features.{f}.{b}.block.5",
+    "layer_scale": "features.{f}.{b}.layer_scale",
+}
+TIMM_MODULES = {
+    "stem_conv": "stem.0", "stem_layernorm": "stem.1", "head_layernorm": "head.norm", "head_dense": "head.fc",
+    "downsampling_layernorm": "stages.{s}.downsample.0", "downsampling_conv": "stages.{s}.downsample.1",
+    "depthwise_conv": "stages.{s}.blocks.{b}.conv_dw", "layernorm": "stages.{s}.blocks.{b}.norm",
+    "pointwise_conv_1": "stages.{s}.blocks.{b}.mlp.fc1", "pointwise_conv_2": "stages.{s}.blocks.{b}.mlp.fc2",
+    "layer_scale": "stages.{s}.blocks.{b}.gamma",
+}
+ENDS = ("stem_conv", "stem_layernorm", "head_layernorm", "head_dense")
+DOWNSAMPLING = ("downsampling_layernorm", "downsampling_conv")
+BLOCK = ("depthwise_conv", "layernorm", "pointwise_conv_1", "pointwise_conv_2")
+
+
+def module_names(arguments, modules):
+    """The PyTorch module of each layer, by a table of ``modules`` (:data:`TORCHVISION_MODULES`, :data:`TIMM_MODULES`).
+
+    :param arguments: the build arguments (``depths``, ``widths``).
+    :param modules: ``{Keras layer suffix: PyTorch module pattern}``.
+    :return: ``{Keras layer name: PyTorch module name, or {Keras weight name: PyTorch tensor name}}``.
+    """
+    name = model_name(arguments["depths"], arguments["widths"])
+    names = {f"{name}_{part}": modules[part] for part in ENDS}
+    for stage, depth in enumerate(arguments["depths"]):
+        where = {"s": stage, "d": 2 * stage, "f": 2 * stage + 1}
+        if stage:
+            names.update({f"{name}_{part}_{stage - 1}": modules[part].format(**where) for part in DOWNSAMPLING})
+        for block in range(depth):
+            ours = f"{name}_stage_{stage}_block_{block}"
+            names.update({f"{ours}_{part}": modules[part].format(b=block, **where) for part in BLOCK})
+            names[f"{ours}_layer_scale"] = {"gamma": modules["layer_scale"].format(b=block, **where)}
+    return names
+
+
 def torch_module_names(arguments):
     """The PyTorch module of each layer as torchvision's ConvNeXt names it: ``features.0`` the stem,
     ``features.{2i + 1}.{j}`` block ``j`` of stage ``i`` (``block.0`` its depthwise convolution,
     ``block.2`` its LayerNorm, ``block.3`` and ``block.5`` the pointwise convolutions, its
-    ``layer_scale`` of shape (channels, 1, 1)), ``features.{2i}`` the downsampling before stage ``i``,
-    ``classifier.0`` the head's LayerNorm and ``classifier.2`` the classifier.
+    ``layer_scale``), ``features.{2i}`` the downsampling before stage ``i``, ``classifier.0`` the
+    head's LayerNorm and ``classifier.2`` the classifier (:data:`TORCHVISION_MODULES`).
 
     :param arguments: the build arguments (``depths``, ``widths``).
     :return: ``{Keras layer name: PyTorch module name, or {Keras weight name: PyTorch tensor name}}``.
     """
-    name = model_name(arguments["depths"], arguments["widths"])
-    names = {f"{name}_stem_conv": "features.0.0", f"{name}_stem_layernorm": "features.0.1",
-             f"{name}_head_layernorm": "classifier.0", f"{name}_head_dense": "classifier.2"}
-    for stage, depth in enumerate(arguments["depths"]):
-        if stage:
-            names[f"{name}_downsampling_layernorm_{stage - 1}"] = f"features.{2 * stage}.0"
-            names[f"{name}_downsampling_conv_{stage - 1}"] = f"features.{2 * stage}.1"
-        for index in range(depth):
-            ours, theirs = f"{name}_stage_{stage}_block_{index}", f"features.{2 * stage + 1}.{index}"
-            names.update({f"{ours}_depthwise_conv": f"{theirs}.block.0", f"{ours}_layernorm": f"{theirs}.block.2",
-                          f"{ours}_pointwise_conv_1": f"{theirs}.block.3",
-                          f"{ours}_pointwise_conv_2": f"{theirs}.block.5",
-                          f"{ours}_layer_scale": {"gamma": f"{theirs}.layer_scale"}})
-    return names
+    return module_names(arguments, TORCHVISION_MODULES)
+
+
+def timm_module_names(arguments):
+    """The PyTorch module of each layer as timm's ConvNeXt names it: ``stem.0`` and ``stem.1``,
+    ``stages.{i}.downsample`` the downsampling before stage ``i``, ``stages.{i}.blocks.{j}`` block ``j``
+    of stage ``i`` (``conv_dw``, ``norm``, ``mlp.fc1``, ``mlp.fc2`` and its layer scale ``gamma``),
+    ``head.norm`` and ``head.fc`` (:data:`TIMM_MODULES`).
+
+    :param arguments: the build arguments (``depths``, ``widths``).
+    :return: ``{Keras layer name: PyTorch module name, or {Keras weight name: PyTorch tensor name}}``.
+    """
+    return module_names(arguments, TIMM_MODULES)

@@ -159,3 +159,39 @@ def torch_module_names(arguments):
                     names.update({f"{ours}{part}_conv": f"{module}.0", f"{ours}{part}_bn": f"{module}.1"})
     last = len(BLOCKS) + 1
     return {**names, "top_conv": f"features.{last}.0", "top_bn": f"features.{last}.1"}
+
+
+# timm's EfficientNets (``efficientnet_b0``, ``tf_efficientnet_b0``, ``tf_efficientnetv2_s`` ...) name the stem,
+# the last 1x1 convolution and the classifier alike, and a block's modules by its kind: a block without
+# expansion is a ``DepthwiseSeparableConv``, one with it an ``InvertedResidual`` (Keras suffix -> timm module).
+TIMM_ENDS = {"stem_conv": "conv_stem", "stem_bn": "bn1", "top_conv": "conv_head", "top_bn": "bn2",
+             "predictions": "classifier"}
+TIMM_SQUEEZE_EXCITE = {"se_reduce": "se.conv_reduce", "se_expand": "se.conv_expand"}
+TIMM_SEPARABLE = {"dwconv": "conv_dw", "bn": "bn1", **TIMM_SQUEEZE_EXCITE, "project_conv": "conv_pw",
+                  "project_bn": "bn2"}
+TIMM_INVERTED = {"expand_conv": "conv_pw", "expand_bn": "bn1", "dwconv": "conv_dw", "bn": "bn2",
+                 **TIMM_SQUEEZE_EXCITE, "project_conv": "conv_pwl", "project_bn": "bn3"}
+
+
+def timm_blocks(stages):
+    """The timm module of every block layer: ``blocks.{s}.{i}.{module}`` for block ``i`` of stage ``s``.
+
+    :param stages: per stage, its number of blocks and its parts (``{Keras suffix: timm module}``).
+    :return: ``{Keras layer name: PyTorch module name}``, the blocks named ``block1a_`` ... as keras.applications.
+    """
+    return {f"block{stage + 1}{chr(ord('a') + index)}_{ours}": f"blocks.{stage}.{index}.{theirs}"
+            for stage, (repeats, parts) in enumerate(stages) for index in range(repeats)
+            for ours, theirs in parts.items()}
+
+
+def timm_module_names(arguments):
+    """The PyTorch module of each layer as timm's EfficientNet names it: ``conv_stem`` and ``bn1``,
+    ``blocks.{s}.{i}`` block ``i`` of stage ``s`` (:data:`TIMM_SEPARABLE`, :data:`TIMM_INVERTED`),
+    ``conv_head`` and ``bn2``, ``classifier``.
+
+    :param arguments: the build arguments (``depth``).
+    :return: ``{Keras layer name: PyTorch module name}``.
+    """
+    stages = [(round_repeats(repeats, arguments["depth"]), TIMM_INVERTED if expansion != 1 else TIMM_SEPARABLE)
+              for _, repeats, _, _, expansion, _, _ in BLOCKS]
+    return {**TIMM_ENDS, **timm_blocks(stages)}

@@ -23,7 +23,7 @@ from zoo.layers.mbconv import conv_bn, fused_mbconv, mbconv
 from zoo.layers.padding import STRIDED_PADDINGS
 from zoo.layers.preprocessing import InputNormalization
 
-from .efficientnet import IMAGENET_MEAN, IMAGENET_STD, top
+from .efficientnet import IMAGENET_MEAN, IMAGENET_STD, TIMM_ENDS, TIMM_INVERTED, timm_blocks, top
 
 # (block, kernel, repeats, input filters, output filters, expansion, stride, squeeze-and-excitation ratio)
 # per stage; "fused" is fused MBConv.
@@ -177,3 +177,28 @@ def torch_module_names(arguments):
                     names.update({f"{ours}{part}_conv": f"{module}.0", f"{ours}{part}_bn": f"{module}.1"})
     last = len(table) + 1
     return {**names, "top_conv": f"features.{last}.0", "top_bn": f"features.{last}.1"}
+
+
+# timm's block modules (Keras suffix -> timm module) by kind: a fused block without expansion is a
+# ``ConvBnAct``, with it an ``EdgeResidual``; an MBConv block is an ``InvertedResidual``.
+TIMM_FUSED = {"project_conv": "conv", "project_bn": "bn1"}
+TIMM_FUSED_EXPANDED = {"expand_conv": "conv_exp", "expand_bn": "bn1", "project_conv": "conv_pwl", "project_bn": "bn2"}
+TIMM_MBCONV = {("dwconv2" if ours == "dwconv" else ours): theirs for ours, theirs in TIMM_INVERTED.items()}
+
+
+def timm_module_names(arguments):
+    """The PyTorch module of each layer as timm's EfficientNetV2 (``tf_efficientnetv2_s`` ...) names it:
+    ``conv_stem`` and ``bn1``, ``blocks.{s}.{i}`` block ``i`` of stage ``s`` (:data:`TIMM_FUSED`,
+    :data:`TIMM_FUSED_EXPANDED`, :data:`TIMM_MBCONV`), ``conv_head`` and ``bn2``, ``classifier``.
+
+    :param arguments: the build arguments (``stages``, ``depth``).
+    :return: ``{Keras layer name: PyTorch module name}``.
+    """
+    def parts(kind, expansion):
+        if kind == "mbconv":
+            return TIMM_MBCONV
+        return TIMM_FUSED_EXPANDED if expansion != 1 else TIMM_FUSED
+
+    stages = [(round_repeats(repeats, arguments["depth"]), parts(kind, expansion))
+              for kind, _, repeats, _, _, expansion, _, _ in STAGES[arguments["stages"]]]
+    return {**TIMM_ENDS, **timm_blocks(stages)}

@@ -21,7 +21,7 @@ from zoo.layers.heads import check_head, image_model
 from zoo.layers.sizing import correct_pad, make_divisible
 from zoo.layers.squeeze_excite import MOBILENETV3, squeeze_excite
 
-BN = {"axis": -1, "epsilon": 1e-3, "momentum": 0.999}  # keras.applications' and torchvision's batch norm
+BN = {"axis": -1, "momentum": 0.999}  # keras.applications' batch norm (its epsilon is the argument bn_epsilon)
 SE_RATIO = 0.25  # the squeeze has a quarter of the expanded channels (rounded to a multiple of 8)
 # (expansion, filters, kernel, stride, squeeze-and-excite, hard-swish) of every block. A minimalistic model
 # has kernel 3, no squeeze-and-excitation and ReLU in every block (and ReLU in the stem and the head).
@@ -51,7 +51,8 @@ def hard_sigmoid_gate(prefix):
     return lambda x: layers.ReLU(6.0, name=f"{prefix}squeeze_excite_relu6")(x + 3.0) * (1.0 / 6.0)
 
 
-def inverted_residual_block(x, expansion, filters, kernel, stride, se, hard_swish, block_id, strided_padding):
+def inverted_residual_block(x, expansion, filters, kernel, stride, se, hard_swish, block_id, strided_padding,
+                            bn_epsilon):
     """1x1 expansion (not in block 0), depthwise ``kernel``, squeeze-and-excitation, linear 1x1 projection;
     a residual when the shapes allow."""
     shortcut, in_channels = x, x.shape[-1]
@@ -59,27 +60,27 @@ def inverted_residual_block(x, expansion, filters, kernel, stride, se, hard_swis
     expanded = make_divisible(in_channels * expansion)
     if block_id:
         x = layers.Conv2D(expanded, 1, padding="same", use_bias=False, name=f"{prefix}expand")(x)
-        x = layers.BatchNormalization(**BN, name=f"{prefix}expand_bn")(x)
+        x = layers.BatchNormalization(epsilon=bn_epsilon, **BN, name=f"{prefix}expand_bn")(x)
         x = activation(x, hard_swish, f"{prefix}expand_act")
     if stride == 2:
         padding = correct_pad(x, kernel) if strided_padding == "same" else kernel // 2
         x = layers.ZeroPadding2D(padding, name=f"{prefix}depthwise_pad")(x)
     x = layers.DepthwiseConv2D(kernel, strides=stride, padding="same" if stride == 1 else "valid", use_bias=False,
                                name=f"{prefix}depthwise")(x)
-    x = layers.BatchNormalization(**BN, name=f"{prefix}depthwise_bn")(x)
+    x = layers.BatchNormalization(epsilon=bn_epsilon, **BN, name=f"{prefix}depthwise_bn")(x)
     x = activation(x, hard_swish, f"{prefix}depthwise_act")
     if se:
         x = squeeze_excite(x, make_divisible(expanded * SE_RATIO), activation="relu", gate=hard_sigmoid_gate(prefix),
                                prefix=prefix, names=MOBILENETV3)
     x = layers.Conv2D(filters, 1, padding="same", use_bias=False, name=f"{prefix}project")(x)
-    x = layers.BatchNormalization(**BN, name=f"{prefix}project_bn")(x)
+    x = layers.BatchNormalization(epsilon=bn_epsilon, **BN, name=f"{prefix}project_bn")(x)
     if stride == 1 and in_channels == filters:
         x = layers.Add(name=f"{prefix}add")([shortcut, x])
     return x
 
 
 def build_mobilenetv3(*, input_shape, model_type, alpha, minimalistic, include_preprocessing, strided_padding,
-                      **head):
+                      bn_epsilon, **head):
     """MobileNetV3: a 3x3/2 convolution, the searched blocks, a 1x1 convolution, then the head.
 
     :param model_type: ``"large"`` (15 blocks) or ``"small"`` (11 blocks), :data:`BLOCKS`.
@@ -90,7 +91,8 @@ def build_mobilenetv3(*, input_shape, model_type, alpha, minimalistic, include_p
         (keras.applications' default); False: it takes them in [-1, 1].
     :param strided_padding: how the stride-2 convolutions pad: ``"same"`` (TensorFlow's: the extra row and
         column at the bottom and right, keras.applications) or ``"symmetric"`` (``kernel // 2`` on every
-        side, as PyTorch's: torchvision).
+        side, as PyTorch's: torchvision, timm).
+    :param bn_epsilon: batch-norm epsilon (keras.applications' and torchvision's 1e-3; timm's 1e-5).
     :param head: ``num_classes``, ``include_top``, ``pooling``, ``dropout`` (before the logits, 0.2),
         ``classifier_activation``, ``features`` (the feature maps at strides 4, 8, 16, 32 instead of a
         classifier): :mod:`zoo.layers.heads`.
@@ -102,7 +104,8 @@ def build_mobilenetv3(*, input_shape, model_type, alpha, minimalistic, include_p
 
         >>> build_mobilenetv3(num_classes=10, input_shape=(64, 64, 3), include_top=True, pooling=None,
         ...                   model_type="small", alpha=0.75, minimalistic=False, include_preprocessing=True,
-        ...                   strided_padding="same", dropout=0.2, classifier_activation="softmax", features=False)
+        ...                   strided_padding="same", bn_epsilon=1e-3, dropout=0.2, classifier_activation="softmax",
+        ...                   features=False)
     """
     check_head(**head)
     check_choice("model_type", model_type, tuple(BLOCKS))
@@ -110,6 +113,7 @@ def build_mobilenetv3(*, input_shape, model_type, alpha, minimalistic, include_p
     check_choice("minimalistic", minimalistic, (False, True))
     check_choice("include_preprocessing", include_preprocessing, (False, True))
     check_choice("strided_padding", strided_padding, ("same", "symmetric"))
+    check_range("bn_epsilon", bn_epsilon, 0.0, 1.0, low_inclusive=False)
     name = f"mobilenetv3{model_type}{'_minimalistic' if minimalistic else ''}_{alpha:0.2f}"
     advanced = not minimalistic
 
@@ -122,7 +126,7 @@ def build_mobilenetv3(*, input_shape, model_type, alpha, minimalistic, include_p
     if strided_padding == "symmetric":
         x, padding = layers.ZeroPadding2D(1, name="conv_pad")(x), "valid"
     x = layers.Conv2D(16, 3, strides=2, padding=padding, use_bias=False, name="conv")(x)
-    x = layers.BatchNormalization(**BN, name="conv_bn")(x)
+    x = layers.BatchNormalization(epsilon=bn_epsilon, **BN, name="conv_bn")(x)
     x = activation(x, advanced, "conv_act")
     stages, reduction = [], 2
     for block_id, (expansion, filters, kernel, stride, se, hard_swish) in enumerate(BLOCKS[model_type]):
@@ -130,9 +134,9 @@ def build_mobilenetv3(*, input_shape, model_type, alpha, minimalistic, include_p
             stages += [x] if reduction >= 4 else []
             reduction *= stride
         x = inverted_residual_block(x, expansion, make_divisible(filters * alpha), kernel if advanced else 3, stride,
-                                    se and advanced, hard_swish and advanced, block_id, strided_padding)
+                                    se and advanced, hard_swish and advanced, block_id, strided_padding, bn_epsilon)
     x = layers.Conv2D(make_divisible(x.shape[-1] * 6), 1, padding="same", use_bias=False, name="conv_1")(x)
-    x = layers.BatchNormalization(**BN, name="conv_1_bn")(x)
+    x = layers.BatchNormalization(epsilon=bn_epsilon, **BN, name="conv_1_bn")(x)
     x = activation(x, advanced, "conv_1_act")
     stages.append(x)
     if not head["include_top"]:
@@ -177,3 +181,32 @@ def torch_module_names(arguments):
                 names.update({f"{ours}{module}": f"{theirs}.{index}.0", f"{ours}{module}_bn": f"{theirs}.{index}.1"})
     last = f"features.{len(blocks) + 1}"
     return {**names, "conv_1": f"{last}.0", "conv_1_bn": f"{last}.1"}
+
+
+# timm's block modules (Keras suffix -> timm module): the first block, without expansion, is a
+# ``DepthwiseSeparableConv``, the others ``InvertedResidual``s.
+TIMM_SQUEEZE_EXCITE = {"squeeze_excite_conv": "se.conv_reduce", "squeeze_excite_conv_1": "se.conv_expand"}
+TIMM_SEPARABLE = {"depthwise": "conv_dw", "depthwise_bn": "bn1", **TIMM_SQUEEZE_EXCITE, "project": "conv_pw",
+                  "project_bn": "bn2"}
+TIMM_INVERTED = {"expand": "conv_pw", "expand_bn": "bn1", "depthwise": "conv_dw", "depthwise_bn": "bn2",
+                 **TIMM_SQUEEZE_EXCITE, "project": "conv_pwl", "project_bn": "bn3"}
+
+
+def timm_module_names(arguments):
+    """The PyTorch module of each layer as timm's MobileNetV3 (``mobilenetv3_large_100`` ...) names it:
+    ``conv_stem`` and ``bn1``, ``blocks.{s}.{i}`` block ``i`` of stage ``s`` (a stage: the blocks of one
+    width; :data:`TIMM_SEPARABLE`, :data:`TIMM_INVERTED`), then a stage of its own for the last 1x1
+    convolution (``conv``, ``bn1``), ``conv_head`` (``conv_2``) and ``classifier`` (the Linear that is ``logits``).
+
+    :param arguments: the build arguments (``model_type``).
+    :return: ``{Keras layer name: PyTorch module name}``.
+    """
+    names, stage, index, width = {}, -1, 0, None
+    for block_id, (_, filters, *_) in enumerate(BLOCKS[arguments["model_type"]]):
+        stage, index = (stage, index + 1) if filters == width else (stage + 1, 0)
+        width, prefix = filters, f"expanded_conv_{block_id}_" if block_id else "expanded_conv_"
+        parts = TIMM_INVERTED if block_id else TIMM_SEPARABLE
+        names.update({f"{prefix}{ours}": f"blocks.{stage}.{index}.{theirs}" for ours, theirs in parts.items()})
+    last = f"blocks.{stage + 1}.0"
+    return {"conv": "conv_stem", "conv_bn": "bn1", **names, "conv_1": f"{last}.conv", "conv_1_bn": f"{last}.bn1",
+            "conv_2": "conv_head", "logits": "classifier"}
