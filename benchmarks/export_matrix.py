@@ -9,7 +9,8 @@ model fed the same inputs through the zoo's preprocessing. A cell is the check's
 absolute difference of probabilities and the file size; or the reason the export is impossible,
 which is the one-line error ``zoo export`` gives.
 
-Each architecture runs in its own process (a converter that crashes takes only its own row).
+Each architecture runs in its own process; a converter that crashes it (or the out-of-memory killer) fails that
+format alone, and the formats after it run in a fresh process.
 A script rather than ``zoo export --matrix``: like the benchmarks, it writes a section of the docs
 and is run by hand or by the slow test, never by users.
 
@@ -58,8 +59,9 @@ def one_per_family(registry) -> list[str]:
     return sorted(name for name, _ in best.values())
 
 
-def run_architecture(name: str, tmp: Path) -> dict:
-    """One row: the architecture exported to every format and checked (run in a worker process)."""
+def run_architecture(name: str, tmp: Path, formats: list[str], results: Path) -> None:
+    """One row: the architecture exported to ``formats`` and checked (run in a worker process); the row is
+    written to ``results`` after each format, so that what was done survives a crash in the next."""
     import zoo
     from zoo.errors import ExportCheckError, ExportError
     from zoo.records.identity import DEFAULT_PREPROCESSING, ModelIdentity
@@ -73,7 +75,7 @@ def run_architecture(name: str, tmp: Path) -> dict:
                              weights=weights, source="random weights (export matrix)",
                              preprocessing=DEFAULT_PREPROCESSING if arch.task == "image-classification" else {})
     row = {"architecture": name, "family": arch.family, "input_shape": list(shape), "formats": {}}
-    for format in FORMATS:
+    for format in formats:
         started = time.perf_counter()
         try:
             result = zoo.export(identity, format=format, output=tmp / f"{name}{SUFFIXES[format]}", check=True)
@@ -85,8 +87,35 @@ def run_architecture(name: str, tmp: Path) -> dict:
             cell = {"status": "fail", "reason": str(error)}
         cell["seconds"] = round(time.perf_counter() - started, 1)
         row["formats"][format] = cell
+        results.write_text(json.dumps(row))
         print(f"{name} {format}: {json.dumps(cell)}", file=sys.stderr, flush=True)
+
+
+def run_row(registry, name: str, tmp: Path) -> dict:
+    """One architecture's row, from worker processes: one for every format, and after a crash one for the rest."""
+    arch = registry.architectures[name]
+    row = {"architecture": name, "family": arch.family, "input_shape": list(smallest_shape(arch)), "formats": {}}
+    out = tmp / f"{name}.json"
+    while remaining := [f for f in FORMATS if f not in row["formats"]]:
+        out.unlink(missing_ok=True)
+        done = subprocess.run([sys.executable, __file__, "--worker", name, "--formats", *remaining,
+                               "--results", str(out)],
+                              env=dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3"), stdout=subprocess.DEVNULL)
+        if out.exists():
+            row["formats"].update(json.loads(out.read_text())["formats"])
+        if done.returncode != 0:
+            crashed = next(f for f in FORMATS if f not in row["formats"])
+            row["formats"][crashed] = {"status": "fail", "reason": crash_reason(done.returncode)}
+    row["formats"] = {f: row["formats"][f] for f in FORMATS}
     return row
+
+
+def crash_reason(status: int) -> str:
+    """Why a worker process ended without its row: a signal (SIGKILL is what the out-of-memory killer sends)."""
+    if status == -9:
+        memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+        return f"the export's process was killed (SIGKILL, as by the out-of-memory killer: {memory:.0f} GiB here)"
+    return f"the export's process ended with status {status}"
 
 
 def recorded_rows() -> tuple[list[dict], str | None]:
@@ -151,12 +180,12 @@ def main(argv=None) -> int:
                         help="keep the recorded matrix's rows and run only the architectures it lacks")
     parser.add_argument("--write", action="store_true", help="write the matrix into docs/export.md")
     parser.add_argument("--worker", help=argparse.SUPPRESS)  # one architecture, in its own process
+    parser.add_argument("--formats", nargs="+", default=list(FORMATS), help=argparse.SUPPRESS)  # the worker's
     args = parser.parse_args(argv)
 
     if args.worker:
         with tempfile.TemporaryDirectory(prefix="zoo-export-matrix-") as tmp:
-            row = run_architecture(args.worker, Path(tmp))
-        Path(args.results).write_text(json.dumps(row))
+            run_architecture(args.worker, Path(tmp), args.formats, Path(args.results))
         return 0
 
     from zoo.registry.loader import get_registry
@@ -168,16 +197,7 @@ def main(argv=None) -> int:
     rows, started = list(kept), time.time()
     with tempfile.TemporaryDirectory(prefix="zoo-export-matrix-") as tmp:
         for name in [n for n in names if n not in {row["architecture"] for row in kept}]:
-            out = Path(tmp) / f"{name}.json"
-            done = subprocess.run([sys.executable, __file__, "--worker", name, "--results", str(out)],
-                                  env=dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3"), stdout=subprocess.DEVNULL)
-            if done.returncode != 0:
-                reason = f"the worker process ended with status {done.returncode}"
-                rows.append({"architecture": name, "family": registry.architectures[name].family,
-                             "input_shape": list(smallest_shape(registry.architectures[name])),
-                             "formats": {f: {"status": "fail", "reason": reason} for f in FORMATS}})
-            else:
-                rows.append(json.loads(out.read_text()))
+            rows.append(run_row(registry, name, Path(tmp)))
             if args.results:  # after each architecture, so that a long run that is stopped keeps its rows
                 Path(args.results).write_text(json.dumps(rows, indent=1))
             if args.write:
