@@ -8,8 +8,10 @@ resnet20's (He et al. 2016: SGD 0.1 with momentum 0.9, weight decay 1e-4, flips 
 cosine schedule of the shipped ``resnet20.fashion_mnist``; the modern recipe adds :data:`MODERN` to it.
 
 The figure of each run is its best epoch's weights (by validation accuracy) on the official test set (10,000
-images), as its card records; training time is the sum of its epochs' times. With ``--write`` the table goes
-to ``docs/benchmarks.md`` (between this benchmark's markers).
+images), as its card records; training time is the sum of its epochs' times. A finished run's figures are
+kept in ``benchmarks/results/recipes_fashion_runs.json`` (with the day it ended), and a run found there is
+not trained again: a run takes over half an hour on 2 cores, and the four of them may be spread over days
+and machines. With ``--write`` the table goes to ``docs/benchmarks.md`` (between this benchmark's markers).
 
 Run: ``TF_CPP_MIN_LOG_LEVEL=3 python benchmarks/recipes_fashion_cpu.py --runs ~/recipe-runs [--write]``
 """
@@ -23,15 +25,17 @@ import os
 import shutil
 import statistics
 import subprocess
+import time
 from pathlib import Path
 
-from report import machine, write_section
+from report import RESULTS, machine, write_section
 
 # Zhong et al. 2017's random erasing (probability 0.5, 2% to 40% of the image: their Fashion-MNIST setting),
 # a moving average of the weights and label smoothing (Mueller et al. 2019); see docs/training.md for why
 # RandAugment, MixUp and CutMix are left out of this comparison.
 MODERN = {"erasing_prob": 0.5, "erasing_area": [0.02, 0.4], "ema_decay": 0.999, "label_smoothing": 0.1}
 RECIPES = {"paper": {}, "modern": MODERN}
+FINISHED = RESULTS / "recipes_fashion_runs.json"
 
 
 def command(recipe: str, seed: int, epochs: int, run_dir: Path) -> list[str]:
@@ -50,6 +54,18 @@ def outcome(run_dir: Path) -> dict:
             "seconds": seconds}
 
 
+def finished() -> dict[str, dict]:
+    """The figures of the runs finished so far, by run name (``resnet20-modern-seed0-30ep``)."""
+    return json.loads(FINISHED.read_text()) if FINISHED.exists() else {}
+
+
+def record(name: str, figures: dict) -> None:
+    """Keep a finished run's figures, with the day, in :data:`FINISHED`."""
+    runs = finished()
+    runs[name] = {**figures, "date": time.strftime("%Y-%m-%d", time.gmtime()), "machine": machine()}
+    FINISHED.write_text(json.dumps(runs, indent=1, sort_keys=True) + "\n")
+
+
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--runs", type=Path, required=True, help="where the run directories go (kept between calls)")
@@ -61,12 +77,15 @@ def main(argv=None) -> None:
              for recipe in (list(RECIPES) if i % 2 == 0 else list(RECIPES)[::-1])]
     results = {}
     for seed, recipe in order:
-        run_dir = args.runs / f"resnet20-{recipe}-seed{seed}-{args.epochs}ep"
-        if not (run_dir / "card.json").exists():
-            print(f"training: {' '.join(command(recipe, seed, args.epochs, run_dir))}", flush=True)
-            subprocess.run(command(recipe, seed, args.epochs, run_dir), check=True,
-                           env=dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3"))
-        results[recipe, seed] = outcome(run_dir)
+        name = f"resnet20-{recipe}-seed{seed}-{args.epochs}ep"
+        if name not in finished():
+            run_dir = args.runs / name
+            if not (run_dir / "card.json").exists():
+                print(f"training: {' '.join(command(recipe, seed, args.epochs, run_dir))}", flush=True)
+                subprocess.run(command(recipe, seed, args.epochs, run_dir), check=True,
+                               env=dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3"))
+            record(name, outcome(run_dir))
+        results[recipe, seed] = finished()[name]
         print(f"{recipe} seed {seed}: {results[recipe, seed]}", flush=True)
     means = {recipe: statistics.mean(results[recipe, seed]["test_accuracy"] for seed in args.seeds)
              for recipe in RECIPES}
