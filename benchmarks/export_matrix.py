@@ -106,7 +106,6 @@ def run_row(registry, name: str, tmp: Path) -> dict:
         if done.returncode != 0:
             crashed = next(f for f in FORMATS if f not in row["formats"])
             row["formats"][crashed] = {"status": "fail", "reason": crash_reason(done.returncode)}
-    row["formats"] = {f: row["formats"][f] for f in FORMATS}
     return row
 
 

@@ -59,9 +59,8 @@ def finished() -> dict[str, dict]:
     return json.loads(FINISHED.read_text()) if FINISHED.exists() else {}
 
 
-def record(name: str, figures: dict) -> None:
-    """Keep a finished run's figures, with the day, in :data:`FINISHED`."""
-    runs = finished()
+def record(runs: dict[str, dict], name: str, figures: dict) -> None:
+    """Add a finished run's figures, with the day and the machine, to ``runs`` and keep them in :data:`FINISHED`."""
     runs[name] = {**figures, "date": time.strftime("%Y-%m-%d", time.gmtime()), "machine": machine()}
     FINISHED.write_text(json.dumps(runs, indent=1, sort_keys=True) + "\n")
 
@@ -75,17 +74,17 @@ def main(argv=None) -> None:
     args = parser.parse_args(argv)
     order = [(seed, recipe) for i, seed in enumerate(args.seeds)
              for recipe in (list(RECIPES) if i % 2 == 0 else list(RECIPES)[::-1])]
-    results = {}
+    results, runs = {}, finished()
     for seed, recipe in order:
         name = f"resnet20-{recipe}-seed{seed}-{args.epochs}ep"
-        if name not in finished():
+        if name not in runs:
             run_dir = args.runs / name
             if not (run_dir / "card.json").exists():
                 print(f"training: {' '.join(command(recipe, seed, args.epochs, run_dir))}", flush=True)
                 subprocess.run(command(recipe, seed, args.epochs, run_dir), check=True,
                                env=dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3"))
-            record(name, outcome(run_dir))
-        results[recipe, seed] = finished()[name]
+            record(runs, name, outcome(run_dir))
+        results[recipe, seed] = runs[name]
         print(f"{recipe} seed {seed}: {results[recipe, seed]}", flush=True)
     means = {recipe: statistics.mean(results[recipe, seed]["test_accuracy"] for seed in args.seeds)
              for recipe in RECIPES}
