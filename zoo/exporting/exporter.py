@@ -62,6 +62,10 @@ INPUTS = ("bytes", "uint8", "float")  # encoded images (SavedModel only), uint8 
 QUANTIZATIONS = ("int8",)
 RUNTIMES = {"saved_model": "tensorflow", "onnx": "onnxruntime", "litert": "ai_edge_litert"}
 EXTRA = "pip install 'keras-zoo[export]'"
+# What tf2onnx takes at its peak per byte of weights, measured with tf2onnx_fix in place: ConvNeXt-B 20.6
+# (6.7 GiB for 334 MiB of weights), ConvNeXt-L 22.3 (16.4 GiB for 754 MiB); freezing the graph copies the
+# weights some twenty times. Rounded up.
+ONNX_MEMORY_PER_WEIGHT_BYTE = 24
 OPSET = 17  # ONNX opset: onnxruntime 1.17 and later run it
 TOP = 5  # labels and scores per example in a SavedModel's answer
 TOLERANCE = 1e-4  # max absolute difference of probabilities, float exports against Keras
@@ -401,6 +405,10 @@ def write_onnx(model, identity: ModelIdentity, kind: str, path: Path, *, staging
     import tensorflow as tf
     import tf2onnx
 
+    from zoo.exporting.tf2onnx_fix import free_superseded_protos
+
+    _check_onnx_memory(model, identity)
+    free_superseded_protos()
     run, spec = probabilities(model, identity, kind), input_spec(model, identity, kind)
     function = tf.function(lambda x: {"probabilities": run(x)}, input_signature=[spec])
     try:
@@ -421,6 +429,39 @@ def write_onnx(model, identity: ModelIdentity, kind: str, path: Path, *, staging
                                         "zoo.identity": json.dumps(identity.to_dict()),
                                         "zoo.input": kind, "zoo.quantize": quantize or "none"})
     onnx.save(proto, path)
+
+
+def _check_onnx_memory(model, identity: ModelIdentity) -> None:
+    """Refuse, in one line, an ONNX conversion that would need more memory than there is (it would be killed)."""
+    weights = sum(int(np.prod(w.shape)) * np.dtype(w.dtype).itemsize for w in model.weights)
+    needed, available = weights * ONNX_MEMORY_PER_WEIGHT_BYTE, available_memory()
+    if available is not None and needed > available:
+        raise ExportError(f"{identity.name} cannot be exported to onnx here: tf2onnx needs about "
+                          f"{needed / 2**30:.0f} GiB of memory for its {weights / 2**30:.1f} GiB of weights and "
+                          f"{available / 2**30:.0f} GiB is available; export format='saved_model' or 'litert' "
+                          "(they need a few times the weights), or convert on a machine with more memory")
+
+
+CGROUP_MEMORY = (("/sys/fs/cgroup/memory.max", "/sys/fs/cgroup/memory.current"),  # cgroup v2
+                 ("/sys/fs/cgroup/memory/memory.limit_in_bytes", "/sys/fs/cgroup/memory/memory.usage_in_bytes"))  # v1
+
+
+def available_memory() -> int | None:
+    """The bytes of memory this process can still take (Linux: MemAvailable, within its cgroup's limit), or None."""
+    try:
+        meminfo = Path("/proc/meminfo").read_text()
+        available = int(re.search(r"^MemAvailable:\s+(\d+) kB", meminfo, re.M).group(1)) * 1024
+    except (OSError, AttributeError):
+        return None
+    for limit_file, usage_file in CGROUP_MEMORY:
+        try:
+            limit, used = Path(limit_file).read_text().strip(), int(Path(usage_file).read_text())
+        except (OSError, ValueError):
+            continue
+        if limit.isdigit():  # "max" (v2) or a number near 2**63 (v1) when there is no limit
+            available = min(available, int(limit) - used)
+        break
+    return available
 
 
 def _nodes(graph):
