@@ -91,27 +91,60 @@ def test_the_tf2onnx_leak_that_tf2onnx_fix_works_around_is_still_there():
 
 
 
-def test_an_onnx_export_that_would_not_fit_in_memory_stops_before_converting():
-    """tf2onnx takes some twenty times a model's weights: past the memory there is, one line, not the OOM killer."""
-    result = run_python("""
-        import keras
-        from zoo.errors import ExportError
-        from zoo.exporting.exporter import ONNX_MEMORY_PER_WEIGHT_BYTE, available_memory, write_onnx
-        from zoo.records.identity import ModelIdentity
+def test_an_onnx_conversion_takes_the_route_that_fits_in_memory_or_stops_before_converting():
+    """tf2onnx's ordinary conversion takes some twenty times the weights, its large-model steps some seven:
+    the first that fits is taken; when neither does, one line rather than the out-of-memory killer halfway."""
+    from zoo.errors import ExportError
+    from zoo.exporting.exporter import available_memory, onnx_route
 
-        units = available_memory() // ONNX_MEMORY_PER_WEIGHT_BYTE // (4 * 64) + 4096  # float32 weights, 64 inputs
-        model = keras.Sequential([keras.Input((64,)), keras.layers.Dense(units, kernel_initializer="zeros")])
-        identity = ModelIdentity(architecture="lenet5", arguments={}, num_classes=units, input_shape=(64,))
+    gib = 2**30
+    assert onnx_route("m", gib, 30 * gib) == "ordinary"
+    assert onnx_route("m", gib, 20 * gib) == "large-model"
+    assert onnx_route("m", gib, None) == "ordinary"  # memory not known: tf2onnx's own way
+    with pytest.raises(ExportError) as refused:
+        onnx_route("convnext_xlarge", int(1.3 * gib), 9 * gib)
+    assert str(refused.value) == (
+        "convnext_xlarge cannot be exported to onnx here: tf2onnx needs about 13 GiB of memory for its 1.3 GiB of "
+        "weights and 9 GiB is available; export format='saved_model' or 'litert' (they need a few times the "
+        "weights), or convert on a machine with more memory")
+    meminfo = open("/proc/meminfo").read()
+    total = int(re.search(r"^MemTotal:\s+(\d+) kB", meminfo, re.M).group(1)) * 1024
+    assert 0 < available_memory() <= total
+
+
+def test_the_large_model_steps_give_the_ordinary_conversions_outputs_and_tf2onnx_cannot_take_them_itself():
+    """convert_without_weight_copies computes what tf2onnx's ordinary conversion and Keras compute; tf2onnx's own
+    large-model mode still fails under NumPy 2 (when it does not, use it and drop the workaround)."""
+    result = run_python("""
+        import keras, numpy as np, onnxruntime, tensorflow as tf, tf2onnx
+        from zoo.exporting.tf2onnx_fix import convert_without_weight_copies, free_superseded_protos
+
+        keras.utils.set_random_seed(0)
+        model = keras.Sequential([keras.Input((16, 16, 3)), keras.layers.Conv2D(8, 3), keras.layers.BatchNormalization(),
+                                  keras.layers.Activation("swish"), keras.layers.GlobalAveragePooling2D(),
+                                  keras.layers.Dense(5, activation="softmax")])
+        spec = tf.TensorSpec((None, 16, 16, 3), tf.float32, name="x")
+        function = tf.function(lambda x: {"probabilities": model(x)}, input_signature=[spec])
+        free_superseded_protos()
+        x = np.random.default_rng(0).random((4, 16, 16, 3), np.float32)
+        expected = np.asarray(model(x))
+        for proto in (tf2onnx.convert.from_function(function, input_signature=[spec], opset=17)[0],
+                      convert_without_weight_copies(function, [spec], 17)):
+            session = onnxruntime.InferenceSession(proto.SerializeToString())
+            got = session.run(["probabilities"], {"x": x})[0]
+            print(f"{np.abs(got - expected).max():.0e}", [t.name for t in proto.graph.initializer] != [])
         try:
-            write_onnx(model, identity, "float", None, staging=None)
-        except ExportError as error:
-            print(error)
+            tf2onnx.convert.from_function(function, input_signature=[spec], opset=17, large_model=True)
+        except AttributeError as error:
+            print("large_model:", error)
     """)
     assert result.returncode == 0, result.stderr
-    assert re.fullmatch(r"lenet5 cannot be exported to onnx here: tf2onnx needs about \d+ GiB of memory for its "
-                        r"\d+\.\d GiB of weights and \d+ GiB is available; export format='saved_model' or 'litert' "
-                        r"\(they need a few times the weights\), or convert on a machine with more memory\n",
-                        result.stdout), result.stdout
+    ordinary, large, own = result.stdout.splitlines()
+    for line in (ordinary, large):
+        difference, has_initializers = line.split()
+        assert float(difference) <= 1e-6 and has_initializers == "True", result.stdout
+    assert own == "large_model: module 'numpy' has no attribute 'product'", result.stdout
+
 
 
 @pytest.mark.slow

@@ -62,10 +62,10 @@ INPUTS = ("bytes", "uint8", "float")  # encoded images (SavedModel only), uint8 
 QUANTIZATIONS = ("int8",)
 RUNTIMES = {"saved_model": "tensorflow", "onnx": "onnxruntime", "litert": "ai_edge_litert"}
 EXTRA = "pip install 'keras-zoo[export]'"
-# What tf2onnx takes at its peak per byte of weights, measured with tf2onnx_fix in place: ConvNeXt-B 20.6
-# (6.7 GiB for 334 MiB of weights), ConvNeXt-L 22.3 (16.4 GiB for 754 MiB); freezing the graph copies the
-# weights some twenty times. Rounded up.
-ONNX_MEMORY_PER_WEIGHT_BYTE = 24
+# What tf2onnx takes at its peak per byte of weights, measured with tf2onnx_fix in place, rounded up. Its
+# ordinary conversion: ConvNeXt-B 20.6 (6.7 GiB for 334 MiB of weights), ConvNeXt-L 22.3 (16.4 GiB for
+# 754 MiB). Its large-model steps (tf2onnx_fix.convert_without_weight_copies): ConvNeXt-B 7.2 (2.4 GiB).
+ONNX_MEMORY_PER_WEIGHT_BYTE = {"ordinary": 24, "large-model": 10}
 OPSET = 17  # ONNX opset: onnxruntime 1.17 and later run it
 TOP = 5  # labels and scores per example in a SavedModel's answer
 TOLERANCE = 1e-4  # max absolute difference of probabilities, float exports against Keras
@@ -405,14 +405,18 @@ def write_onnx(model, identity: ModelIdentity, kind: str, path: Path, *, staging
     import tensorflow as tf
     import tf2onnx
 
-    from zoo.exporting.tf2onnx_fix import free_superseded_protos
+    from zoo.exporting.tf2onnx_fix import convert_without_weight_copies, free_superseded_protos
 
-    _check_onnx_memory(model, identity)
+    weights = sum(int(np.prod(w.shape)) * np.dtype(w.dtype).itemsize for w in model.weights)
+    route = onnx_route(identity.name, weights, available_memory())
     free_superseded_protos()
     run, spec = probabilities(model, identity, kind), input_spec(model, identity, kind)
     function = tf.function(lambda x: {"probabilities": run(x)}, input_signature=[spec])
     try:
-        proto, _ = tf2onnx.convert.from_function(function, input_signature=[spec], opset=OPSET)
+        if route == "ordinary":
+            proto, _ = tf2onnx.convert.from_function(function, input_signature=[spec], opset=OPSET)
+        else:
+            proto = convert_without_weight_copies(function, [spec], OPSET)
     except Exception as error:  # tf2onnx raises many types; the reason goes on one line
         raise ExportError(f"{identity.name} cannot be exported to onnx: tf2onnx failed: {_first_line(error)}") \
             from None
@@ -431,15 +435,23 @@ def write_onnx(model, identity: ModelIdentity, kind: str, path: Path, *, staging
     onnx.save(proto, path)
 
 
-def _check_onnx_memory(model, identity: ModelIdentity) -> None:
-    """Refuse, in one line, an ONNX conversion that would need more memory than there is (it would be killed)."""
-    weights = sum(int(np.prod(w.shape)) * np.dtype(w.dtype).itemsize for w in model.weights)
-    needed, available = weights * ONNX_MEMORY_PER_WEIGHT_BYTE, available_memory()
-    if available is not None and needed > available:
-        raise ExportError(f"{identity.name} cannot be exported to onnx here: tf2onnx needs about "
-                          f"{needed / 2**30:.0f} GiB of memory for its {weights / 2**30:.1f} GiB of weights and "
-                          f"{available / 2**30:.0f} GiB is available; export format='saved_model' or 'litert' "
-                          "(they need a few times the weights), or convert on a machine with more memory")
+def onnx_route(name: str, weights: int, available: int | None) -> str:
+    """How to convert a model with ``weights`` bytes of weights to ONNX with ``available`` bytes of memory.
+
+    ``"ordinary"``: tf2onnx's own conversion, when it fits (or the memory is not known);
+    ``"large-model"``: its large-model steps (:func:`zoo.exporting.tf2onnx_fix.convert_without_weight_copies`),
+    which take a third of the memory.
+
+    :raises ExportError: neither fits (the conversion would be killed by the out-of-memory killer halfway).
+    """
+    for route, factor in ONNX_MEMORY_PER_WEIGHT_BYTE.items():
+        if available is None or weights * factor <= available:
+            return route
+    needed = weights * min(ONNX_MEMORY_PER_WEIGHT_BYTE.values())
+    raise ExportError(f"{name} cannot be exported to onnx here: tf2onnx needs about {needed / 2**30:.0f} GiB of "
+                      f"memory for its {weights / 2**30:.1f} GiB of weights and {available / 2**30:.0f} GiB is "
+                      "available; export format='saved_model' or 'litert' (they need a few times the weights), or "
+                      "convert on a machine with more memory")
 
 
 CGROUP_MEMORY = (("/sys/fs/cgroup/memory.max", "/sys/fs/cgroup/memory.current"),  # cgroup v2
