@@ -31,6 +31,7 @@ import tempfile
 import time
 from pathlib import Path
 
+import numpy as np
 from report import RESULTS, write_section
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -38,6 +39,8 @@ DOC = ROOT / "docs" / "export.md"
 FORMATS = ("saved_model", "onnx", "litert")
 SUFFIXES = {"saved_model": "", "onnx": ".onnx", "litert": ".tflite"}
 NUM_CLASSES = 10
+SATURATED = 0.99  # a mean top probability over this: the random model's probabilities are one-hot
+CONTRACTION = 8  # a calibrated batch norm scales its input to a standard deviation of 1/8 (see calibrate_if_saturated)
 
 
 def smallest_shape(arch) -> tuple:
@@ -70,11 +73,15 @@ def run_architecture(name: str, tmp: Path, formats: list[str], results: Path) ->
     arch = get_registry().architectures[name]
     shape = smallest_shape(arch)
     weights = tmp / f"{name}.weights.h5"
-    zoo.get(name, input_shape=shape, num_classes=NUM_CLASSES).save_weights(weights)
+    preprocessing = DEFAULT_PREPROCESSING if arch.task == "image-classification" else {}
+    model = zoo.get(name, input_shape=shape, num_classes=NUM_CLASSES)
+    calibrated = arch.task == "image-classification" and calibrate_if_saturated(model, preprocessing)
+    model.save_weights(weights)
     identity = ModelIdentity(architecture=name, arguments=arch.defaults, num_classes=NUM_CLASSES, input_shape=shape,
-                             weights=weights, source="random weights (export matrix)",
-                             preprocessing=DEFAULT_PREPROCESSING if arch.task == "image-classification" else {})
+                             weights=weights, source="random weights (export matrix)", preprocessing=preprocessing)
     row = {"architecture": name, "family": arch.family, "input_shape": list(shape), "formats": {}}
+    if calibrated:
+        row["batch_norm_from_inputs"] = True
     for format in formats:
         started = time.perf_counter()
         try:
@@ -91,6 +98,36 @@ def run_architecture(name: str, tmp: Path, formats: list[str], results: Path) ->
         print(f"{name} {format}: {json.dumps(cell)}", file=sys.stderr, flush=True)
 
 
+def calibrate_if_saturated(model, preprocessing: dict) -> bool:
+    """Give a random model whose probabilities are saturated the batch-norm statistics of the check's inputs.
+
+    Random weights make a deep network's activations grow block after block (EfficientNetV2-L's reach 1e9 at
+    32x32), so that its probabilities are one-hot and a comparison of them tests float32 rounding alone. When
+    the mean top probability on the check's 32 synthetic images is over :data:`SATURATED`, each
+    BatchNormalization's moving mean and variance are set, in order, from its input on these images
+    (preprocessed as the check does), so that it scales them to a standard deviation of 1/:data:`CONTRACTION`.
+    At a standard deviation of 1 such a network is chaotic (EfficientNetV2-M's probabilities move by 7e-2 for
+    a change of 1e-6 in its input, so rounding still decides the check); at 1/8 they move by 9e-6 and still
+    depend on the input (ten different top-1 classes on the 32 images). Returns whether it did.
+    """
+    import keras
+    import tensorflow as tf
+
+    from zoo.datasets.pipeline import model_input_shape, preprocess
+    from zoo.exporting.exporter import synthetic_examples
+
+    examples, _ = synthetic_examples(model)
+    x = preprocess(tf.constant(examples), model_input_shape(model), preprocessing)
+    if float(np.max(model.predict(x, verbose=0), axis=1).mean()) <= SATURATED:
+        return False
+    for layer in [layer for layer in model.layers if isinstance(layer, keras.layers.BatchNormalization)]:
+        found = np.asarray(keras.Model(model.inputs, layer.input)(x, training=False))
+        axes = tuple(i for i in range(found.ndim) if i != layer.axis % found.ndim)
+        layer.moving_mean.assign(found.mean(axis=axes))
+        layer.moving_variance.assign(found.var(axis=axes) * CONTRACTION**2)
+    return True
+
+
 def run_row(registry, name: str, tmp: Path) -> dict:
     """One architecture's row, from worker processes: one for every format, and after a crash one for the rest."""
     arch = registry.architectures[name]
@@ -102,7 +139,10 @@ def run_row(registry, name: str, tmp: Path) -> dict:
                                "--results", str(out)],
                               env=dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3"), stdout=subprocess.DEVNULL)
         if out.exists():
-            row["formats"].update(json.loads(out.read_text())["formats"])
+            written = json.loads(out.read_text())
+            row["formats"].update(written["formats"])
+            if written.get("batch_norm_from_inputs"):
+                row["batch_norm_from_inputs"] = True
         if done.returncode != 0:
             crashed = next(f for f in FORMATS if f not in row["formats"])
             row["formats"][crashed] = {"status": "fail", "reason": crash_reason(done.returncode)}
@@ -145,7 +185,8 @@ def table(rows: list[dict]) -> str:
             continue
         shape = "x".join(str(d) for d in row["input_shape"])
         kinds = {c.get("input") for c in row["formats"].values() if c.get("input")}
-        lines.append(f"| {row['architecture']} | {row['family']} | {shape} ({', '.join(sorted(kinds))}) | "
+        calibrated = "; batch-norm statistics from the inputs" if row.get("batch_norm_from_inputs") else ""
+        lines.append(f"| {row['architecture']} | {row['family']} | {shape} ({', '.join(sorted(kinds))}{calibrated}) | "
                      + " | ".join(cell_text(row["formats"][f], row["architecture"]) for f in FORMATS) + " |")
     return "\n".join(lines)
 
@@ -218,7 +259,6 @@ def write(rows: list[dict], names: list[str], minutes: float, carried: tuple[int
 
     ``carried``: how many of the rows were kept from the recorded matrix (``--continue``), and its date.
     """
-    import numpy as np
     import tensorflow as tf
     import tf2onnx
 
@@ -232,7 +272,11 @@ run in its own runtime in a fresh process without Keras or the zoo, gives the pr
 model fed the same inputs through the zoo's preprocessing within 1e-4 (the figure is the largest absolute
 difference) with the same top-1 class; the size is the artifact's. Inputs: 32 synthetic images (for the
 SavedModel: their PNG files, plus a JPEG, a larger image and one of the other channel count, decoded in the
-graph) or token-id rows. A reason is the one-line error `zoo export` gives for that format.
+graph) or token-id rows. Where the random model's probabilities are one-hot on these images (a deep
+network's random activations grow block after block: a comparison would test rounding alone), its
+batch-norm statistics are first set, layer by layer, from the images, so that each scales its input to a
+standard deviation of 1/{CONTRACTION} (at 1 such a network is chaotic and rounding still decides; the input
+column says where this was done). A reason is the one-line error `zoo export` gives for that format.
 
 {summary(rows)}{pending}
 

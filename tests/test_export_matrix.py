@@ -29,11 +29,13 @@ def run_matrix(tmp_path, *args) -> list[dict]:
 
 
 def check_rows(rows: list[dict]) -> None:
-    """Every architecture passes SavedModel and ONNX within 1e-4; LiteRT passes or says why it cannot."""
+    """Every architecture passes SavedModel, and ONNX unless it needs more memory than there is, within 1e-4;
+    LiteRT passes or says why it cannot."""
     for row in rows:
         for format in ("saved_model", "onnx"):
             cell = row["formats"][format]
-            assert cell["status"] == "pass", (row["architecture"], format, cell)
+            short = format == "onnx" and cell["status"] == "impossible" and "GiB is available" in cell["reason"]
+            assert cell["status"] == "pass" or short, (row["architecture"], format, cell)
         for cell in row["formats"].values():
             if cell["status"] == "pass":
                 assert cell["max_difference"] <= 1e-4 and cell["size"] > 0
@@ -65,13 +67,45 @@ def test_every_architecture(tmp_path):
     check_rows(rows)
 
 
-def test_a_continued_matrix_keeps_the_recorded_rows_as_they_were():
-    """--continue carries the recorded rows over: their table lines and verdicts read back unchanged."""
+def matrix_module():
     sys.path.insert(0, str(SCRIPT.parent))
     try:
         import export_matrix
     finally:
         sys.path.remove(str(SCRIPT.parent))
+    return export_matrix
+
+
+def test_a_saturated_random_model_gets_the_batch_norm_statistics_of_the_inputs():
+    """Random weights that make probabilities one-hot are normalized layer by layer; healthy ones are left alone."""
+    import keras
+    import numpy as np
+
+    from zoo.exporting.exporter import synthetic_examples
+    from zoo.records.identity import DEFAULT_PREPROCESSING
+
+    export_matrix = matrix_module()
+    keras.utils.set_random_seed(0)
+    layers = [keras.Input((8, 8, 3)), keras.layers.Flatten()]
+    for _ in range(6):  # each block multiplies the activations' scale by about 14: 1e7 after six
+        layers += [keras.layers.Dense(48, kernel_initializer=keras.initializers.RandomNormal(stddev=2.0)),
+                   keras.layers.BatchNormalization()]
+    deep = keras.Sequential([*layers, keras.layers.Dense(10, activation="softmax")])
+    shallow = keras.Sequential([keras.Input((8, 8, 3)), keras.layers.Flatten(), keras.layers.Dense(10, activation="softmax")])
+    shallow_weights = [w.copy() for w in shallow.get_weights()]
+    x = synthetic_examples(deep)[0].astype("float32") / 255  # the check's images, preprocessed (scale 1/255)
+
+    assert deep.predict(x, verbose=0).max(axis=1).mean() > export_matrix.SATURATED
+    assert export_matrix.calibrate_if_saturated(deep, DEFAULT_PREPROCESSING)
+    calibrated = deep.predict(x, verbose=0)
+    assert calibrated.max(axis=1).mean() < 0.9 and len(set(calibrated.argmax(axis=1))) > 3
+    assert not export_matrix.calibrate_if_saturated(shallow, DEFAULT_PREPROCESSING)
+    assert all(np.array_equal(a, b) for a, b in zip(shallow.get_weights(), shallow_weights))
+
+
+def test_a_continued_matrix_keeps_the_recorded_rows_as_they_were():
+    """--continue carries the recorded rows over: their table lines and verdicts read back unchanged."""
+    export_matrix = matrix_module()
     recorded = json.loads((ROOT / "benchmarks" / "results" / "export_matrix.json").read_text())["tables"][0]
     rows, date = export_matrix.recorded_rows()
     assert date and [row["architecture"] for row in rows] == [row[0] for row in recorded["rows"]]
