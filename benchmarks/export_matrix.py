@@ -34,13 +34,14 @@ from pathlib import Path
 import numpy as np
 from report import RESULTS, write_section
 
+from zoo.kit.calibration import STD
+
 ROOT = Path(__file__).resolve().parents[1]
 DOC = ROOT / "docs" / "export.md"
 FORMATS = ("saved_model", "onnx", "litert")
 SUFFIXES = {"saved_model": "", "onnx": ".onnx", "litert": ".tflite"}
 NUM_CLASSES = 10
 SATURATED = 0.99  # a mean top probability over this: the random model's probabilities are one-hot
-CONTRACTION = 8  # a calibrated batch norm scales its input to a standard deviation of 1/8 (see calibrate_if_saturated)
 
 
 def smallest_shape(arch) -> tuple:
@@ -103,28 +104,21 @@ def calibrate_if_saturated(model, preprocessing: dict) -> bool:
 
     Random weights make a deep network's activations grow block after block (EfficientNetV2-L's reach 1e9 at
     32x32), so that its probabilities are one-hot and a comparison of them tests float32 rounding alone. When
-    the mean top probability on the check's 32 synthetic images is over :data:`SATURATED`, each
-    BatchNormalization's moving mean and variance are set, in order, from its input on these images
-    (preprocessed as the check does), so that it scales them to a standard deviation of 1/:data:`CONTRACTION`.
-    At a standard deviation of 1 such a network is chaotic (EfficientNetV2-M's probabilities move by 7e-2 for
-    a change of 1e-6 in its input, so rounding still decides the check); at 1/8 they move by 9e-6 and still
-    depend on the input (ten different top-1 classes on the 32 images). Returns whether it did.
+    the mean top probability on the check's 32 synthetic images is over :data:`SATURATED`, its batch norms get
+    the statistics of their inputs on these images (preprocessed as the check does) by
+    :func:`zoo.kit.calibrate_batch_norms`. Returns whether it did.
     """
-    import keras
     import tensorflow as tf
 
     from zoo.datasets.pipeline import model_input_shape, preprocess
     from zoo.exporting.exporter import synthetic_examples
+    from zoo.kit import calibrate_batch_norms
 
     examples, _ = synthetic_examples(model)
     x = preprocess(tf.constant(examples), model_input_shape(model), preprocessing)
     if float(np.max(model.predict(x, verbose=0), axis=1).mean()) <= SATURATED:
         return False
-    for layer in [layer for layer in model.layers if isinstance(layer, keras.layers.BatchNormalization)]:
-        found = np.asarray(keras.Model(model.inputs, layer.input)(x, training=False))
-        axes = tuple(i for i in range(found.ndim) if i != layer.axis % found.ndim)
-        layer.moving_mean.assign(found.mean(axis=axes))
-        layer.moving_variance.assign(found.var(axis=axes) * CONTRACTION**2)
+    calibrate_batch_norms(model, x)
     return True
 
 
@@ -275,7 +269,7 @@ SavedModel: their PNG files, plus a JPEG, a larger image and one of the other ch
 graph) or token-id rows. Where the random model's probabilities are one-hot on these images (a deep
 network's random activations grow block after block: a comparison would test rounding alone), its
 batch-norm statistics are first set, layer by layer, from the images, so that each scales its input to a
-standard deviation of 1/{CONTRACTION} (at 1 such a network is chaotic and rounding still decides; the input
+standard deviation of 1/{round(1 / STD)} (at 1 such a network is chaotic and rounding still decides; the input
 column says where this was done). A reason is the one-line error `zoo export` gives for that format.
 
 {summary(rows)}{pending}

@@ -69,6 +69,30 @@ def run_zoo(*args: str, env: dict | None = None, pythonpath: list | None = None,
                       env=env, pythonpath=pythonpath, timeout=timeout, cwd=cwd)
 
 
+def image_dependent_weights(model, preprocessing: dict, path: Path) -> Path:
+    """``model``'s weights saved to ``path`` once its batch norms have the statistics of the export check's inputs.
+
+    Random weights alone give most architectures probabilities that hardly depend on the input (EfficientNet-B0's
+    vary by 4e-8 across images), so a check would compare constants: :func:`zoo.kit.calibrate_batch_norms` on the
+    check's own 32 synthetic images (and, where that is not enough, :func:`zoo.kit.scale_logits`) make them tell
+    the images apart, and this asserts that they do.
+    """
+    import tensorflow as tf
+
+    from zoo.datasets.pipeline import model_input_shape, preprocess
+    from zoo.exporting.exporter import synthetic_examples
+    from zoo.kit import calibrate_batch_norms, scale_logits
+
+    examples, _ = synthetic_examples(model)
+    x = preprocess(tf.constant(examples), model_input_shape(model), preprocessing)
+    calibrate_batch_norms(model, x)
+    if float(model.predict(x, verbose=0).std(axis=0).max()) < 1e-2:  # ConvNeXt's (no batch norms): 7e-4
+        scale_logits(model, x)
+    assert float(model.predict(x, verbose=0).std(axis=0).max()) > 1e-2  # the probabilities depend on the image
+    model.save_weights(path)
+    return path
+
+
 def make_plugin(root: Path, distribution: str, entry_points: dict, modules: dict) -> Path:
     """Write a real distribution with ``keras_zoo`` entry points under ``root`` (put it on PYTHONPATH).
 

@@ -18,6 +18,8 @@ import keras
 import numpy as np
 import pytest
 
+from conftest import image_dependent_weights
+
 import zoo
 from zoo.kit.conformance import check_architecture, sample_input
 
@@ -109,7 +111,7 @@ def test_onnx_and_litert_exports_check(tmp_path):
 
     pytest.importorskip("tf2onnx")
     weights = tmp_path / "convnext_tiny.weights.h5"
-    zoo.get("convnext_tiny", num_classes=10, input_shape=(32, 32, 3)).save_weights(weights)
+    image_dependent_weights(zoo.get("convnext_tiny", num_classes=10, input_shape=(32, 32, 3)), {}, weights)
     identity = ModelIdentity(architecture="convnext_tiny", arguments=dict(zoo.info("convnext_tiny").arguments),
                              num_classes=10, input_shape=(32, 32, 3), weights=weights, preprocessing={})
     for format, suffix in (("onnx", ".onnx"), ("litert", ".tflite")):

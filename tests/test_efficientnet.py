@@ -23,6 +23,8 @@ from keras.src.applications import efficientnet as keras_efficientnet
 from keras.src.applications import efficientnet_v2 as keras_efficientnet_v2
 from keras.src.legacy.saving.legacy_h5_format import save_weights_to_hdf5_group
 
+from conftest import image_dependent_weights
+
 import zoo
 from zoo.kit.conformance import check_architecture
 
@@ -234,7 +236,7 @@ def test_onnx_export_passes_its_check(name, tmp_path):
     arch = registry.architectures[name]
     shape = (32, 32, 3)
     weights = tmp_path / f"{name}.weights.h5"
-    zoo.get(name, input_shape=shape, num_classes=10).save_weights(weights)
+    image_dependent_weights(zoo.get(name, input_shape=shape, num_classes=10), {}, weights)
     identity = ModelIdentity(architecture=name, arguments=arch.defaults, num_classes=10, input_shape=shape,
                              weights=weights, source="random weights", preprocessing={})
     result = zoo.export(identity, format="onnx", output=tmp_path / f"{name}.onnx", check=True)

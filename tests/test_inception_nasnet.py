@@ -20,7 +20,7 @@ import yaml
 from keras.src.legacy.saving.legacy_h5_format import save_weights_to_hdf5_group
 
 import zoo
-from conftest import ROOT, run_python
+from conftest import ROOT, image_dependent_weights, run_python
 from zoo.kit.conformance import check_architecture
 
 APPS = keras.applications
@@ -158,7 +158,8 @@ def test_onnx_export_checks_in_onnxruntime(name, tmp_path):
     arch = zoo.info(name)
     size = KERAS[name][1]
     weights = tmp_path / f"{name}.weights.h5"
-    zoo.get(name, input_shape=(size, size, 3), num_classes=10, **SMALL[name]).save_weights(weights)
+    image_dependent_weights(zoo.get(name, input_shape=(size, size, 3), num_classes=10, **SMALL[name]),
+                            DEFAULT_PREPROCESSING, weights)
     identity = ModelIdentity(architecture=name, arguments={**arch.arguments, **SMALL[name]}, num_classes=10,
                              input_shape=(size, size, 3), weights=weights, source="random weights",
                              preprocessing=DEFAULT_PREPROCESSING)

@@ -17,6 +17,8 @@ import keras
 import numpy as np
 import pytest
 
+from conftest import image_dependent_weights
+
 import zoo
 from zoo.kit.conformance import check_architecture, sample_input
 
@@ -96,7 +98,7 @@ def test_onnx_and_litert_exports_check(tmp_path):
     pytest.importorskip("tf2onnx")
     arch = zoo.info("mobilenetv3small")
     weights = tmp_path / "mobilenetv3small.weights.h5"
-    zoo.get("mobilenetv3small", num_classes=10, input_shape=(32, 32, 3)).save_weights(weights)
+    image_dependent_weights(zoo.get("mobilenetv3small", num_classes=10, input_shape=(32, 32, 3)), {}, weights)
     identity = ModelIdentity(architecture="mobilenetv3small", arguments=dict(arch.arguments), num_classes=10,
                              input_shape=(32, 32, 3), weights=weights, preprocessing={})
     for format, suffix in (("onnx", ".onnx"), ("litert", ".tflite")):

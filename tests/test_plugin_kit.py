@@ -373,3 +373,34 @@ def test_zoo_tune_writes_no_escape_codes_into_a_pipe(tmp_path):
     assert result.returncode == 0, result.stderr[-3000:]
     assert "\x1b" not in result.stdout and "\x1b" not in result.stderr
     assert "rank  trial  architecture" in result.stdout
+
+
+def test_random_weights_can_be_made_to_tell_inputs_apart():
+    """calibrate_batch_norms gives each batch norm its input's statistics; scale_logits sets the logits' spread."""
+    import keras
+    import numpy as np
+
+    from zoo.kit import calibrate_batch_norms, scale_logits
+
+    keras.utils.set_random_seed(0)
+    tiny = keras.initializers.RandomNormal(stddev=1e-4)
+    model = keras.Sequential([keras.Input((8, 8, 3)), keras.layers.Conv2D(4, 3), keras.layers.BatchNormalization(),
+                              keras.layers.GlobalAveragePooling2D(),
+                              keras.layers.Dense(5, activation="softmax", kernel_initializer=tiny)])
+    x = np.random.default_rng(0).random((32, 8, 8, 3)).astype("float32")
+    assert model.predict(x, verbose=0).std(axis=0).max() < 1e-4  # random: the same probabilities for every input
+
+    calibrate_batch_norms(model, x)
+    normalized = np.asarray(keras.Model(model.inputs, model.layers[1].output)(x))
+    np.testing.assert_allclose(normalized.std(axis=(0, 1, 2)), 1 / 8, rtol=1e-2)  # each channel at 1/8
+    scale_logits(model, x, spread=2.0)
+    features = np.asarray(keras.Model(model.inputs, model.layers[-1].input)(x))
+    assert abs((features @ np.asarray(model.layers[-1].kernel)).std(axis=0).max() - 2.0) < 1e-4
+    assert model.predict(x, verbose=0).std(axis=0).max() > 1e-2
+
+    with pytest.raises(ValueError, match="std=0 is not allowed"):
+        calibrate_batch_norms(model, x, std=0)
+    with pytest.raises(ValueError, match="spread=-1 is not allowed"):
+        scale_logits(model, x, spread=-1)
+    with pytest.raises(ValueError, match="the classifier 'dense.*' gets the same input for every input of x"):
+        scale_logits(model, np.zeros_like(x))

@@ -50,6 +50,7 @@ from zoo.datasets import pipeline as inputs
 from zoo.datasets.pipeline import example_size, model_input_shape
 from zoo.datasets.sources import as_dataset
 from zoo.errors import ExportCheckError, ExportError
+from zoo.exporting.tf2onnx_fix import convert_without_weight_copies, free_superseded_protos
 from zoo.files import check_replaceable, make_directory, move_into_place, storage
 from zoo.inference.evaluation import read_inputs
 from zoo.records.identity import ModelIdentity
@@ -404,8 +405,6 @@ def write_onnx(model, identity: ModelIdentity, kind: str, path: Path, *, staging
     import onnx
     import tensorflow as tf
     import tf2onnx
-
-    from zoo.exporting.tf2onnx_fix import convert_without_weight_copies, free_superseded_protos
 
     weights = sum(int(np.prod(w.shape)) * np.dtype(w.dtype).itemsize for w in model.weights)
     route = onnx_route(identity.name, weights, available_memory())

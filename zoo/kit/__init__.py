@@ -5,7 +5,8 @@ The plugin API, in full (anything else under ``zoo`` is internal and may move):
 - :mod:`zoo`: the records (``Architecture``, ``Family``, ``WeightTag``, ``TrainingRecipe``,
   ``ModelIdentity``), ``hookimpl``, the errors, and the user API (``get``, ``info``, ``list``, ...);
 - :mod:`zoo.kit` (this module): the registrar a registration hook receives (``Registrar``), the
-  argument checks, the conformance check, file hashing and MAC counting;
+  argument checks, the conformance check, file hashing, MAC counting and random weights whose outputs
+  depend on the input (``calibrate_batch_norms``, ``scale_logits``: for export and parity tests);
 - :mod:`zoo.layers`: the Keras building blocks of builders (``zoo.layers.heads``: ``check_head``,
   ``image_model``, ``classifier``, ``global_pool``; ``zoo.layers.drop``: ``StochasticDepth``;
   ``zoo.layers.sizing``; ``zoo.layers.text``).
@@ -26,6 +27,7 @@ import importlib
 
 EXPORTS = {
     "Registrar": "zoo.registry.store",
+    "calibrate_batch_norms": "zoo.kit.calibration",
     "check_architecture": "zoo.kit.conformance",
     "check_choice": "zoo.checks",
     "check_integer": "zoo.checks",
@@ -34,6 +36,7 @@ EXPORTS = {
     "check_sequence": "zoo.checks",
     "count_macs": "zoo.kit.stats",
     "file_hash": "zoo.files.hashing",
+    "scale_logits": "zoo.kit.calibration",
 }
 __all__ = sorted(EXPORTS)
 
