@@ -56,6 +56,7 @@ from zoo.inference.evaluation import read_inputs
 from zoo.records.identity import ModelIdentity
 from zoo.registry.loader import get_registry
 from zoo.registry.request import locate
+from zoo.weights.io import variable_bytes
 from zoo.weights.pretrained import build
 
 FORMATS = ("saved_model", "onnx", "litert")
@@ -406,8 +407,7 @@ def write_onnx(model, identity: ModelIdentity, kind: str, path: Path, *, staging
     import tensorflow as tf
     import tf2onnx
 
-    weights = sum(int(np.prod(w.shape)) * np.dtype(w.dtype).itemsize for w in model.weights)
-    route = onnx_route(identity.name, weights, available_memory())
+    route = onnx_route(identity.name, variable_bytes(model.weights), available_memory())
     free_superseded_protos()
     run, spec = probabilities(model, identity, kind), input_spec(model, identity, kind)
     function = tf.function(lambda x: {"probabilities": run(x)}, input_signature=[spec])

@@ -8,15 +8,15 @@ node's ``NodeProto`` from its attributes (``Node.update_proto``: ``del op.attrib
 ``op.attribute.extend(...)``). upb allocates a message's fields in an arena that only grows, and
 appending the node's attribute messages fuses their arena with the ``NodeProto``'s, so the deleted
 copies stay allocated as long as the node's proto or any of its attributes lives: each run keeps
-one more copy of every constant, the weights included. A 28M-parameter ConvNeXt-T (106 MiB of weights) grew by
-3.1 GiB while it was optimized; ConvNeXt-L and EfficientNetV2-L went past 24 GiB and were killed.
+one more copy of every constant, the weights included. A 28M-parameter ConvNeXt-T (106 MiB of
+weights) grew by 3.1 GiB while it was optimized; ConvNeXt-L and EfficientNetV2-L went past 24 GiB
+and were killed.
 
 :func:`free_superseded_protos` wraps tf2onnx's optimizers so that after each run every node gets a
-fresh ``NodeProto`` and fresh attributes holding only their current fields (the old ones, and
-their arena, are freed):
-ConvNeXt-T's optimization then grows by 0.8 GiB, the graph's live size. The ONNX graph is the same
-(the same operators in the same order, the same initializers). :func:`zoo.exporting.exporter.write_onnx` calls it before each conversion; it wraps
-once.
+fresh ``NodeProto`` and fresh attributes holding only their current fields (the old ones, and their
+arena, are freed): ConvNeXt-T's optimization then grows by 0.8 GiB, the graph's live size. The ONNX
+graph is the same (the same operators in the same order, the same initializers).
+:func:`zoo.exporting.exporter.write_onnx` calls it before each conversion; it wraps once.
 
 **A large-model mode that cannot be used.** tf2onnx's ordinary conversion freezes the graph with every
 weight copied into it several times (some 20 times the weights at its peak, even with the fix above:

@@ -66,17 +66,22 @@ def save_weights(model, path: Path, *, with_optimizer: bool = False) -> str:
     path (and the free space); the file that was there stays intact.
     """
     import keras
-    import numpy as np
 
     cache_saving_skipsets()
     optimizer = getattr(model, "optimizer", None)  # None before the model is compiled
     skip = None if with_optimizer or optimizer is None else [optimizer]
     variables = list(model.weights) + (list(optimizer.variables) if optimizer is not None and not skip else [])
-    check_room(path, sum(math.prod(v.shape) * np.dtype(str(v.dtype)).itemsize for v in variables)
-               + HDF5_OVERHEAD * (len(variables) + 1), what="save weights to")
+    check_room(path, variable_bytes(variables) + HDF5_OVERHEAD * (len(variables) + 1), what="save weights to")
     with atomic_output(path, what="save weights to") as tmp, storage(path, "save weights to"):
         keras.saving.save_weights(model, str(tmp), objects_to_skip=skip)
         return file_hash(tmp)
+
+
+def variable_bytes(variables) -> int:
+    """The bytes the values of Keras ``variables`` take (a model's ``weights``)."""
+    import numpy as np
+
+    return sum(math.prod(v.shape) * np.dtype(str(v.dtype)).itemsize for v in variables)
 
 
 def check_room(path: Path, size: int, *, what: str) -> None:
